@@ -1,0 +1,125 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    def _crm_accounting_readiness(self):
+        """Return the accounting setup items the company still misses.
+
+        Accounting comes before CRM: until this list is empty, sales screens
+        say so and the addons built on the bridge keep their accounting-based
+        features off. Each item is a dict with ``code`` (stable, for
+        programs), ``label`` (for people) and ``action`` (an action dict that
+        opens the place where an accountant fixes it).
+        """
+        self.ensure_one()
+        # sudo: the checklist reads configuration (accounts, journals, taxes)
+        # that salespeople cannot read, but they must know whether it is done.
+        company = self.sudo()
+        checks = company._crm_accounting_readiness_checks()
+        return [
+            {
+                "code": code,
+                "label": label,
+                "action": self.env["ir.actions.actions"]._for_xml_id(action_xmlid),
+            }
+            for code, label, is_done, action_xmlid in checks
+            if not is_done()
+        ]
+
+    def _crm_accounting_ready(self):
+        """Return whether the company's accounting setup is complete."""
+        self.ensure_one()
+        return all(
+            is_done() for _c, _l, is_done, _a in self.sudo()._crm_accounting_readiness_checks()
+        )
+
+    def _crm_accounting_readiness_checks(self):
+        """Return ``(code, label, check, action xml id)`` for every item.
+
+        ``check`` is a callable so that the first missing item does not pay
+        for the others when only a boolean is wanted. Extend this list to add
+        items of your own.
+        """
+        self.ensure_one()
+        env = self.env
+        settings = "account.action_account_config"
+        partner = env["res.partner"].with_company(self)
+        category = env["product.category"].with_company(self)
+
+        def has_chart():
+            return bool(self.chart_template) and bool(
+                env["account.account"].search_count([("company_ids", "in", self.id)], limit=1)
+            )
+
+        def has_receivable():
+            fallback = partner._fields["property_account_receivable_id"]
+            return bool(fallback.get_company_dependent_fallback(partner))
+
+        def has_income():
+            fallback = category._fields["property_account_income_categ_id"]
+            return bool(fallback.get_company_dependent_fallback(category))
+
+        def has_sale_journal():
+            return bool(
+                env["account.journal"].search_count(
+                    [("type", "=", "sale"), *env["account.journal"]._check_company_domain(self)],
+                    limit=1,
+                )
+            )
+
+        def has_payment_terms():
+            return bool(
+                env["account.payment.term"].search_count(
+                    env["account.payment.term"]._check_company_domain(self), limit=1
+                )
+            )
+
+        return [
+            ("chart_of_accounts", env._("Install a chart of accounts"), has_chart, settings),
+            (
+                "receivable_account",
+                env._("Set the default receivable account of customers"),
+                has_receivable,
+                settings,
+            ),
+            (
+                "income_account",
+                env._("Set the default income account of products"),
+                has_income,
+                settings,
+            ),
+            (
+                "sale_journal",
+                env._("Create a sales journal"),
+                has_sale_journal,
+                "account.action_account_journal_form",
+            ),
+            (
+                "sale_tax",
+                env._("Set the default sales tax"),
+                lambda: bool(self.account_sale_tax_id),
+                settings,
+            ),
+            (
+                "payment_terms",
+                env._("Create payment terms"),
+                has_payment_terms,
+                "account.action_payment_term_form",
+            ),
+            (
+                "fiscal_country",
+                env._("Set the fiscal country"),
+                lambda: bool(self.account_fiscal_country_id),
+                settings,
+            ),
+            (
+                "currency",
+                env._("Set an active company currency"),
+                lambda: bool(self.currency_id.active),
+                settings,
+            ),
+        ]

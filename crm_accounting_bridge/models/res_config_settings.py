@@ -1,0 +1,108 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+RECEIVABLE_TYPES = ("asset_receivable",)
+INCOME_TYPES = ("income", "income_other")
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    crm_accounting_ready = fields.Boolean(
+        string="Accounting Ready for CRM",
+        compute="_compute_crm_accounting_readiness",
+    )
+    crm_accounting_missing = fields.Char(
+        string="Missing Accounting Items",
+        compute="_compute_crm_accounting_readiness",
+        help="Codes of the missing items, comma-separated and comma-framed.",
+    )
+    crm_default_receivable_account_id = fields.Many2one(
+        "account.account",
+        string="Default Receivable Account",
+        domain="[('account_type', '=', 'asset_receivable'), "
+        "('company_ids', 'parent_of', company_id)]",
+        help="Receivable account of customers that have none of their own.",
+    )
+    crm_default_income_account_id = fields.Many2one(
+        "account.account",
+        string="Default Income Account",
+        domain="[('account_type', 'in', ('income', 'income_other')), "
+        "('company_ids', 'parent_of', company_id)]",
+        help="Income account of product categories that have none of their own.",
+    )
+
+    @api.depends("company_id")
+    def _compute_crm_accounting_readiness(self):
+        for settings in self:
+            missing = settings.company_id._crm_accounting_readiness()
+            settings.crm_accounting_ready = not missing
+            codes = ",".join(item["code"] for item in missing)
+            settings.crm_accounting_missing = f",{codes}," if codes else False
+
+    @api.constrains("crm_default_receivable_account_id", "crm_default_income_account_id")
+    def _check_crm_default_accounts(self):
+        for settings in self:
+            receivable = settings.crm_default_receivable_account_id
+            if receivable and receivable.account_type not in RECEIVABLE_TYPES:
+                raise ValidationError(
+                    self.env._(
+                        "The default receivable account must be of type Receivable; "
+                        "%(account)s is not.",
+                        account=receivable.display_name,
+                    )
+                )
+            income = settings.crm_default_income_account_id
+            if income and income.account_type not in INCOME_TYPES:
+                raise ValidationError(
+                    self.env._(
+                        "The default income account must be of type Income or "
+                        "Other Income; %(account)s is not.",
+                        account=income.display_name,
+                    )
+                )
+
+    @api.model
+    def get_values(self):
+        res = super().get_values()
+        company = self.env.company
+        partner = self.env["res.partner"].with_company(company)
+        category = self.env["product.category"].with_company(company)
+        receivable = partner._fields["property_account_receivable_id"]
+        income = category._fields["property_account_income_categ_id"]
+        res.update(
+            crm_default_receivable_account_id=receivable.get_company_dependent_fallback(partner).id,
+            crm_default_income_account_id=income.get_company_dependent_fallback(category).id,
+        )
+        return res
+
+    def set_values(self):
+        result = super().set_values()
+        defaults = self.env["ir.default"].sudo()
+        company = self.company_id
+        if self.crm_default_receivable_account_id:
+            defaults.set(
+                "res.partner",
+                "property_account_receivable_id",
+                self.crm_default_receivable_account_id.id,
+                company_id=company.id,
+            )
+        if self.crm_default_income_account_id:
+            defaults.set(
+                "product.category",
+                "property_account_income_categ_id",
+                self.crm_default_income_account_id.id,
+                company_id=company.id,
+            )
+        return result
+
+    def action_fix_crm_accounting_readiness(self):
+        """Open the place that fixes the item named in the context."""
+        self.ensure_one()
+        code = self.env.context.get("crm_readiness_code")
+        for item in self.company_id._crm_accounting_readiness():
+            if item["code"] == code:
+                return item["action"]
+        raise UserError(self.env._("This accounting item is already set up; reload the page."))

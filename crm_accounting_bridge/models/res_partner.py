@@ -1,0 +1,279 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.tools import format_amount
+
+from .partner_financial_snapshot import SNAPSHOT_FIELDS
+
+# Aging fields, oldest last, with the colour of their part of the aging bar.
+AGING_BUCKETS = (
+    ("aging_not_due", "bg-success"),
+    ("aging_1_30", "bg-info"),
+    ("aging_31_60", "bg-warning"),
+    ("aging_61_90", "bg-danger"),
+    ("aging_over_90", "bg-dark"),
+)
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # The snapshot is deliberately not stored: accounting is the source of
+    # truth, and a payment must show at the next read. The fields carry no
+    # groups so that salespeople read the aggregates; the documents behind
+    # them keep their own access rules.
+    financial_currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_financial_snapshot",
+        help="Currency of the current company, in which the snapshot is expressed.",
+    )
+    receivable_balance = fields.Monetary(
+        compute="_compute_financial_snapshot",
+        currency_field="financial_currency_id",
+        help="Open receivable residual: invoices minus credit notes minus "
+        "payments not yet allocated, from posted entries.",
+    )
+    overdue_amount = fields.Monetary(
+        compute="_compute_financial_snapshot",
+        currency_field="financial_currency_id",
+        help="Open receivable residual of the items whose due date is past.",
+    )
+    overdue_invoice_count = fields.Integer(
+        string="Overdue Invoices",
+        compute="_compute_financial_snapshot",
+        help="Number of posted invoices with an open installment past its due date.",
+    )
+    oldest_overdue_days = fields.Integer(
+        string="Oldest Overdue (days)",
+        compute="_compute_financial_snapshot",
+        help="Days past due of the oldest open overdue installment.",
+    )
+    revenue_ltm = fields.Monetary(
+        string="Revenue (12 months)",
+        compute="_compute_financial_snapshot",
+        currency_field="financial_currency_id",
+        help="Untaxed amount of the posted invoices of the last 365 days, net of credit notes.",
+    )
+    avg_payment_delay_days = fields.Float(
+        string="Average Payment Delay (days)",
+        digits=(16, 1),
+        compute="_compute_financial_snapshot",
+        help="Mean of full payment date minus due date over the invoices fully "
+        "paid in the last 365 days; negative when the customer pays early.",
+    )
+    late_payment_rate = fields.Float(
+        compute="_compute_financial_snapshot",
+        help="Share (0 to 1) of the invoices fully paid in the last 365 days "
+        "that were paid after their due date.",
+    )
+    last_payment_date = fields.Date(
+        compute="_compute_financial_snapshot",
+        help="Date of the last payment or bank transaction received.",
+    )
+    aging_not_due = fields.Monetary(
+        string="Not Due",
+        compute="_compute_financial_snapshot",
+        currency_field="financial_currency_id",
+    )
+    aging_1_30 = fields.Monetary(
+        string="1-30 Days",
+        compute="_compute_financial_snapshot",
+        currency_field="financial_currency_id",
+    )
+    aging_31_60 = fields.Monetary(
+        string="31-60 Days",
+        compute="_compute_financial_snapshot",
+        currency_field="financial_currency_id",
+    )
+    aging_61_90 = fields.Monetary(
+        string="61-90 Days",
+        compute="_compute_financial_snapshot",
+        currency_field="financial_currency_id",
+    )
+    aging_over_90 = fields.Monetary(
+        string="Over 90 Days",
+        compute="_compute_financial_snapshot",
+        currency_field="financial_currency_id",
+    )
+    credit_limit_applies = fields.Boolean(
+        compute="_compute_financial_snapshot",
+        help="The company uses credit limits and one applies to this customer.",
+    )
+    credit_available = fields.Monetary(
+        compute="_compute_financial_snapshot",
+        currency_field="financial_currency_id",
+        help="Credit limit minus receivable balance minus confirmed sale orders "
+        "not yet invoiced. Meaningful only when a credit limit applies.",
+    )
+    aging_bar = fields.Html(
+        string="Aging",
+        compute="_compute_aging_bar",
+        sanitize=False,
+        help="Open receivable split by days past due.",
+    )
+    customer_payment_count = fields.Integer(
+        string="Customer Payments",
+        compute="_compute_customer_payment_count",
+    )
+
+    @api.depends("commercial_partner_id")
+    @api.depends_context("company")
+    def _compute_financial_snapshot(self):
+        """Fill the snapshot of every partner of the batch with one query.
+
+        A contact shows the figures of its commercial entity.
+        """
+        snapshot_model = self.env["partner.financial.snapshot"]
+        commercial_partners = self.commercial_partner_id
+        snapshots = snapshot_model._read_snapshot(commercial_partners.ids)
+        credit_figures = self._credit_figures(commercial_partners)
+        currency = self.env.company.currency_id
+        empty = snapshot_model._empty_snapshot()
+        for partner in self:
+            commercial_id = partner.commercial_partner_id.id
+            values = dict(empty, **snapshots.get(commercial_id, {}))
+            limit, to_invoice = credit_figures.get(commercial_id, (0.0, 0.0))
+            values.update(
+                financial_currency_id=currency,
+                credit_limit_applies=bool(limit),
+                credit_available=(
+                    limit - values["receivable_balance"] - to_invoice if limit else 0.0
+                ),
+            )
+            partner.update(values)
+
+    def _credit_figures(self, commercial_partners):
+        """Return ``{partner id: (credit limit, sales to invoice)}``.
+
+        Reuses Odoo's own ``credit_limit`` (with the company default) and
+        ``credit_to_invoice``, so that the snapshot agrees with the credit
+        warning of sale orders. Only partners under a credit limit appear.
+        """
+        company = self.env.company
+        if not company.account_use_credit_limit or not commercial_partners:
+            return {}
+        # sudo: both fields are restricted to accounting groups, but the
+        # resulting aggregate is meant for salespeople too.
+        partners_sudo = commercial_partners.sudo().with_company(company)
+        return {
+            partner.id: (partner.credit_limit, partner.credit_to_invoice)
+            for partner in partners_sudo
+            if partner.credit_limit
+        }
+
+    @api.depends(*(bucket for bucket, _css in AGING_BUCKETS))
+    @api.depends_context("company")
+    def _compute_aging_bar(self):
+        """Render the open receivable as one stacked bar, one part per bucket.
+
+        Credits (unallocated payments, credit notes) are left out of the bar:
+        a bar shows what is owed and how late it is.
+        """
+        qweb = self.env["ir.qweb"]
+        for partner in self:
+            currency = partner.financial_currency_id
+            buckets = [
+                (name, css, partner[name])
+                for name, css in AGING_BUCKETS
+                if currency.compare_amounts(partner[name], 0) > 0
+            ]
+            total = sum(amount for _name, _css, amount in buckets)
+            partner.aging_bar = qweb._render(
+                "crm_accounting_bridge.aging_bar",
+                {
+                    "buckets": [
+                        {
+                            "css": css,
+                            "label": self._fields[name]._description_string(self.env),
+                            "amount": format_amount(self.env, amount, currency),
+                            "width": round(100.0 * amount / total, 2),
+                        }
+                        for name, css, amount in buckets
+                    ],
+                },
+            )
+
+    @api.depends("commercial_partner_id")
+    @api.depends_context("company")
+    def _compute_customer_payment_count(self):
+        # sudo: a count shown on a smart button; the list it opens keeps the
+        # payment access rules.
+        groups = (
+            self.env["account.payment"]
+            .sudo()
+            ._read_group(
+                domain=[
+                    ("partner_type", "=", "customer"),
+                    ("state", "in", ("in_process", "paid")),
+                    ("company_id", "child_of", self.env.company.root_id.id),
+                    (
+                        "partner_id.commercial_partner_id",
+                        "in",
+                        self.commercial_partner_id.ids,
+                    ),
+                ],
+                groupby=["partner_id"],
+                aggregates=["__count"],
+            )
+        )
+        counts = {}
+        for partner, count in groups:
+            commercial_id = partner.commercial_partner_id.id
+            counts[commercial_id] = counts.get(commercial_id, 0) + count
+        for partner in self:
+            partner.customer_payment_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_view_overdue_invoices(self):
+        """Open the overdue invoices of the customer's commercial entity."""
+        self.ensure_one()
+        self.env["account.move"].check_access("read")
+        action = self.env["ir.actions.actions"]._for_xml_id("account.action_move_out_invoice_type")
+        action["domain"] = [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            (
+                "line_ids",
+                "any",
+                [
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", ">", 0),
+                    ("date_maturity", "<", fields.Date.context_today(self)),
+                ],
+            ),
+        ]
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        action["display_name"] = self.env._(
+            "Overdue invoices of %(partner)s",
+            partner=self.commercial_partner_id.display_name,
+        )
+        return action
+
+    def action_view_customer_payments(self):
+        """Open the payments received from the customer's commercial entity."""
+        self.ensure_one()
+        self.env["account.payment"].check_access("read")
+        action = self.env["ir.actions.actions"]._for_xml_id("account.action_account_payments")
+        action["domain"] = [
+            ("partner_type", "=", "customer"),
+            ("partner_id", "child_of", self.commercial_partner_id.id),
+        ]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_open_customer_360(self):
+        """Open the customer's form on its Customer 360 page."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.commercial_partner_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    @api.model
+    def _snapshot_fields(self):
+        """Names of the snapshot fields, for addons that read them in batch."""
+        return SNAPSHOT_FIELDS

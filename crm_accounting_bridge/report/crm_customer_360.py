@@ -1,0 +1,101 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+from odoo.tools import SQL
+
+from ..models.partner_financial_snapshot import SNAPSHOT_FIELDS, SNAPSHOT_SOURCES
+
+
+class CrmCustomer360(models.Model):
+    """Customer 360 as a list that sorts and filters on the snapshot.
+
+    The partner fields are not stored, so a list of partners cannot sort on
+    them; this read-only report computes the same snapshot statement for all
+    customers of the current company at read time.
+    """
+
+    _name = "crm.customer.360"
+    _description = "Customer 360"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "overdue_amount desc, receivable_balance desc, partner_id"
+    _depends = {
+        **SNAPSHOT_SOURCES,
+        "res.partner": [
+            *SNAPSHOT_SOURCES["res.partner"],
+            "active",
+            "company_id",
+            "country_id",
+            "customer_rank",
+            "user_id",
+        ],
+    }
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    country_id = fields.Many2one("res.country", readonly=True)
+    receivable_balance = fields.Monetary(readonly=True)
+    overdue_amount = fields.Monetary(readonly=True)
+    overdue_invoice_count = fields.Integer(string="Overdue Invoices", readonly=True)
+    oldest_overdue_days = fields.Integer(
+        string="Oldest Overdue (days)", readonly=True, aggregator="max"
+    )
+    revenue_ltm = fields.Monetary(string="Revenue (12 months)", readonly=True)
+    avg_payment_delay_days = fields.Float(
+        string="Average Payment Delay (days)",
+        digits=(16, 1),
+        readonly=True,
+        aggregator=None,
+    )
+    late_payment_rate = fields.Float(readonly=True, aggregator=None)
+    last_payment_date = fields.Date(readonly=True, aggregator="max")
+    aging_not_due = fields.Monetary(string="Not Due", readonly=True)
+    aging_1_30 = fields.Monetary(string="1-30 Days", readonly=True)
+    aging_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
+    aging_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
+    aging_over_90 = fields.Monetary(string="Over 90 Days", readonly=True)
+    aging_bar = fields.Html(related="partner_id.aging_bar")
+    credit_limit_applies = fields.Boolean(related="partner_id.credit_limit_applies")
+    credit_available = fields.Monetary(related="partner_id.credit_available")
+
+    @property
+    def _table_query(self):
+        snapshot = self.env["partner.financial.snapshot"]
+        company = snapshot._snapshot_company()
+        return SQL(
+            """
+            SELECT partner.id AS id,
+                   partner.id AS partner_id,
+                   %(company_id)s AS company_id,
+                   %(currency_id)s AS currency_id,
+                   partner.user_id,
+                   partner.country_id,
+                   %(snapshot_columns)s
+              FROM res_partner partner
+         LEFT JOIN (%(snapshot)s) snapshot ON snapshot.partner_id = partner.id
+             WHERE partner.id = partner.commercial_partner_id
+               AND partner.active
+               AND (partner.customer_rank > 0 OR snapshot.partner_id IS NOT NULL)
+               AND (partner.company_id IS NULL OR %(partner_company)s)
+            """,
+            company_id=company.id,
+            currency_id=company.currency_id.id,
+            snapshot_columns=SQL(", ").join(
+                SQL(
+                    "COALESCE(snapshot.%s, %s) AS %s",
+                    SQL.identifier(name),
+                    None if name == "last_payment_date" else 0,
+                    SQL.identifier(name),
+                )
+                for name in SNAPSHOT_FIELDS
+            ),
+            snapshot=snapshot._snapshot_query(),
+            partner_company=snapshot._company_scope(SQL("partner.company_id")),
+        )
+
+    def action_open_partner(self):
+        """Open the customer's form, where the Customer 360 page lives."""
+        self.ensure_one()
+        return self.partner_id.action_open_customer_360()

@@ -1,0 +1,6 @@
+from . import test_access
+from . import test_customer_360
+from . import test_financial_snapshot
+from . import test_negotiated_terms
+from . import test_readiness
+from . import test_snapshot_queries

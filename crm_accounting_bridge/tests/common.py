@@ -1,0 +1,123 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class CrmAccountingBridgeCommon(AccountTestInvoicingCommon):
+    """Customers, invoices and payments with dates relative to today."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.currency = cls.env.company.currency_id
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Bridge Customer", "is_company": True}
+        )
+        cls.contact = cls.env["res.partner"].create(
+            {"name": "Bridge Contact", "parent_id": cls.customer.id}
+        )
+        cls.salesman = new_test_user(
+            cls.env,
+            login="bridge_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=cls.env.company.id,
+            company_ids=[Command.set(cls.env.company.ids)],
+        )
+        cls.sales_manager = new_test_user(
+            cls.env,
+            login="bridge_sales_manager",
+            groups="sales_team.group_sale_manager",
+            company_id=cls.env.company.id,
+            company_ids=[Command.set(cls.env.company.ids)],
+        )
+
+    @classmethod
+    def _day(cls, offset):
+        """Today shifted by ``offset`` days (negative: in the past)."""
+        return cls.today + timedelta(days=offset)
+
+    @classmethod
+    def _create_invoice(
+        cls,
+        partner,
+        amount,
+        invoice_offset=-10,
+        due_offset=20,
+        move_type="out_invoice",
+        currency=None,
+        company=None,
+        post=True,
+    ):
+        """An invoice of one untaxed line of ``amount``, dated relative to today."""
+        company = company or cls.env.company
+        move = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "invoice_date": cls._day(invoice_offset),
+                    "date": cls._day(invoice_offset),
+                    "invoice_date_due": cls._day(due_offset),
+                    "currency_id": (currency or company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": "Service",
+                                "quantity": 1,
+                                "price_unit": amount,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        if post:
+            move.action_post()
+        return move
+
+    @classmethod
+    def _register_payment(cls, invoices, amount, offset=0, currency=None):
+        """Register a payment of ``amount`` on ``invoices`` dated relative to today."""
+        values = {"amount": amount, "payment_date": cls._day(offset)}
+        if currency:
+            values["currency_id"] = currency.id
+        wizard = (
+            cls.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoices.ids)
+            .create(values)
+        )
+        return wizard._create_payments()
+
+    @classmethod
+    def _create_unallocated_payment(cls, partner, amount, offset=0, company=None):
+        """A posted customer payment not matched with any invoice."""
+        company = company or cls.env.company
+        payment = (
+            cls.env["account.payment"]
+            .with_company(company)
+            .create(
+                {
+                    "amount": amount,
+                    "date": cls._day(offset),
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": partner.id,
+                }
+            )
+        )
+        payment.action_post()
+        return payment
+
+    def _snapshot(self, partner, *field_names):
+        """Read snapshot fields freshly, as a new request would."""
+        self.env.invalidate_all()
+        return {name: partner[name] for name in field_names}

@@ -1,0 +1,85 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command
+from odoo.tests import new_test_user, tagged
+
+from .common import CrmAccountingBridgeCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCustomer360(CrmAccountingBridgeCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.late = cls.env["res.partner"].create({"name": "Late Ltd", "is_company": True})
+        cls.later = cls.env["res.partner"].create({"name": "Later Ltd", "is_company": True})
+        cls.on_time = cls.env["res.partner"].create({"name": "On Time Ltd", "is_company": True})
+        cls._create_invoice(cls.late, 300, -50, -40)
+        cls._create_invoice(cls.later, 900, -150, -120)
+        cls._create_invoice(cls.on_time, 5000, -5, 25)
+        cls.ours = cls.late | cls.later | cls.on_time
+        cls.Report = cls.env["crm.customer.360"]
+
+    def _rows(self, domain=(), order=None):
+        return self.Report.search([("partner_id", "in", self.ours.ids), *domain], order=order)
+
+    def test_rows_match_partner_snapshot(self):
+        for row in self._rows():
+            partner = row.partner_id
+            for name in (
+                "receivable_balance",
+                "overdue_amount",
+                "oldest_overdue_days",
+                "revenue_ltm",
+            ):
+                self.assertAlmostEqual(row[name], partner[name], places=2, msg=name)
+
+    def test_sort_by_overdue_oldest_and_revenue(self):
+        self.assertEqual(
+            self._rows(order="overdue_amount desc").partner_id,
+            self.later | self.late | self.on_time,
+        )
+        self.assertEqual(self._rows(order="oldest_overdue_days desc").partner_id[:1], self.later)
+        self.assertEqual(self._rows(order="revenue_ltm desc").partner_id[:1], self.on_time)
+
+    def test_filters(self):
+        self.assertEqual(
+            self._rows([("overdue_amount", ">", 0)]).partner_id, self.late | self.later
+        )
+        self.assertEqual(self._rows([("oldest_overdue_days", ">", 90)]).partner_id, self.later)
+        self.assertEqual(self._rows([("revenue_ltm", ">", 1000)]).partner_id, self.on_time)
+
+    def test_grouped_totals(self):
+        groups = self.Report._read_group(
+            [("partner_id", "in", self.ours.ids)], [], ["overdue_amount:sum", "revenue_ltm:sum"]
+        )
+        self.assertEqual(groups, [(1200.0, 6200.0)])
+
+    def test_other_company_rows_stay_there(self):
+        company_2 = self.setup_other_company()["company"]
+        self._create_invoice(self.on_time, 777, -70, -60, company=company_2)
+        row = self._rows([("partner_id", "=", self.on_time.id)])
+        self.assertEqual(row.overdue_amount, 0.0)
+        user_2 = new_test_user(
+            self.env,
+            login="c360_company_2",
+            groups="sales_team.group_sale_salesman",
+            company_id=company_2.id,
+            company_ids=[Command.set(company_2.ids)],
+        )
+        row = self.Report.with_user(user_2).search([("partner_id", "=", self.on_time.id)])
+        self.assertEqual(row.company_id, company_2)
+        self.assertAlmostEqual(row.overdue_amount, 777.0, places=2)
+
+    def test_open_partner(self):
+        action = self._rows([("partner_id", "=", self.late.id)]).action_open_partner()
+        self.assertEqual((action["res_model"], action["res_id"]), ("res.partner", self.late.id))
+
+    def test_views_render(self):
+        for view_type in ("list", "kanban", "form", "search"):
+            self.Report.get_view(view_type=view_type)
+        self.assertIn(
+            "crm_accounting_readiness",
+            str(self.env["res.config.settings"].get_view(view_type="form")["arch"]),
+        )
+        self.assertIn("customer_360", self.env["res.partner"].get_view(view_type="form")["arch"])

@@ -1,0 +1,201 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import CrmAccountingBridgeCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFinancialSnapshot(CrmAccountingBridgeCommon):
+    """Snapshot figures on a scenario whose every amount is known by hand.
+
+    Company currency USD; EUR at 2 EUR for 1 USD. Offsets are days from today.
+
+    open items:
+      A  1,000 invoiced -100, due -70, 400 paid at -60  -> 600 open, 70 days late
+      B    500 invoiced -50, due -20, to the contact    -> 500 open, 20 days late
+      C    800 EUR invoiced -5, due +25                 -> 400 open, not due
+      D    150 credit note at -3, due today             -> -150 open, not due
+      E    200 unallocated payment at -2                -> -200 open, 2 days "late"
+    fully paid:
+      F    700 invoiced -60, due -30, paid at -25       -> 5 days late
+      G    250 invoiced -40, due -10, paid at -12       -> 2 days early
+      H    300 invoiced -400, due -380, paid at -370    -> outside 12 months
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR", rates=[("1900-01-01", 2.0)])
+        invoice_a = cls._create_invoice(cls.customer, 1000, -100, -70)
+        cls._register_payment(invoice_a, 400, -60)
+        cls._create_invoice(cls.contact, 500, -50, -20)
+        cls._create_invoice(cls.customer, 800, -5, 25, currency=cls.eur)
+        cls._create_invoice(cls.customer, 150, -3, 0, move_type="out_refund")
+        cls._create_unallocated_payment(cls.customer, 200, -2)
+        invoice_f = cls._create_invoice(cls.customer, 700, -60, -30)
+        cls._register_payment(invoice_f, 700, -25)
+        invoice_g = cls._create_invoice(cls.customer, 250, -40, -10)
+        cls._register_payment(invoice_g, 250, -12)
+        invoice_h = cls._create_invoice(cls.customer, 300, -400, -380)
+        cls._register_payment(invoice_h, 300, -370)
+        cls.expected = {
+            "receivable_balance": 1150.0,
+            "overdue_amount": 900.0,
+            "overdue_invoice_count": 2,
+            "oldest_overdue_days": 70,
+            "aging_not_due": 250.0,
+            "aging_1_30": 300.0,
+            "aging_31_60": 0.0,
+            "aging_61_90": 600.0,
+            "aging_over_90": 0.0,
+            "revenue_ltm": 2700.0,
+            "avg_payment_delay_days": 1.5,
+            "late_payment_rate": 0.5,
+            "last_payment_date": cls._day(-2),
+        }
+
+    def assertSnapshot(self, partner, expected):
+        actual = self._snapshot(partner, *expected)
+        for name, value in expected.items():
+            if isinstance(value, float):
+                self.assertAlmostEqual(actual[name], value, places=2, msg=name)
+            else:
+                self.assertEqual(actual[name], value, name)
+
+    def test_company_figures(self):
+        self.assertSnapshot(self.customer, self.expected)
+
+    def test_aging_sums_to_balance(self):
+        values = self._snapshot(
+            self.customer,
+            "receivable_balance",
+            "aging_not_due",
+            "aging_1_30",
+            "aging_31_60",
+            "aging_61_90",
+            "aging_over_90",
+        )
+        balance = values.pop("receivable_balance")
+        self.assertAlmostEqual(sum(values.values()), balance, places=2)
+
+    def test_balance_matches_odoo_total_receivable(self):
+        """Our balance is Odoo's own ``credit`` of the commercial entity."""
+        self.env.invalidate_all()
+        self.assertAlmostEqual(self.customer.receivable_balance, self.customer.credit, places=2)
+
+    def test_contact_shows_company_figures(self):
+        self.assertSnapshot(self.contact, self.expected)
+
+    def test_batch_of_mixed_partners(self):
+        stranger = self.env["res.partner"].create({"name": "No accounting"})
+        partners = self.customer | self.contact | stranger
+        self.env.invalidate_all()
+        self.assertEqual(partners.mapped("overdue_invoice_count"), [2, 2, 0])
+        self.assertEqual(partners.mapped("receivable_balance"), [1150.0, 1150.0, 0.0])
+
+    def test_partner_without_accounting_data_shows_zeros(self):
+        stranger = self.env["res.partner"].create({"name": "No accounting"})
+        values = self._snapshot(
+            stranger,
+            *self.expected,
+            "credit_limit_applies",
+            "credit_available",
+            "aging_bar",
+        )
+        self.assertFalse(values.pop("last_payment_date"))
+        self.assertFalse(values.pop("credit_limit_applies"))
+        self.assertIn("No open receivable", values.pop("aging_bar"))
+        self.assertFalse(any(values.values()), values)
+
+    def test_other_company_is_separate(self):
+        company_2 = self.setup_other_company()["company"]
+        self._create_invoice(self.customer, 5000, -40, -35, company=company_2)
+        self.assertSnapshot(self.customer, self.expected)
+        in_company_2 = self.customer.with_company(company_2)
+        self.assertSnapshot(
+            in_company_2,
+            {
+                "receivable_balance": 5000.0,
+                "overdue_amount": 5000.0,
+                "overdue_invoice_count": 1,
+                "oldest_overdue_days": 35,
+                "revenue_ltm": 5000.0,
+                "last_payment_date": False,
+            },
+        )
+        self.assertEqual(in_company_2.financial_currency_id, company_2.currency_id)
+
+    def test_draft_and_cancelled_entries_do_not_count(self):
+        self._create_invoice(self.customer, 9999, -90, -80, post=False)
+        cancelled = self._create_invoice(self.customer, 8888, -90, -80)
+        cancelled.button_draft()
+        cancelled.button_cancel()
+        self.assertSnapshot(self.customer, self.expected)
+
+    def test_full_payment_clears_overdue_at_next_read(self):
+        overdue = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", self.customer.id),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", self.today),
+            ]
+        )
+        self.assertEqual(len(overdue), 2)
+        self.assertEqual(self.customer.overdue_invoice_count, 2)
+        for invoice in overdue:
+            self._register_payment(invoice, invoice.amount_residual, 0)
+        values = self._snapshot(
+            self.customer, "overdue_invoice_count", "oldest_overdue_days", "overdue_amount"
+        )
+        # only the unallocated payment of two days ago remains past its date
+        self.assertEqual(values["overdue_invoice_count"], 0)
+        self.assertEqual(values["oldest_overdue_days"], 0)
+        self.assertAlmostEqual(values["overdue_amount"], -200.0, places=2)
+
+    def test_aging_bar_shows_owed_buckets(self):
+        bar = self._snapshot(self.customer, "aging_bar")["aging_bar"]
+        self.assertIn("61-90 Days", bar)
+        self.assertIn("1-30 Days", bar)
+        self.assertNotIn("Over 90 Days", bar)
+
+    def test_credit_available_under_a_credit_limit(self):
+        self.env.company.account_use_credit_limit = True
+        self.customer.credit_limit = 5000.0
+        product = self._create_product(name="Service to invoice", lst_price=1000.0, taxes_id=False)
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.contact.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": product.id, "product_uom_qty": 1, "price_unit": 1000.0}
+                    )
+                ],
+            }
+        )
+        order.action_confirm()
+        values = self._snapshot(self.contact, "credit_limit_applies", "credit_available")
+        self.assertTrue(values["credit_limit_applies"])
+        self.assertAlmostEqual(values["credit_available"], 5000.0 - 1150.0 - 1000.0, places=2)
+
+    def test_no_credit_limit_applies(self):
+        self.env.company.account_use_credit_limit = True
+        values = self._snapshot(self.customer, "credit_limit_applies", "credit_available")
+        self.assertFalse(values["credit_limit_applies"])
+        self.assertEqual(values["credit_available"], 0.0)
+        self.customer.credit_limit = 5000.0
+        self.env.company.account_use_credit_limit = False
+        values = self._snapshot(self.customer, "credit_limit_applies")
+        self.assertFalse(values["credit_limit_applies"])
+
+    def test_company_default_credit_limit(self):
+        self.env.company.account_use_credit_limit = True
+        # the company default of Settings is an ir.default of the partner field
+        self.env["ir.default"].set(
+            "res.partner", "credit_limit", 2000.0, company_id=self.env.company.id
+        )
+        values = self._snapshot(self.customer, "credit_limit_applies", "credit_available")
+        self.assertTrue(values["credit_limit_applies"])
+        self.assertAlmostEqual(values["credit_available"], 2000.0 - 1150.0, places=2)

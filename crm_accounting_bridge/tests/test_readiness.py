@@ -1,0 +1,168 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import CrmAccountingBridgeCommon
+
+ALL_CODES = {
+    "chart_of_accounts",
+    "receivable_account",
+    "income_account",
+    "sale_journal",
+    "sale_tax",
+    "payment_terms",
+    "fiscal_country",
+    "currency",
+}
+
+
+@tagged("post_install", "-at_install")
+class TestAccountingReadiness(CrmAccountingBridgeCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bare_company = cls.env["res.company"].create({"name": "No accounting yet"})
+
+    def _codes(self, company):
+        return {item["code"] for item in company._crm_accounting_readiness()}
+
+    def test_company_without_chart_of_accounts(self):
+        self.assertEqual(
+            self._codes(self.bare_company),
+            {
+                "chart_of_accounts",
+                "receivable_account",
+                "income_account",
+                "sale_journal",
+                "sale_tax",
+                "fiscal_country",
+            },
+        )
+        self.assertFalse(self.bare_company._crm_accounting_ready())
+        for item in self.bare_company._crm_accounting_readiness():
+            self.assertIn(item["code"], ALL_CODES)
+            self.assertTrue(item["label"])
+            self.assertEqual(item["action"]["type"], "ir.actions.act_window")
+
+    def test_company_with_generic_chart_is_ready(self):
+        self.assertEqual(self._codes(self.env.company), set())
+        self.assertTrue(self.env.company._crm_accounting_ready())
+
+    def test_company_with_moroccan_localisation_is_ready(self):
+        module = self.env["ir.module.module"]._get("l10n_ma")
+        self.assertEqual(
+            module.state,
+            "installed",
+            "l10n_ma must be installed in the test database (tools/test installs it)",
+        )
+        company = self.env["res.company"].create(
+            {
+                "name": "Atlas SARL",
+                "country_id": self.env.ref("base.ma").id,
+                "currency_id": self.env.ref("base.MAD").id,
+            }
+        )
+        self.assertIn("chart_of_accounts", self._codes(company))
+        self.env["account.chart.template"].try_loading("ma", company=company, install_demo=False)
+        self.assertEqual(company.chart_template, "ma")
+        self.assertEqual(self._codes(company), set())
+        self.assertTrue(company._crm_accounting_ready())
+
+    def test_each_missing_item_is_reported(self):
+        company = self.env.company
+        company.account_sale_tax_id = False
+        self.assertEqual(self._codes(company), {"sale_tax"})
+        self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", company.id)]
+        ).action_archive()
+        self.assertEqual(self._codes(company), {"sale_tax", "sale_journal"})
+        self.env["ir.default"].search(
+            [
+                ("field_id.name", "=", "property_account_receivable_id"),
+                ("company_id", "=", company.id),
+            ]
+        ).unlink()
+        self.assertEqual(self._codes(company), {"sale_tax", "sale_journal", "receivable_account"})
+        self.assertFalse(company._crm_accounting_ready())
+
+    def test_salesperson_sees_banner_on_opportunity(self):
+        salesman = new_test_user(
+            self.env,
+            login="bare_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.bare_company.id,
+            company_ids=[Command.set(self.bare_company.ids)],
+        )
+        lead = (
+            self.env["crm.lead"]
+            .with_user(salesman)
+            .with_company(self.bare_company)
+            .create({"name": "Deal before accounting", "type": "opportunity"})
+        )
+        self.assertFalse(lead.crm_accounting_ready)
+        self.assertIn("Accounting is not ready", lead.crm_accounting_readiness_message)
+        self.assertIn("Create a sales journal", lead.crm_accounting_readiness_message)
+        # the banner does not block the opportunity
+        lead.write({"expected_revenue": 1000})
+
+    def test_no_banner_when_ready(self):
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.salesman)
+            .create({"name": "Deal", "type": "opportunity", "partner_id": self.customer.id})
+        )
+        self.assertTrue(lead.crm_accounting_ready)
+        self.assertFalse(lead.crm_accounting_readiness_message)
+
+
+@tagged("post_install", "-at_install")
+class TestReadinessSettings(CrmAccountingBridgeCommon):
+    def _settings(self, **values):
+        return self.env["res.config.settings"].create(values)
+
+    def test_settings_show_readiness(self):
+        settings = self._settings()
+        self.assertTrue(settings.crm_accounting_ready)
+        self.assertFalse(settings.crm_accounting_missing)
+        self.env.company.account_sale_tax_id = False
+        settings = self._settings()
+        self.assertFalse(settings.crm_accounting_ready)
+        self.assertEqual(settings.crm_accounting_missing, ",sale_tax,")
+
+    def test_fix_button_opens_the_place_that_fixes(self):
+        self.env["account.journal"].search(
+            [("type", "=", "sale"), ("company_id", "=", self.env.company.id)]
+        ).action_archive()
+        action = (
+            self._settings()
+            .with_context(crm_readiness_code="sale_journal")
+            .action_fix_crm_accounting_readiness()
+        )
+        self.assertEqual(action["res_model"], "account.journal")
+        with self.assertRaisesRegex(UserError, "already set up"):
+            self._settings().with_context(
+                crm_readiness_code="sale_tax"
+            ).action_fix_crm_accounting_readiness()
+
+    def test_default_accounts_are_read_and_written(self):
+        settings = self._settings()
+        receivable = self.company_data["default_account_receivable"]
+        self.assertEqual(settings.crm_default_receivable_account_id, receivable)
+        new_income = self.copy_account(self.company_data["default_account_revenue"])
+        self._settings(crm_default_income_account_id=new_income.id).execute()
+        category = self.env["product.category"].with_company(self.env.company)
+        fallback = category._fields["property_account_income_categ_id"]
+        self.assertEqual(fallback.get_company_dependent_fallback(category), new_income)
+
+    def test_wrong_account_type_is_refused_and_changes_nothing(self):
+        receivable = self.company_data["default_account_receivable"]
+        expense = self.company_data["default_account_expense"]
+        with self.assertRaisesRegex(ValidationError, "must be of type Receivable"):
+            self._settings(crm_default_receivable_account_id=expense.id).execute()
+        with self.assertRaisesRegex(ValidationError, "must be of type Income"):
+            self._settings(crm_default_income_account_id=receivable.id).execute()
+        partner = self.env["res.partner"].with_company(self.env.company)
+        fallback = partner._fields["property_account_receivable_id"]
+        self.assertEqual(fallback.get_company_dependent_fallback(partner), receivable)

@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Run every check of the repository and end with ``N passed, N failed``.
+
+Called by ``tools/test`` (the README's test command) and by ``.ci/run``.
+Each step counts what it ran; a step that cannot run counts as failed, and a
+skipped test counts as failed too, so that nothing wrong ever looks green.
+"""
+
+import argparse
+import ast
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Odoo's own suites that must keep passing with our addons installed.
+CORE_MODULES = ("crm", "sale_crm", "sale_margin")
+# Localisation installed for the readiness tests on a real chart of accounts.
+EXTRA_MODULES = ("l10n_ma",)
+# Log lines that are not problems of ours (regular expressions).
+ALLOWED_LOG_LINES = (
+    # printed by Odoo's own tests on purpose, with the module they test
+    r"odoo\.addons\.(crm|sale_crm|sale_margin|sale|account|mail)\.tests\.",
+)
+STEP_TIMEOUT = 40 * 60
+
+
+class Run:
+    """Counts of the whole run, and where its logs are."""
+
+    def __init__(self, work):
+        self.work = work
+        self.passed = 0
+        self.failed = 0
+        self.failures = []
+
+    def count(self, step, passed, failed, detail=""):
+        self.passed += passed
+        self.failed += failed
+        status = "ok" if not failed else "FAILED"
+        print(f"[{status}] {step}: {passed} passed, {failed} failed {detail}".rstrip(), flush=True)
+        if failed:
+            self.failures.append(step)
+
+    def check(self, step, ok, detail=""):
+        self.count(step, int(ok), int(not ok), detail)
+        return ok
+
+
+def addons():
+    """Installable addons of the repository, in folder order."""
+    names = []
+    for manifest in sorted(ROOT.glob("*/__manifest__.py")):
+        values = ast.literal_eval(manifest.read_text())
+        if values.get("installable", True):
+            names.append(manifest.parent.name)
+    return names
+
+
+def sh(cmd, log=None, env=None, timeout=STEP_TIMEOUT, cwd=ROOT):
+    """Run ``cmd``; return its exit code (124 on timeout), output in ``log``."""
+    started = time.monotonic()
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        code = subprocess.run(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, timeout=timeout, cwd=cwd
+        ).returncode
+    except subprocess.TimeoutExpired:
+        code = 124
+    finally:
+        if log:
+            out.close()
+    print(f"    ({time.monotonic() - started:.0f}s) {' '.join(map(str, cmd))[:160]}", flush=True)
+    return code
+
+
+def tail(path, lines=40):
+    try:
+        content = Path(path).read_text(errors="replace").splitlines()
+    except OSError:
+        return
+    print(f"    --- last lines of {path} ---")
+    for line in content[-lines:]:
+        print(f"    {line}")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def odoo_log_report(log, modules):
+    """Return (tests, failed tests, unexpected problem lines) of an Odoo log."""
+    tests = 0
+    failed = set()
+    problems = []
+    stats = re.compile(r"odoo\.tests\.stats: (\w+): (\d+) tests")
+    failure = re.compile(r" (?:ERROR|CRITICAL) \S+ (odoo\.addons\.\S+): (?:FAIL|ERROR): (\S+)")
+    level = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (WARNING|ERROR|CRITICAL) ")
+    allowed = re.compile("|".join(ALLOWED_LOG_LINES))
+    for line in Path(log).read_text(errors="replace").splitlines():
+        if match := stats.search(line):
+            if match.group(1) in modules:
+                tests += int(match.group(2))
+            continue
+        if match := failure.search(line):
+            failed.add(match.group(2))
+            continue
+        if level.match(line) and not allowed.search(line):
+            problems.append(line)
+    return tests, failed, problems
+
+
+def count_odoo_tests(run, step, log, modules, code):
+    tests, failed, problems = odoo_log_report(log, modules)
+    if code and not failed and not problems:
+        problems.append(f"odoo exited with status {code}")
+    run.count(step, tests - len(failed), len(failed), f"({tests} tests)")
+    for name in sorted(failed):
+        print(f"    failed: {name}")
+    run.check(f"{step}: log without warnings or errors", not problems)
+    for line in problems[:20]:
+        print(f"    {line[:300]}")
+    if failed or problems:
+        tail(log)
+    return not failed and not problems
+
+
+def count_pytest(run, step, junit, code, log):
+    try:
+        suites = ET.parse(junit).getroot()
+    except (OSError, ET.ParseError):
+        run.check(step, False, f"(no report, exit status {code})")
+        tail(log)
+        return
+    suites = [suites] if suites.tag == "testsuite" else list(suites)
+    tests = sum(int(s.get("tests", 0)) for s in suites)
+    bad = sum(int(s.get(k, 0)) for s in suites for k in ("failures", "errors", "skipped"))
+    run.count(step, tests - bad, bad, f"({tests} tests; a skip counts as a failure)")
+    if bad or code:
+        tail(log, 80)
+    if code and not bad:
+        run.check(f"{step}: exit status", False, f"({code})")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--skip-lint", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="crm-accounting-test."))
+    run = Run(work)
+    print(f"Work folder: {work}", flush=True)
+    ours = addons()
+    print(f"Addons: {', '.join(ours)}", flush=True)
+    python = sys.executable
+    pg = work / "pg"
+    database = "test"
+    started = time.monotonic()
+    try:
+        # 1. requirements
+        code = sh(
+            [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "-r",
+                "requirements.txt",
+                "-r",
+                "test-requirements.txt",
+            ],
+            log=work / "pip.log",
+        )
+        if not run.check("install requirements", code == 0):
+            tail(work / "pip.log")
+
+        # 2. a throwaway PostgreSQL cluster
+        code = sh([str(ROOT / "tools" / "pg-cluster"), "start", str(pg)], log=work / "pg.log")
+        if not run.check("start a private PostgreSQL cluster", code == 0):
+            tail(work / "pg.log")
+            return run
+        config = work / "odoo.conf"
+        config.write_text(
+            "[options]\n"
+            f"db_host = {pg}\ndb_port = 5432\ndb_user = odoo\ndb_name = {database}\n"
+            f"addons_path = {ROOT}\ndata_dir = {work / 'data'}\n"
+            "workers = 0\nmax_cron_threads = 0\nlist_db = False\n"
+        )
+        odoo = [python, "-m", "odoo", "-c", str(config), "-d", database, "--stop-after-init"]
+        tags = ",".join(f"/{name}" for name in ours)
+
+        # 3. install our addons in a new database, running our tests at install
+        log = work / "install.log"
+        code = sh(
+            [
+                *odoo,
+                "-i",
+                ",".join((*ours, *EXTRA_MODULES)),
+                "--test-enable",
+                f"--test-tags={tags}",
+                f"--logfile={log}",
+            ],
+        )
+        count_odoo_tests(run, "install with Odoo's test runner", log, ours, code)
+
+        # 4. upgrade: rewind to the first release so every migration step runs
+        sh(
+            [
+                "psql",
+                "-h",
+                str(pg),
+                "-U",
+                "odoo",
+                "-d",
+                database,
+                "-qc",
+                "UPDATE ir_module_module SET latest_version = '18.0.1.0.0' "
+                f"WHERE name IN ({', '.join(repr(name) for name in ours)})",
+            ],
+        )
+        log = work / "upgrade.log"
+        code = sh([*odoo, "-u", ",".join(ours), f"--logfile={log}"])
+        _tests, _failed, problems = odoo_log_report(log, ours)
+        if not run.check(
+            "upgrade (-u) from 18.0.1.0.0 with migrations", code == 0 and not problems
+        ):
+            for line in problems[:20]:
+                print(f"    {line[:300]}")
+            tail(log)
+
+        # 5. Odoo's own tests with our addons installed
+        log = work / "core.log"
+        code = sh(
+            [
+                *odoo,
+                "-u",
+                ",".join(CORE_MODULES),
+                "--test-enable",
+                "--test-tags=" + ",".join(f"/{name}" for name in CORE_MODULES),
+                f"--logfile={log}",
+            ],
+        )
+        count_odoo_tests(run, "Odoo's tests of " + ", ".join(CORE_MODULES), log, CORE_MODULES, code)
+
+        # 6. pytest-odoo
+        junit = work / "pytest.xml"
+        log = work / "pytest.log"
+        code = sh(
+            [
+                python,
+                "-m",
+                "pytest",
+                "-p",
+                "no:cacheprovider",
+                f"--odoo-config={config}",
+                f"--odoo-database={database}",
+                "--odoo-http",
+                f"--junitxml={junit}",
+                *(f"{name}/tests" for name in ours),
+            ],
+            log=log,
+        )
+        count_pytest(run, "pytest-odoo suite", junit, code, log)
+
+        # 7. pre-commit on all files
+        if not args.skip_lint:
+            log = work / "pre-commit.log"
+            code = sh(
+                ["pre-commit", "run", "--all-files", "--show-diff-on-failure", "--color=never"],
+                log=log,
+            )
+            if not run.check("pre-commit on all files", code == 0):
+                tail(log, 80)
+
+        # 8. wheels, metapackage, a fresh virtualenv that sees Odoo, Odoo starts
+        check_wheels(run, work, ours, pg, database, python)
+    finally:
+        sh([str(ROOT / "tools" / "pg-cluster"), "stop", str(pg)])
+        print(f"Total time: {time.monotonic() - started:.0f}s", flush=True)
+        if not args.keep and not run.failed:
+            shutil.rmtree(work, ignore_errors=True)
+    return run
+
+
+def check_wheels(run, work, ours, pg, database, python):
+    wheels = work / "wheels"
+    log = work / "wheels.log"
+    ok = True
+    for folder in [*ours, "setup/_metapackage"]:
+        code = sh(
+            [
+                python,
+                "-m",
+                "pip",
+                "wheel",
+                "-q",
+                "--no-deps",
+                "-w",
+                str(wheels),
+                str(ROOT / folder),
+            ],
+            log=log,
+        )
+        ok = ok and code == 0
+    built = sorted(path.name for path in wheels.glob("*.whl")) if wheels.exists() else []
+    if not run.check(
+        "build addon wheels and the metapackage",
+        ok and len(built) == len(ours) + 1,
+        f"({', '.join(built)})",
+    ):
+        tail(log)
+        return
+    venv = work / "venv"
+    code = sh([python, "-m", "venv", "--system-site-packages", str(venv)], log=log)
+    metapackage = next(name for name in built if not name.startswith("odoo_addon_"))
+    code = code or sh(
+        [
+            str(venv / "bin" / "pip"),
+            "install",
+            "-q",
+            "--find-links",
+            str(wheels),
+            str(wheels / metapackage),
+        ],
+        log=work / "venv.log",
+    )
+    if not run.check("install the wheels with the metapackage in a fresh virtualenv", code == 0):
+        tail(work / "venv.log")
+        return
+    probe = (
+        "import odoo.modules.module as m; import sys\n"
+        f"names = {ours!r}\n"
+        "paths = [m.get_module_path(n, display_warning=False) or '' for n in names]\n"
+        "print(paths)\n"
+        f"sys.exit(not all(p.startswith({str(venv)!r}) for p in paths))\n"
+    )
+    code = sh([str(venv / "bin" / "python"), "-c", probe], log=work / "venv-probe.log", cwd=work)
+    if not run.check("the virtualenv's Odoo finds the addons from the wheels", code == 0):
+        tail(work / "venv-probe.log")
+        return
+    port = free_port()
+    log = work / "venv-server.log"
+    server = subprocess.Popen(
+        [
+            str(venv / "bin" / "python"),
+            "-m",
+            "odoo",
+            "--db_host",
+            str(pg),
+            "--db_port",
+            "5432",
+            "--db_user",
+            "odoo",
+            "-d",
+            database,
+            "--db-filter",
+            f"^{database}$",
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(port),
+            "--workers",
+            "0",
+            "--max-cron-threads",
+            "0",
+            f"--logfile={log}",
+        ],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    status = None
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/web/login", timeout=60) as r:
+                    status = r.status
+                    break
+            except OSError:
+                time.sleep(1)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    _tests, _failed, problems = odoo_log_report(log, ())
+    if not run.check(
+        "Odoo starts from the virtualenv and serves /web/login",
+        status == 200 and not problems,
+        f"(HTTP {status})",
+    ):
+        for line in problems[:20]:
+            print(f"    {line[:300]}")
+        tail(log)
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    result = main()
+    if result.failures:
+        print("Failed steps: " + "; ".join(result.failures))
+    print(f"{result.passed} passed, {result.failed} failed")
+    sys.exit(1 if result.failed or not result.passed else 0)
