@@ -110,12 +110,15 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         )
 
     @api.model
-    def _snapshot_query(self, partner_ids=None, today=None):
+    def _snapshot_query(self, partner_ids=None, today=None, grace_days=0):
         """Return the SQL computing the snapshot, one row per commercial entity.
 
         Columns: ``partner_id`` and every name of ``SNAPSHOT_FIELDS``. Partners
         without any accounting data have no row. Amounts are in the currency
         of the current company (journal items' company currency).
+        ``grace_days`` lets a policy (credit alerts) count an item as overdue
+        only once it is more than that many days past due; the aging buckets
+        always count from the due date.
         """
         today = today or fields.Date.context_today(self)
         ltm_start = today - timedelta(days=LTM_DAYS)
@@ -144,11 +147,12 @@ class PartnerFinancialSnapshot(models.AbstractModel):
             ), receivable AS (
                 SELECT partner_id,
                        SUM(residual) AS receivable_balance,
-                       SUM(residual) FILTER (WHERE days_late > 0) AS overdue_amount,
+                       SUM(residual) FILTER (WHERE days_late > %(grace_days)s)
+                           AS overdue_amount,
                        COUNT(DISTINCT move_id)
-                           FILTER (WHERE days_late > 0 AND residual > 0)
+                           FILTER (WHERE days_late > %(grace_days)s AND residual > 0)
                            AS overdue_invoice_count,
-                       MAX(days_late) FILTER (WHERE days_late > 0 AND residual > 0)
+                       MAX(days_late) FILTER (WHERE days_late > %(grace_days)s AND residual > 0)
                            AS oldest_overdue_days,
                        SUM(residual) FILTER (WHERE days_late <= 0) AS aging_not_due,
                        SUM(residual) FILTER (WHERE days_late BETWEEN 1 AND 30) AS aging_1_30,
@@ -239,6 +243,7 @@ class PartnerFinancialSnapshot(models.AbstractModel):
          LEFT JOIN last_payment ON last_payment.partner_id = snapshot_partner.partner_id
             """,
             today=today,
+            grace_days=grace_days,
             ltm_start=ltm_start,
             line_company=line_company,
             move_company=move_company,
@@ -253,7 +258,7 @@ class PartnerFinancialSnapshot(models.AbstractModel):
             self.env[model_name].flush_model(field_names)
 
     @api.model
-    def _read_snapshot(self, partner_ids):
+    def _read_snapshot(self, partner_ids, grace_days=0):
         """Return ``{commercial partner id: {field: value}}`` in one query.
 
         Partners without accounting data are absent from the result; callers
@@ -262,7 +267,7 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         if not partner_ids:
             return {}
         self._flush_snapshot_sources()
-        rows = self.env.execute_query_dict(self._snapshot_query(partner_ids))
+        rows = self.env.execute_query_dict(self._snapshot_query(partner_ids, grace_days=grace_days))
         return {row.pop("partner_id"): row for row in rows}
 
     @api.model

@@ -199,3 +199,13 @@ class TestFinancialSnapshot(CrmAccountingBridgeCommon):
         values = self._snapshot(self.customer, "credit_limit_applies", "credit_available")
         self.assertTrue(values["credit_limit_applies"])
         self.assertAlmostEqual(values["credit_available"], 2000.0 - 1150.0, places=2)
+
+    def test_grace_days_for_policies(self):
+        """Items count as overdue only past the grace days; aging is unchanged."""
+        snapshot = self.env["partner.financial.snapshot"]._read_snapshot(
+            [self.customer.id], grace_days=30
+        )[self.customer.id]
+        self.assertAlmostEqual(snapshot["overdue_amount"], 600.0, places=2)
+        self.assertEqual(snapshot["overdue_invoice_count"], 1)
+        self.assertEqual(snapshot["oldest_overdue_days"], 70)
+        self.assertAlmostEqual(snapshot["aging_1_30"], 300.0, places=2)
