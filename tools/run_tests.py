@@ -161,6 +161,7 @@ def main():
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="crm-accounting-test."))
+    work.chmod(0o755)  # the cluster inside runs as "postgres" when we are root
     run = Run(work)
     print(f"Work folder: {work}", flush=True)
     ours = addons()
