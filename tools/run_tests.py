@@ -210,7 +210,7 @@ def main():
             [
                 *odoo,
                 "-i",
-                ",".join((*ours, *EXTRA_MODULES)),
+                ",".join((*ours, *CORE_MODULES, *EXTRA_MODULES)),
                 "--test-enable",
                 f"--test-tags={tags}",
                 f"--logfile={log}",
