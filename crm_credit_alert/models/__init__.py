@@ -1,0 +1,5 @@
+from . import res_company
+from . import res_config_settings
+from . import crm_credit_override
+from . import crm_lead
+from . import sale_order

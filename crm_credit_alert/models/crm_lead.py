@@ -1,0 +1,279 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+
+from .crm_credit_override import OVERRIDE_GROUP
+from .res_company import CREDIT_ALERT_LEVELS, CREDIT_ALERT_SEVERITY
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    # Not stored: accounting is the source of truth, so that a payment clears
+    # the alert at the next read, with nothing to recompute or go stale.
+    credit_alert_level = fields.Selection(
+        selection=CREDIT_ALERT_LEVELS,
+        string="Credit Alert",
+        compute="_compute_credit_alert",
+        search="_search_credit_alert_level",
+        help="Credit policy of the company applied to the customer: overdue "
+        "invoices and credit limit. Won and lost opportunities are not alerted.",
+    )
+    credit_alert_message = fields.Char(
+        string="Credit Alert Details",
+        compute="_compute_credit_alert",
+        help="The customer's figures behind the credit alert.",
+    )
+    credit_alert_notified_level = fields.Selection(
+        selection=[
+            ("warning", "Credit warning"),
+            ("block", "Credit blocked"),
+        ],
+        string="Notified Credit Alert",
+        readonly=True,
+        copy=False,
+        help="Alert level of the last activity given to the salesperson by the "
+        "daily credit check; empty when no alert was notified.",
+    )
+    credit_alert_activity_id = fields.Many2one(
+        "mail.activity",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+    )
+
+    @api.depends(
+        "partner_id.commercial_partner_id",
+        "company_id",
+        "active",
+        "stage_id.is_won",
+    )
+    @api.depends_context("company", "lang")
+    def _compute_credit_alert(self):
+        """Apply the company's credit policy to the customers of the batch.
+
+        One assessment per company of the batch (a constant number of
+        queries whatever the number of leads or invoices). No partner, a won
+        or a lost opportunity, or accounting not ready (the bridge's banner
+        says why): no alert.
+        """
+        alerted = self.filtered(
+            lambda lead: lead.partner_id and lead.active and not lead.stage_id.is_won
+        )
+        (self - alerted).update({"credit_alert_level": "none", "credit_alert_message": False})
+        for company, leads in alerted.grouped(
+            lambda lead: lead.company_id or self.env.company
+        ).items():
+            assessments = company._credit_alert_assessments(leads.partner_id)
+            for lead in leads:
+                assessment = assessments.get(lead.partner_id.commercial_partner_id._origin.id)
+                level = assessment["level"] if assessment else "none"
+                lead.credit_alert_level = level
+                lead.credit_alert_message = (
+                    company._credit_alert_message(assessment) if level != "none" else False
+                )
+
+    def _search_credit_alert_level(self, operator, value):
+        """Search the level without reading every lead or partner.
+
+        For each allowed company, SQL selects the customers at a level (see
+        ``res.company._credit_alert_partner_ids``); the domain then keeps the
+        open leads of those customers in that company.
+        """
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(
+                self.env._(
+                    "The credit alert cannot be searched with the operator %(operator)s.",
+                    operator=operator,
+                )
+            )
+        values = set(value) if isinstance(value, list | tuple | set) else {value}
+        if operator in ("!=", "not in"):
+            values = {level for level, _label in CREDIT_ALERT_LEVELS} - values
+        alerted_levels = {"warning", "block"}
+        if "none" in values:
+            excluded = alerted_levels - values
+            if not excluded:
+                return expression.TRUE_DOMAIN
+            return ["!", *self._credit_alert_domain(excluded)]
+        return self._credit_alert_domain(values & alerted_levels)
+
+    def _credit_alert_domain(self, levels):
+        """Domain of the open leads whose customer is at one of ``levels``."""
+        if not levels:
+            return expression.FALSE_DOMAIN
+        company_domains = []
+        for company in self.env.companies:
+            partner_ids = company._credit_alert_partner_ids(levels)
+            if not partner_ids:
+                continue
+            company_ids = [company.id]
+            if company == self.env.company:
+                company_ids.append(False)
+            company_domains.append(
+                [
+                    ("company_id", "in", company_ids),
+                    ("partner_id.commercial_partner_id", "in", partner_ids),
+                ]
+            )
+        if not company_domains:
+            return expression.FALSE_DOMAIN
+        return expression.AND(
+            [
+                expression.OR(company_domains),
+                [("active", "=", True)],
+                ["|", ("stage_id", "=", False), ("stage_id.is_won", "=", False)],
+            ]
+        )
+
+    def action_new_quotation(self):
+        """Refuse a new quotation for a customer blocked by the credit policy.
+
+        Checked on the server, whatever calls it (the "New Quotation" button,
+        sale_crm's customer wizard, RPC). Members of the Credit override
+        group get the override wizard instead; once they gave a reason, the
+        override lets this call through.
+        """
+        # superuser flows (scripts run as superuser) are not a salesperson's
+        # decision: the policy stops people, whatever door they use
+        blocks = {} if self.env.su else self._credit_alert_quotation_blocks()
+        blocked = self.env["crm.credit.override"]._apply_pending("quotation", blocks)
+        if blocked:
+            return self._credit_alert_stop(blocked)
+        return super().action_new_quotation()
+
+    def _credit_alert_quotation_blocks(self):
+        """Return ``{lead: assessment}`` of the leads whose customer is blocked.
+
+        The block is about the customer: it applies to a new quotation from
+        any opportunity of that customer, won ones included, even though won
+        and lost opportunities show no alert.
+        """
+        blocks = {}
+        for company, leads in (
+            self.filtered("partner_id")
+            .grouped(lambda lead: lead.company_id or self.env.company)
+            .items()
+        ):
+            assessments = company._credit_alert_assessments(leads.partner_id)
+            for lead in leads:
+                assessment = assessments.get(lead.partner_id.commercial_partner_id.id)
+                if assessment and assessment["level"] == "block":
+                    blocks[lead] = assessment
+        return blocks
+
+    def _credit_alert_stop(self, blocked):
+        """Open the override wizard for override members, else refuse."""
+        if self.env.user.has_group(OVERRIDE_GROUP):
+            lead = next(iter(blocked))
+            return self.env["crm.credit.override.wizard"]._action_open(lead=lead)
+        raise UserError(
+            "\n".join(
+                self.env._(
+                    "New quotation refused: %(customer)s is blocked by the credit "
+                    "policy (%(figures)s). A member of the Credit override group "
+                    "can override it, with a reason.",
+                    customer=lead.partner_id.commercial_partner_id.display_name,
+                    figures=(lead.company_id or self.env.company)._credit_alert_message(assessment),
+                )
+                for lead, assessment in blocked.items()
+            )
+        )
+
+    @api.model
+    def _cron_credit_alert_activities(self):
+        """Give salespeople a To Do when a customer moves to warning or block.
+
+        Only the opportunities alerted now or notified before are read. One
+        activity per opportunity: it is updated, not duplicated, while an
+        alert persists, and marked done when the alert clears.
+        """
+        leads = self._credit_alert_watched_leads()
+        for company, company_leads in leads.grouped(
+            lambda lead: lead.company_id or self.env.company
+        ).items():
+            company_leads.with_company(company)._credit_alert_sync_activities()
+
+    @api.model
+    def _credit_alert_watched_leads(self):
+        """Open opportunities alerted now, and those notified by a previous run."""
+        groups = self._read_group(
+            [("type", "=", "opportunity"), ("user_id", "!=", False)],
+            groupby=["company_id"],
+        )
+        companies = self.env.company.browse([company.id for (company,) in groups if company])
+        companies |= self.env.company
+        alerted = self.with_context(allowed_company_ids=companies.ids).search(
+            [
+                ("type", "=", "opportunity"),
+                ("user_id", "!=", False),
+                ("credit_alert_level", "in", ("warning", "block")),
+            ]
+        )
+        notified = self.with_context(active_test=False).search(
+            [("credit_alert_notified_level", "!=", False)]
+        )
+        return (alerted | notified).with_env(self.env)
+
+    def _credit_alert_sync_activities(self):
+        """Create, update or close the credit alert activity of each lead."""
+        todo_type = self.env.ref("mail.mail_activity_data_todo")
+        to_create, to_close, new_levels = [], self.env["mail.activity"], {}
+        for lead in self:
+            level = lead.credit_alert_level
+            can_notify = (
+                lead.type == "opportunity"
+                and lead.user_id
+                and (not lead.company_id or lead.company_id in lead.user_id.company_ids)
+            )
+            current = level if level != "none" and can_notify else False
+            previous = lead.credit_alert_notified_level
+            if current == previous:
+                continue  # no duplicate while the state persists
+            new_levels[lead] = current
+            activity = lead.credit_alert_activity_id
+            if not current:
+                to_close |= activity
+            elif activity:
+                activity.write(lead._credit_alert_activity_values(current))
+            elif CREDIT_ALERT_SEVERITY[current] > CREDIT_ALERT_SEVERITY[previous or "none"]:
+                to_create.append(
+                    dict(
+                        lead._credit_alert_activity_values(current),
+                        res_model_id=self.env["ir.model"]._get_id(self._name),
+                        res_id=lead.id,
+                        activity_type_id=todo_type.id,
+                        user_id=lead.user_id.id,
+                        date_deadline=fields.Date.context_today(self),
+                    )
+                )
+        if to_close:
+            to_close.action_feedback(feedback=self.env._("The credit alert cleared."))
+        for activity in self.env["mail.activity"].create(to_create):
+            self.browse(activity.res_id).credit_alert_activity_id = activity
+        for level, leads in (
+            self.browse([lead.id for lead in new_levels])
+            .grouped(lambda lead: new_levels[lead])
+            .items()
+        ):
+            values = {"credit_alert_notified_level": level}
+            if not level:
+                values["credit_alert_activity_id"] = False
+            leads.write(values)
+
+    def _credit_alert_activity_values(self, level):
+        """Summary and note of the credit alert activity at ``level``."""
+        self.ensure_one()
+        customer = self.partner_id.commercial_partner_id.display_name
+        if level == "block":
+            summary = self.env._("Credit blocked: %(customer)s", customer=customer)
+        else:
+            summary = self.env._("Credit warning: %(customer)s", customer=customer)
+        return {
+            "summary": summary,
+            "note": Markup("<p>%s</p>") % (self.credit_alert_message or ""),
+        }

@@ -1,0 +1,108 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .crm_credit_override import OVERRIDE_GROUP
+from .res_company import CREDIT_ALERT_LEVELS
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    credit_alert_level = fields.Selection(
+        selection=CREDIT_ALERT_LEVELS,
+        string="Credit Alert",
+        compute="_compute_credit_alert",
+        help="Credit policy of the company applied to the customer, as on its opportunities.",
+    )
+    credit_alert_message = fields.Char(
+        string="Credit Alert Details",
+        compute="_compute_credit_alert",
+        help="The customer's figures behind the credit alert.",
+    )
+
+    @api.depends("partner_id.commercial_partner_id", "company_id", "state")
+    @api.depends_context("lang")
+    def _compute_credit_alert(self):
+        """The customer's alert, as on its opportunities, beside Odoo's own
+        credit limit warning; one assessment per company of the batch."""
+        alerted = self.filtered(lambda order: order.partner_id and order.state != "cancel")
+        (self - alerted).update({"credit_alert_level": "none", "credit_alert_message": False})
+        for company, orders in alerted.grouped("company_id").items():
+            assessments = company._credit_alert_assessments(orders.partner_id)
+            for order in orders:
+                assessment = assessments.get(order.partner_id.commercial_partner_id._origin.id)
+                level = assessment["level"] if assessment else "none"
+                order.credit_alert_level = level
+                order.credit_alert_message = (
+                    company._credit_alert_message(assessment) if level != "none" else False
+                )
+
+    def action_confirm(self):
+        """Refuse to confirm orders of customers blocked by the credit policy.
+
+        Checked on the server, also for calls over RPC. Members of the Credit
+        override group get the override wizard instead; once they gave a
+        reason, the override lets this call through.
+        """
+        # superuser flows (the customer signing or paying online, imports)
+        # are not a salesperson's decision: the policy stops people
+        blocks = {} if self.env.su else self._credit_alert_confirmation_blocks()
+        blocked = self.env["crm.credit.override"]._apply_pending("confirmation", blocks)
+        if blocked:
+            return self._credit_alert_stop(blocked)
+        return super().action_confirm()
+
+    def _credit_alert_confirmation_blocks(self):
+        """Return ``{order: assessment}`` of the orders the policy blocks.
+
+        An order is blocked when its customer is, or when the company blocks
+        over the credit limit and this order would take the customer over it
+        (the order total in the company currency, as Odoo's own warning).
+        """
+        blocks = {}
+        for company, orders in (
+            self.filtered(lambda order: order.partner_id and order.state in ("draft", "sent"))
+            .grouped("company_id")
+            .items()
+        ):
+            assessments = company._credit_alert_assessments(orders.partner_id)
+            for order in orders:
+                assessment = assessments.get(order.partner_id.commercial_partner_id.id)
+                if not assessment:
+                    continue
+                if assessment["level"] == "block":
+                    blocks[order] = assessment
+                    continue
+                if not (company.credit_alert_block_on_limit and assessment["credit_limit"]):
+                    continue
+                order_amount = order.amount_total / (order.currency_rate or 1.0)
+                available = assessment["credit_available"] - order_amount
+                if company.currency_id.compare_amounts(available, 0) < 0:
+                    blocks[order] = dict(
+                        assessment,
+                        level="block",
+                        credit_available=available,
+                        credit_used=assessment["credit_used"] + order_amount,
+                        order_amount=order_amount,
+                    )
+        return blocks
+
+    def _credit_alert_stop(self, blocked):
+        """Open the override wizard for override members, else refuse."""
+        if self.env.user.has_group(OVERRIDE_GROUP):
+            return self.env["crm.credit.override.wizard"]._action_open(orders=self)
+        raise UserError(
+            "\n".join(
+                self.env._(
+                    "Confirmation of %(order)s refused: %(customer)s is blocked by "
+                    "the credit policy (%(figures)s). A member of the Credit "
+                    "override group can override it, with a reason.",
+                    order=order.name,
+                    customer=order.partner_id.commercial_partner_id.display_name,
+                    figures=order.company_id._credit_alert_message(assessment),
+                )
+                for order, assessment in blocked.items()
+            )
+        )

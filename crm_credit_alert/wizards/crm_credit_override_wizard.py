@@ -1,0 +1,97 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import clean_context
+
+from ..models.crm_credit_override import OVERRIDE_GROUP
+
+
+class CrmCreditOverrideWizard(models.TransientModel):
+    """Ask a Credit override member for a reason, then run the blocked action.
+
+    The wizard only collects the reason: the override itself
+    (``crm.credit.override``) takes the figures on the server and posts them
+    in the chatter, and the blocked action checks it again.
+    """
+
+    _name = "crm.credit.override.wizard"
+    _description = "Override a Credit Block"
+
+    lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
+    order_ids = fields.Many2many("sale.order", string="Sale Orders", readonly=True)
+    alert_message = fields.Text(string="Figures", compute="_compute_alert_message")
+    reason = fields.Text(
+        required=True,
+        help="Why the quotation or order goes ahead despite the credit policy; "
+        "kept in the chatter and in the accountants' report.",
+    )
+
+    @api.depends("lead_id", "order_ids")
+    def _compute_alert_message(self):
+        for wizard in self:
+            if wizard.lead_id:
+                blocks = wizard.lead_id._credit_alert_quotation_blocks()
+                company = wizard.lead_id.company_id or self.env.company
+                lines = [
+                    self.env._(
+                        "%(customer)s: %(figures)s",
+                        customer=lead.partner_id.commercial_partner_id.display_name,
+                        figures=company._credit_alert_message(assessment),
+                    )
+                    for lead, assessment in blocks.items()
+                ]
+            else:
+                blocks = wizard.order_ids._credit_alert_confirmation_blocks()
+                lines = [
+                    self.env._(
+                        "%(order)s, %(customer)s: %(figures)s",
+                        order=order.name,
+                        customer=order.partner_id.commercial_partner_id.display_name,
+                        figures=order.company_id._credit_alert_message(assessment),
+                    )
+                    for order, assessment in blocks.items()
+                ]
+            wizard.alert_message = "\n".join(lines)
+
+    @api.model
+    def _action_open(self, lead=None, orders=None):
+        """Action opening the wizard for a blocked lead or blocked orders."""
+        context = {"default_lead_id": lead.id} if lead else {}
+        if orders:
+            context["default_order_ids"] = [Command.set(orders.ids)]
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Override the credit block"),
+            "res_model": self._name,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": context,
+        }
+
+    def action_override(self):
+        """Record the override, then run the action the policy blocked."""
+        self.ensure_one()
+        if not self.env.user.has_group(OVERRIDE_GROUP):
+            raise AccessError(
+                self.env._("Only members of the Credit override group can override a credit block.")
+            )
+        reason = (self.reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Give the reason for overriding the credit block."))
+        # the wizard's default_* keys must not reach the records created next
+        env = self.env(context=clean_context(self.env.context))
+        overrides = env["crm.credit.override"]
+        lead = self.lead_id.with_env(env)
+        if lead:
+            # the block may have cleared since the wizard opened: then there
+            # is nothing to override, and the quotation simply opens
+            if lead._credit_alert_quotation_blocks():
+                overrides.create({"lead_id": lead.id, "reason": reason})
+            return lead.action_new_quotation()
+        orders = self.order_ids.with_env(env)
+        blocked = orders._credit_alert_confirmation_blocks()
+        if blocked:
+            overrides.create([{"order_id": order.id, "reason": reason} for order in blocked])
+        return orders.action_confirm()
