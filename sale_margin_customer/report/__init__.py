@@ -1,0 +1,1 @@
+from . import sale_margin_customer_report

@@ -1,0 +1,478 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.models import parse_read_group_spec
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# Materialized view holding one row per invoice line, in company currency.
+LINE_VIEW = "sale_margin_customer_line"
+# ir.config_parameter key: database time of the last refresh of LINE_VIEW.
+REFRESHED_AT_KEY = "sale_margin_customer.refreshed_at"
+# Changes made this long before a refresh may belong to transactions that
+# were still running when it started: the next scheduled refresh looks back
+# that far (minutes).
+REFRESH_MARGIN_MINUTES = 15
+# Groups allowed to refresh the report on demand.
+REFRESH_GROUPS = ("sales_team.group_sale_manager", "account.group_account_invoice")
+# Measures whose group value is not an aggregate of the column: a ratio of
+# sums, or a count of distinct customers.
+RATIO_MEASURES = ("margin_percent", "customer_count")
+# Stored fields the invoice line query reads, flushed before it runs.
+LINE_SOURCES = {
+    "account.move": [
+        "commercial_partner_id",
+        "currency_id",
+        "invoice_currency_rate",
+        "invoice_date",
+        "invoice_user_id",
+        "move_type",
+        "state",
+        "team_id",
+    ],
+    "account.move.line": [
+        "balance",
+        "company_currency_id",
+        "company_id",
+        "display_type",
+        "is_downpayment",
+        "move_id",
+        "posted_unit_cost",
+        "product_id",
+        "product_uom_id",
+        "quantity",
+        "sale_line_ids",
+    ],
+    "sale.order.line": ["currency_id", "is_downpayment", "product_uom", "purchase_price"],
+    "product.product": ["product_tmpl_id", "standard_price"],
+    "product.template": ["categ_id", "uom_id"],
+    "uom.uom": ["factor"],
+    "res.currency.rate": ["company_id", "currency_id", "name", "rate"],
+    "res.company": ["parent_path"],
+}
+
+
+class SaleMarginCustomerReport(models.Model):
+    """Margin of every posted customer invoice and credit note line.
+
+    One row per invoice line that carries a product (no down payment, section
+    or note), in the currency of the current company. Revenue is what was
+    invoiced, untaxed; cost is the cost of the originating sale order line
+    for the invoiced quantity, or the product's cost when the line has no
+    order. Credit notes count negatively.
+
+    The invoice line figures come from a materialized view (a plain view
+    cannot group a million invoice lines by customer and month fast enough);
+    customer, product and company attributes are joined live. The view is
+    refreshed by a scheduled action when invoices changed, every night and on
+    demand (``_refresh_lines``). Customer margins and tiers do not read it:
+    they run the same line query live, for the customers they need.
+    """
+
+    _name = "sale.margin.customer.report"
+    _description = "Sales Margin per Customer"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "invoice_date desc, id desc"
+    _depends = {
+        "res.partner": ["country_id", "industry_id"],
+        "product.product": ["product_tmpl_id"],
+        "product.template": ["categ_id"],
+    }
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    invoice_date = fields.Date(readonly=True)
+    move_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+    move_type = fields.Selection(
+        [("out_invoice", "Invoice"), ("out_refund", "Credit Note")],
+        string="Type",
+        readonly=True,
+    )
+    product_id = fields.Many2one("product.product", readonly=True)
+    product_categ_id = fields.Many2one("product.category", string="Product Category", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    country_id = fields.Many2one("res.country", string="Customer Country", readonly=True)
+    industry_id = fields.Many2one("res.partner.industry", string="Customer Industry", readonly=True)
+    partner_category_ids = fields.Many2many(
+        related="partner_id.category_id", string="Customer Tags"
+    )
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    quantity = fields.Float(
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Invoiced quantity in the product's unit of measure; negative on credit notes.",
+    )
+    revenue = fields.Monetary(
+        readonly=True,
+        help="Untaxed invoiced amount; negative on credit notes.",
+    )
+    cost = fields.Monetary(
+        readonly=True,
+        help="Cost of the sale order line for the invoiced quantity, or the "
+        "product's cost for lines without an order; negative on credit notes.",
+    )
+    margin = fields.Monetary(readonly=True)
+    margin_percent = fields.Float(
+        string="Margin (%)",
+        readonly=True,
+        aggregator="avg",
+        help="Margin divided by revenue. On a group of lines: total margin "
+        "divided by total revenue, never an average of percentages.",
+    )
+    customer_count = fields.Integer(
+        string="Customers",
+        readonly=True,
+        help="Number of distinct customers of the group.",
+    )
+
+    @property
+    def _table_query(self):
+        companies = self._reporting_companies()
+        return SQL(
+            """
+            SELECT line.id,
+                   line.partner_id,
+                   line.company_id,
+                   line.invoice_date,
+                   line.move_id,
+                   line.move_type,
+                   line.product_id,
+                   template.categ_id AS product_categ_id,
+                   line.user_id,
+                   line.team_id,
+                   customer.country_id,
+                   customer.industry_id,
+                   %(currency_id)s AS currency_id,
+                   1 AS customer_count,
+                   line.quantity,
+                   line.revenue * account_currency_table.rate AS revenue,
+                   line.cost * account_currency_table.rate AS cost,
+                   (line.revenue - line.cost) * account_currency_table.rate AS margin,
+                   (line.revenue - line.cost) / NULLIF(line.revenue, 0) AS margin_percent
+              FROM %(line_view)s line
+         LEFT JOIN res_partner customer ON customer.id = line.partner_id
+         LEFT JOIN product_product product ON product.id = line.product_id
+         LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+              JOIN %(currency_table)s ON account_currency_table.company_id = line.company_id
+             WHERE line.company_id = ANY(%(company_ids)s)
+            """,
+            currency_id=self.env.company.currency_id.id,
+            line_view=SQL.identifier(LINE_VIEW),
+            currency_table=self.env["res.currency"]._get_simple_currency_table(
+                companies or self.env.company
+            ),
+            company_ids=companies.ids,
+        )
+
+    def init(self):
+        """(Re)build the materialized view of invoice lines at install and
+        update, so that its definition always matches the code."""
+        self.env.cr.execute(
+            SQL(
+                """
+                DROP MATERIALIZED VIEW IF EXISTS %(view)s;
+                CREATE MATERIALIZED VIEW %(view)s AS %(lines)s;
+                CREATE UNIQUE INDEX %(id_index)s ON %(view)s (id);
+                CREATE INDEX %(company_index)s ON %(view)s (company_id, invoice_date);
+                CREATE INDEX %(partner_index)s ON %(view)s (partner_id, invoice_date);
+                """,
+                view=SQL.identifier(LINE_VIEW),
+                lines=self._line_query(),
+                id_index=SQL.identifier(f"{LINE_VIEW}_id_index"),
+                company_index=SQL.identifier(f"{LINE_VIEW}_company_date_index"),
+                partner_index=SQL.identifier(f"{LINE_VIEW}_partner_date_index"),
+            )
+        )
+        self._set_refreshed_at()
+
+    @api.model
+    def _reporting_companies(self):
+        """Companies whose margins the report shows: the selected companies
+        whose accounting is ready. Until an accountant completes the setup,
+        margins stay off, like every accounting figure built on the bridge."""
+        return self.env.companies.filtered(lambda company: company._crm_accounting_ready())
+
+    @api.model
+    def _line_query(self, where=None):
+        """Return the SQL of the margin of invoice lines, in company currency.
+
+        Columns: ``id`` (the invoice line), ``move_id``, ``partner_id`` (the
+        commercial entity), ``company_id``, ``invoice_date``, ``move_type``,
+        ``product_id``, ``user_id``, ``team_id``, ``quantity`` (in the
+        product's unit), ``revenue`` and ``cost``, signed (credit notes
+        negative). ``where`` adds a condition on ``line`` and ``move``.
+
+        Amounts are double precision, like the margin of Odoo's invoice
+        analysis: summing a million of them is a third faster than numeric,
+        for errors far below a cent.
+        """
+        sign = SQL("(CASE WHEN move.move_type = 'out_refund' THEN -1 ELSE 1 END)")
+        return SQL(
+            """
+            SELECT line.id,
+                   line.move_id,
+                   move.commercial_partner_id AS partner_id,
+                   line.company_id,
+                   move.invoice_date,
+                   move.move_type,
+                   line.product_id,
+                   move.invoice_user_id AS user_id,
+                   move.team_id,
+                   (%(sign)s * line.quantity
+                       * COALESCE(template_uom.factor / NULLIF(line_uom.factor, 0), 1)
+                   )::float8 AS quantity,
+                   (-line.balance)::float8 AS revenue,
+                   (%(sign)s * %(cost)s)::float8 AS cost
+              FROM account_move_line line
+              JOIN account_move move ON move.id = line.move_id
+         LEFT JOIN product_product product ON product.id = line.product_id
+         LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+         LEFT JOIN uom_uom line_uom ON line_uom.id = line.product_uom_id
+         LEFT JOIN uom_uom template_uom ON template_uom.id = template.uom_id
+         -- an invoice line comes from one order line (the first if several)
+         LEFT JOIN LATERAL (
+                SELECT link.order_line_id
+                  FROM sale_order_line_invoice_rel link
+                 WHERE link.invoice_line_id = line.id
+              ORDER BY link.order_line_id
+                 LIMIT 1
+              ) order_link ON TRUE
+         LEFT JOIN sale_order_line order_line ON order_line.id = order_link.order_line_id
+         LEFT JOIN uom_uom order_uom ON order_uom.id = order_line.product_uom
+             WHERE move.move_type IN ('out_invoice', 'out_refund')
+               AND move.state = 'posted'
+               AND line.display_type = 'product'
+               AND line.product_id IS NOT NULL
+               AND line.is_downpayment IS NOT TRUE
+               AND order_line.is_downpayment IS NOT TRUE
+               AND %(where)s
+            """,
+            sign=sign,
+            cost=self._cost_sql(),
+            where=where or SQL("TRUE"),
+        )
+
+    @api.model
+    def _cost_sql(self):
+        """Unsigned cost of the invoiced quantity, in company currency.
+
+        A line invoiced from a sale order costs the order line's cost
+        (``purchase_price``, per unit of the order line, in the order's
+        currency) for the invoiced quantity, converted at the invoice date.
+        A line without an order costs the product's cost when it was posted.
+        """
+        return SQL(
+            """
+            (CASE
+                WHEN order_line.id IS NOT NULL THEN
+                    order_line.purchase_price * line.quantity
+                    * COALESCE(order_uom.factor / NULLIF(line_uom.factor, 0), 1)
+                    * %(order_rate)s
+                ELSE
+                    COALESCE(
+                        line.posted_unit_cost,
+                        (product.standard_price ->> line.company_id::text)::numeric,
+                        0
+                    ) * line.quantity
+                    * COALESCE(template_uom.factor / NULLIF(line_uom.factor, 0), 1)
+            END)
+            """,
+            order_rate=self._order_rate_sql(),
+        )
+
+    @api.model
+    def _order_rate_sql(self):
+        """Factor converting the order's currency into company currency at the
+        invoice date.
+
+        An invoice made from an order is in the order's currency and stores
+        the rate of its date: the cost uses that very rate, like the revenue.
+        Otherwise (the invoice currency was changed), the rate is looked up
+        as Odoo does, company rates first; this rare case runs a subquery.
+        """
+        return SQL(
+            """
+            (CASE
+                WHEN order_line.currency_id = line.company_currency_id THEN 1.0
+                WHEN order_line.currency_id = move.currency_id
+                     AND move.invoice_currency_rate > 0
+                    THEN 1.0 / move.invoice_currency_rate
+                ELSE %(company_rate)s / %(order_rate)s
+            END)
+            """,
+            company_rate=self._rate_sql(SQL("line.company_currency_id")),
+            order_rate=self._rate_sql(SQL("order_line.currency_id")),
+        )
+
+    @api.model
+    def _rate_sql(self, currency):
+        """Rate of ``currency`` at the invoice date for the line's company:
+        the last one on or before that date, else the first one, else 1."""
+        company_rates = SQL(
+            """
+            rate.currency_id = %(currency)s
+            AND (rate.company_id IS NULL OR rate.company_id = (
+                SELECT split_part(company.parent_path, '/', 1)::int
+                  FROM res_company company
+                 WHERE company.id = line.company_id))
+            """,
+            currency=currency,
+        )
+        return SQL(
+            """
+            COALESCE(
+                (SELECT rate.rate FROM res_currency_rate rate
+                  WHERE %(company_rates)s AND rate.name <= move.invoice_date
+               ORDER BY rate.company_id, rate.name DESC LIMIT 1),
+                (SELECT rate.rate FROM res_currency_rate rate
+                  WHERE %(company_rates)s
+               ORDER BY rate.company_id, rate.name LIMIT 1),
+                1.0
+            )
+            """,
+            company_rates=company_rates,
+        )
+
+    @api.model
+    def _read_group_select(self, aggregate_spec, query):
+        """Aggregate the margin percentage as total margin over total revenue,
+        and count distinct customers, in pivot, graph and grouped lists."""
+        fname, __, func = parse_read_group_spec(aggregate_spec)
+        if fname in RATIO_MEASURES and func in ("avg", "sum"):
+            if fname == "margin_percent":
+                return SQL(
+                    "SUM(%s) / NULLIF(SUM(%s), 0)",
+                    self._field_to_sql(self._table, "margin", query),
+                    self._field_to_sql(self._table, "revenue", query),
+                )
+            return SQL("COUNT(DISTINCT %s)", self._field_to_sql(self._table, "partner_id", query))
+        return super()._read_group_select(aggregate_spec, query)
+
+    @api.model
+    def _flush_line_sources(self):
+        """Write pending ORM changes the invoice line query reads."""
+        for model_name, field_names in LINE_SOURCES.items():
+            self.env[model_name].flush_model(field_names)
+
+    @api.model
+    def _set_refreshed_at(self):
+        # sudo: the refresh time is technical, whoever triggers the refresh
+        self.env["ir.config_parameter"].sudo().set_param(
+            REFRESHED_AT_KEY, fields.Datetime.to_string(self.env.cr.now())
+        )
+
+    @api.model
+    def _lines_changed_since_refresh(self):
+        """Whether customer invoices or invoiced order lines changed since the
+        last refresh (looking ``REFRESH_MARGIN_MINUTES`` further back, for
+        transactions that were running when it started)."""
+        refreshed_at = self.env["ir.config_parameter"].sudo().get_param(REFRESHED_AT_KEY)
+        if not refreshed_at:
+            return True
+        since = SQL(
+            "%s::timestamp - make_interval(mins => %s)",
+            refreshed_at,
+            REFRESH_MARGIN_MINUTES,
+        )
+        return bool(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT 1 WHERE EXISTS (
+                        SELECT 1 FROM account_move
+                         WHERE write_date > %(since)s
+                           AND move_type IN ('out_invoice', 'out_refund'))
+                    OR EXISTS (
+                        SELECT 1 FROM sale_order_line
+                         WHERE write_date > %(since)s AND qty_invoiced != 0)
+                    """,
+                    since=since,
+                )
+            )
+        )
+
+    @api.model
+    def _refresh_lines(self, force=False):
+        """Refresh the materialized view of invoice lines.
+
+        Without ``force``, only when invoices or invoiced order lines changed
+        since the last refresh. Readers are not blocked while it runs.
+        Return whether it was refreshed.
+        """
+        self.env.flush_all()
+        if not force and not self._lines_changed_since_refresh():
+            return False
+        self.env.cr.execute(
+            SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY %s", SQL.identifier(LINE_VIEW))
+        )
+        self._set_refreshed_at()
+        _logger.info("Margin per customer: invoice lines refreshed")
+        return True
+
+    @api.model
+    def _cron_refresh_lines(self):
+        """Scheduled action: refresh the report when invoices changed, and
+        at least once a day (costs, rates and units may change too)."""
+        refreshed_at = self.env["ir.config_parameter"].sudo().get_param(REFRESHED_AT_KEY)
+        stale = not refreshed_at or (
+            self.env.cr.now() - fields.Datetime.to_datetime(refreshed_at)
+        ) > timedelta(days=1)
+        self._refresh_lines(force=stale)
+
+    @api.model
+    def action_refresh(self):
+        """Refresh the report now (Action menu of the report's list)."""
+        if not any(self.env.user.has_group(group) for group in REFRESH_GROUPS):
+            raise AccessError(
+                self.env._("Only sales managers and accountants can refresh the margins.")
+            )
+        self._refresh_lines(force=True)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("Margins are up to date."),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    @api.model
+    def _margin_by_customer(self, partner_ids, date_after, date_to):
+        """Return ``{commercial partner id: (revenue, margin)}`` of the lines
+        invoiced after ``date_after`` and up to ``date_to`` included, live.
+        ``partner_ids`` None means every customer.
+
+        Figures of the current company and its branches (the scope of the
+        bridge's snapshot, all in the company's currency), whatever the user
+        may read in the report: these are customer totals, like the revenue
+        of the Customer 360 page. Callers check that the company's accounting
+        is ready.
+        """
+        company = self.env.company
+        self._flush_line_sources()
+        snapshot = self.env["partner.financial.snapshot"].with_company(company)
+        conditions = [
+            snapshot._company_scope(SQL("line.company_id")),
+            SQL("move.invoice_date > %s AND move.invoice_date <= %s", date_after, date_to),
+        ]
+        if partner_ids is not None:
+            conditions.append(SQL("move.commercial_partner_id = ANY(%s)", list(partner_ids)))
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT lines.partner_id, SUM(lines.revenue), SUM(lines.revenue - lines.cost)
+                  FROM (%s) lines
+              GROUP BY lines.partner_id
+                """,
+                self._line_query(SQL(" AND ").join(conditions)),
+            )
+        )
+        return {partner_id: (revenue, margin) for partner_id, revenue, margin in rows}

@@ -1,0 +1,5 @@
+from . import test_margin_report
+from . import test_margin_aggregates
+from . import test_margin_access
+from . import test_customer_margin
+from . import test_profitability_tier
