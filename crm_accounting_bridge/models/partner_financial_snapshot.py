@@ -47,6 +47,7 @@ SNAPSHOT_SOURCES = {
         "amount_untaxed_signed",
         "commercial_partner_id",
         "company_id",
+        "full_payment_date",
         "invoice_date",
         "invoice_date_due",
         "move_type",
@@ -56,7 +57,6 @@ SNAPSHOT_SOURCES = {
         "state",
         "statement_line_id",
     ],
-    "account.partial.reconcile": ["debit_move_id", "max_date"],
     "account.account": ["account_type"],
     "res.partner": ["commercial_partner_id"],
     "res.company": ["parent_path"],
@@ -124,26 +124,35 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         ltm_start = today - timedelta(days=LTM_DAYS)
         line_company = self._company_scope(SQL("line.company_id"))
         move_company = self._company_scope(SQL("move.company_id"))
-        line_partner = self._partner_scope(SQL("line.partner_id"), partner_ids)
-        move_partner = self._partner_scope(SQL("move.partner_id"), partner_ids)
+        partner_partner = self._partner_scope(SQL("partner.id"), partner_ids)
+        move_commercial = (
+            SQL("move.commercial_partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL("TRUE")
+        )
         return SQL(
             """
             WITH open_item AS (
                 -- open receivable items: invoices and credit notes not fully
                 -- reconciled, and payments not yet allocated
                 SELECT partner.commercial_partner_id AS partner_id,
-                       line.move_id,
-                       line.amount_residual AS residual,
-                       %(today)s - COALESCE(line.date_maturity, line.date) AS days_late
-                  FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-                  JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE account.account_type = 'asset_receivable'
-                   AND line.parent_state = 'posted'
-                   AND line.reconciled IS NOT TRUE
-                   AND line.amount_residual != 0
-                   AND %(line_company)s
-                   AND %(line_partner)s
+                       open_line.move_id,
+                       open_line.amount_residual AS residual,
+                       %(today)s - COALESCE(open_line.date_maturity, open_line.date) AS days_late
+                  FROM res_partner partner
+                  JOIN account_account account ON account.account_type = 'asset_receivable'
+                  -- per partner and receivable account, so that Odoo's index
+                  -- of unreconciled items (account_id, partner_id) serves
+                  CROSS JOIN LATERAL (
+                       SELECT line.move_id, line.amount_residual, line.date_maturity, line.date
+                         FROM account_move_line line
+                        WHERE line.account_id = account.id
+                          AND line.partner_id = partner.id
+                          AND line.parent_state = 'posted'
+                          AND line.reconciled IS NOT TRUE
+                          AND line.amount_residual != 0
+                          AND %(line_company)s) open_line
+                 WHERE %(partner_partner)s
             ), receivable AS (
                 SELECT partner_id,
                        SUM(residual) AS receivable_balance,
@@ -172,48 +181,46 @@ class PartnerFinancialSnapshot(models.AbstractModel):
                    AND move.invoice_date > %(ltm_start)s
                    AND move.invoice_date <= %(today)s
                    AND %(move_company)s
-                   AND %(move_partner)s
+                   AND %(move_commercial)s
               GROUP BY move.commercial_partner_id
-            ), paid_invoice AS (
-                -- an invoice is fully paid on the date of its last matching
+            ), payment_habit AS (
                 SELECT move.commercial_partner_id AS partner_id,
-                       move.invoice_date_due AS due_date,
-                       MAX(partial.max_date) AS paid_date
+                       AVG(move.full_payment_date - move.invoice_date_due)
+                           AS avg_payment_delay_days,
+                       AVG(CASE WHEN move.full_payment_date > move.invoice_date_due
+                                THEN 1.0 ELSE 0.0 END) AS late_payment_rate
                   FROM account_move move
-                  JOIN account_move_line line
-                    ON line.move_id = move.id AND line.display_type = 'payment_term'
-                  JOIN account_partial_reconcile partial
-                    ON partial.debit_move_id = line.id
                  WHERE move.move_type = 'out_invoice'
                    AND move.state = 'posted'
                    AND move.payment_state IN ('paid', 'in_payment')
+                   AND move.full_payment_date > %(ltm_start)s
                    AND %(move_company)s
-                   AND %(move_partner)s
-              GROUP BY move.id
-            ), payment_habit AS (
-                SELECT partner_id,
-                       AVG(paid_date - due_date) AS avg_payment_delay_days,
-                       AVG(CASE WHEN paid_date > due_date THEN 1.0 ELSE 0.0 END)
-                           AS late_payment_rate
-                  FROM paid_invoice
-                 WHERE paid_date > %(ltm_start)s
-              GROUP BY partner_id
+                   AND %(move_commercial)s
+              GROUP BY move.commercial_partner_id
             ), last_payment AS (
                 -- money received: receivable credits of payments and bank
-                -- statement lines, allocated or not
+                -- statement lines, allocated or not; the latest per partner,
+                -- walking its journal items backwards by date
                 SELECT partner.commercial_partner_id AS partner_id,
-                       MAX(line.date) AS last_payment_date
-                  FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-                  JOIN account_move move ON move.id = line.move_id
-                  JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE account.account_type = 'asset_receivable'
-                   AND line.parent_state = 'posted'
-                   AND line.balance < 0
-                   AND (move.origin_payment_id IS NOT NULL
-                        OR move.statement_line_id IS NOT NULL)
-                   AND %(line_company)s
-                   AND %(line_partner)s
+                       MAX(latest.date) AS last_payment_date
+                  FROM res_partner partner
+                  CROSS JOIN LATERAL (
+                       SELECT line.date
+                         FROM account_move_line line
+                         JOIN account_move move ON move.id = line.move_id
+                        WHERE line.partner_id = partner.id
+                          -- a filter, not a join: the newest credit comes first
+                          AND line.account_id = ANY(ARRAY(
+                              SELECT id FROM account_account
+                               WHERE account_type = 'asset_receivable'))
+                          AND line.parent_state = 'posted'
+                          AND line.balance < 0
+                          AND (move.origin_payment_id IS NOT NULL
+                               OR move.statement_line_id IS NOT NULL)
+                          AND %(line_company)s
+                     ORDER BY line.date DESC
+                        LIMIT 1) latest
+                 WHERE %(partner_partner)s
               GROUP BY partner.commercial_partner_id
             ), snapshot_partner AS (
                 SELECT partner_id FROM receivable
@@ -247,8 +254,8 @@ class PartnerFinancialSnapshot(models.AbstractModel):
             ltm_start=ltm_start,
             line_company=line_company,
             move_company=move_company,
-            line_partner=line_partner,
-            move_partner=move_partner,
+            move_commercial=move_commercial,
+            partner_partner=partner_partner,
         )
 
     @api.model

@@ -1,9 +1,9 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.tools import format_amount
+from odoo.tools import float_round, format_amount
 
-from .partner_financial_snapshot import SNAPSHOT_FIELDS
+from .partner_financial_snapshot import SNAPSHOT_AMOUNT_FIELDS, SNAPSHOT_FIELDS
 
 # Aging fields, oldest last, with the colour of their part of the aging bar.
 AGING_BUCKETS = (
@@ -13,6 +13,31 @@ AGING_BUCKETS = (
     ("aging_61_90", "bg-danger"),
     ("aging_over_90", "bg-dark"),
 )
+
+
+def _amount(value, currency):
+    return currency.round(float(value or 0.0))
+
+
+def _same(value, _currency):
+    return value
+
+
+# How each computed snapshot value is stored in the ORM cache.
+SNAPSHOT_CACHE_FORMAT = {
+    **dict.fromkeys(SNAPSHOT_FIELDS, _same),
+    **dict.fromkeys((*SNAPSHOT_AMOUNT_FIELDS, "credit_available"), _amount),
+    # the field has one decimal, like its value once assigned
+    "avg_payment_delay_days": lambda value, _currency: float_round(
+        float(value or 0.0), precision_digits=1
+    ),
+    "late_payment_rate": lambda value, _currency: float(value or 0.0),
+    "overdue_invoice_count": lambda value, _currency: int(value or 0),
+    "oldest_overdue_days": lambda value, _currency: int(value or 0),
+    "last_payment_date": lambda value, _currency: value or None,
+    "financial_currency_id": _same,
+    "credit_limit_applies": lambda value, _currency: bool(value),
+}
 
 
 class ResPartner(models.Model):
@@ -129,18 +154,29 @@ class ResPartner(models.Model):
         credit_figures = self._credit_figures(commercial_partners)
         currency = self.env.company.currency_id
         empty = snapshot_model._empty_snapshot()
+        rows = []
         for partner in self:
             commercial_id = partner.commercial_partner_id.id
             values = dict(empty, **snapshots.get(commercial_id, {}))
             limit, to_invoice = credit_figures.get(commercial_id, (0.0, 0.0))
             values.update(
-                financial_currency_id=currency,
+                financial_currency_id=currency.id,
                 credit_limit_applies=bool(limit),
                 credit_available=(
-                    limit - values["receivable_balance"] - to_invoice if limit else 0.0
+                    limit - float(values["receivable_balance"]) - to_invoice if limit else 0.0
                 ),
             )
-            partner.update(values)
+            rows.append(values)
+        # One cache update per field rather than one assignment per field and
+        # partner: assigning 16 fields one by one costs more than the query.
+        # The values are already in cache format: amounts rounded to the
+        # company currency, many2one as ids.
+        for name, convert in SNAPSHOT_CACHE_FORMAT.items():
+            self.env.cache.update(
+                self,
+                self._fields[name],
+                [convert(row[name], currency) for row in rows],
+            )
 
     def _credit_figures(self, commercial_partners):
         """Return ``{partner id: (credit limit, sales to invoice)}``.
@@ -155,6 +191,8 @@ class ResPartner(models.Model):
         # sudo: both fields are restricted to accounting groups, but the
         # resulting aggregate is meant for salespeople too.
         partners_sudo = commercial_partners.sudo().with_company(company)
+        # only the limit: reading it alone would fetch every partner column
+        partners_sudo.fetch(["credit_limit"])
         return {
             partner.id: (partner.credit_limit, partner.credit_to_invoice)
             for partner in partners_sudo
