@@ -1,0 +1,31 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "External CRM Connector",
+    "summary": "Signed webhooks from HubSpot and generic JSON into a durable inbox, "
+    "with field mapping, identity matching and conflict policies",
+    "version": "18.0.1.0.0",
+    "category": "Sales/CRM",
+    "website": "https://github.com/accounting-first/odoo-crm-accounting",
+    "author": "Accounting First",
+    "maintainers": ["accounting-first"],
+    "license": "LGPL-3",
+    "development_status": "Beta",
+    "depends": ["crm_accounting_bridge", "queue_job"],
+    "external_dependencies": {"python": ["phonenumbers", "requests"]},
+    "data": [
+        "security/external_crm_connector_security.xml",
+        "security/ir.model.access.csv",
+        "data/external_crm_data.xml",
+        "data/queue_job_data.xml",
+        "data/ir_cron_data.xml",
+        "views/external_crm_backend_views.xml",
+        "views/external_crm_field_map_views.xml",
+        "views/external_crm_event_views.xml",
+        "views/external_crm_binding_views.xml",
+        "views/external_crm_conflict_views.xml",
+        "report/external_crm_event_stat_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": ["demo/external_crm_connector_demo.xml"],
+}

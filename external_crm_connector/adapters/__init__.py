@@ -1,0 +1,3 @@
+from . import provider
+from . import generic
+from . import hubspot

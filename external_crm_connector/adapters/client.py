@@ -1,0 +1,173 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Outbound REST clients of the external CRMs (plain Python, no Odoo).
+
+Every call has a timeout; HTTP 429 waits as long as ``Retry-After`` says and
+5xx answers are retried with an exponential backoff, a few times within the
+call. When the other side is still unavailable, the caller gets an
+``ExternalCrmTransientError`` and the inbox tries again later.
+"""
+
+import email.utils
+import logging
+import time
+
+import requests
+
+from ..exceptions import ExternalCrmApiError, ExternalCrmTransientError
+
+_logger = logging.getLogger(__name__)
+
+
+class RestClient:
+    """A JSON REST client with timeouts, rate-limit handling and retries."""
+
+    def __init__(
+        self,
+        base_url,
+        token,
+        timeout=30,
+        max_attempts=4,
+        backoff=1.0,
+        max_wait=30.0,
+        session=None,
+        sleep=time.sleep,
+    ):
+        self.base_url = (base_url or "").rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self.max_attempts = max(1, max_attempts)
+        self.backoff = backoff
+        self.max_wait = max_wait
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.calls = 0
+
+    def _headers(self):
+        return {
+            "Authorization": f"Bearer {self.token}",
+            "Accept": "application/json",
+            "User-Agent": "odoo-external-crm-connector",
+        }
+
+    @staticmethod
+    def _retry_after(response):
+        """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date)."""
+        value = (response.headers.get("Retry-After") or "").strip()
+        if not value:
+            return None
+        if value.replace(".", "", 1).isdigit():
+            return float(value)
+        moment = email.utils.parsedate_to_datetime(value)
+        return max(0.0, moment.timestamp() - time.time()) if moment else None
+
+    def request(self, method, path, params=None, json=None):
+        """Call ``path`` and return its decoded JSON (``None`` for 404)."""
+        url = path if path.startswith("http") else f"{self.base_url}{path}"
+        for attempt in range(1, self.max_attempts + 1):
+            last = attempt == self.max_attempts
+            self.calls += 1
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    headers=self._headers(),
+                    timeout=self.timeout,
+                )
+            except (requests.ConnectionError, requests.Timeout) as error:
+                wait = self.backoff * 2 ** (attempt - 1)
+                if last:
+                    raise ExternalCrmTransientError(
+                        f"{method} {path}: {error}", retry_after=wait
+                    ) from error
+                self.sleep(min(wait, self.max_wait))
+                continue
+            status = response.status_code
+            if status == 429 or status >= 500:
+                wait = self._retry_after(response) if status == 429 else None
+                if wait is None:
+                    wait = self.backoff * 2 ** (attempt - 1)
+                _logger.info("%s %s answered %s, attempt %s", method, path, status, attempt)
+                if last or wait > self.max_wait:
+                    raise ExternalCrmTransientError(
+                        f"{method} {path} answered HTTP {status}", retry_after=wait
+                    )
+                self.sleep(wait)
+                continue
+            if status == 404:
+                return None
+            try:
+                response.raise_for_status()
+            except requests.HTTPError as error:
+                raise ExternalCrmApiError(
+                    f"{method} {path} answered HTTP {status}: {response.text[:500]}"
+                ) from error
+            return response.json() if response.content else {}
+        raise ExternalCrmTransientError(f"{method} {path}: no answer")  # pragma: no cover
+
+
+class HubSpotClient(RestClient):
+    """HubSpot CRM v3 objects and v4 associations, with a private-app token."""
+
+    OBJECT_TYPES = {"company": "companies", "contact": "contacts", "deal": "deals"}
+    BATCH_SIZE = 100
+
+    def read_batch(self, kind, ids, properties):
+        """Return ``{id: object}`` for the ids that still exist, 100 per call."""
+        found = {}
+        ids = [str(object_id) for object_id in ids]
+        for start in range(0, len(ids), self.BATCH_SIZE):
+            chunk = ids[start : start + self.BATCH_SIZE]
+            answer = self.request(
+                "POST",
+                f"/crm/v3/objects/{self.OBJECT_TYPES[kind]}/batch/read",
+                params={"archived": "false"},
+                json={
+                    "properties": list(properties),
+                    "inputs": [{"id": object_id} for object_id in chunk],
+                },
+            )
+            for item in (answer or {}).get("results", []):
+                found[str(item["id"])] = item
+        return found
+
+    def read_associations(self, from_kind, to_kind, ids):
+        """Return ``{id: [associated ids]}`` from the v4 associations API."""
+        links = {}
+        ids = [str(object_id) for object_id in ids]
+        for start in range(0, len(ids), self.BATCH_SIZE):
+            chunk = ids[start : start + self.BATCH_SIZE]
+            answer = self.request(
+                "POST",
+                f"/crm/v4/associations/{self.OBJECT_TYPES[from_kind]}/"
+                f"{self.OBJECT_TYPES[to_kind]}/batch/read",
+                json={"inputs": [{"id": object_id} for object_id in chunk]},
+            )
+            for item in (answer or {}).get("results", []):
+                links[str(item["from"]["id"])] = [
+                    str(to["toObjectId"]) for to in item.get("to", [])
+                ]
+        return links
+
+    def list_page(self, kind, properties, after=None, limit=100, associations=None):
+        """One page of all objects: ``(results, next after cursor or None)``."""
+        params = {"limit": limit, "properties": ",".join(properties), "archived": "false"}
+        if after:
+            params["after"] = after
+        if associations:
+            params["associations"] = ",".join(self.OBJECT_TYPES[a] for a in associations)
+        answer = self.request("GET", f"/crm/v3/objects/{self.OBJECT_TYPES[kind]}", params=params)
+        answer = answer or {}
+        next_page = (answer.get("paging") or {}).get("next") or {}
+        return answer.get("results", []), next_page.get("after")
+
+    def count(self, kind):
+        """Total number of objects of ``kind``, from the search API."""
+        answer = self.request(
+            "POST",
+            f"/crm/v3/objects/{self.OBJECT_TYPES[kind]}/search",
+            json={"limit": 1, "properties": ["hs_object_id"]},
+        )
+        return int((answer or {}).get("total") or 0)

@@ -1,0 +1,265 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""HubSpot: signed batches of thin webhook events, full records read from CRM v3.
+
+A delivery is a JSON list of up to 100 events (creation, propertyChange,
+deletion, merge, associationChange, restore) for contacts, companies and
+deals. Events only say *what* changed; the processing reads the current
+record through the REST API, in batches, so that several events of one
+record cost one read.
+"""
+
+import json
+
+from ..exceptions import ExternalCrmError, ExternalCrmTransientError, MalformedDelivery
+from . import signatures, transforms
+from .client import HubSpotClient
+from .provider import InboxItem, Provider, RemoteRecord, body_hash, load_items, register
+
+OBJECT_KINDS = {"contact": "contact", "company": "company", "deal": "deal"}
+ACTIONS = {
+    "creation": "upsert",
+    "propertyChange": "upsert",
+    "restore": "upsert",
+    "deletion": "delete",
+    "privacyDeletion": "delete",
+    "merge": "merge",
+    "associationChange": "association",
+}
+# pseudo-property holding the company a deal is associated with
+DEAL_COMPANY = "associations.companies"
+
+
+@register
+class HubSpotProvider(Provider):
+    code = "hubspot"
+    default_api_url = "https://api.hubapi.com"
+
+    def authenticate(self, secret, request, body, now):
+        return signatures.verify_hubspot(
+            secret,
+            request.headers,
+            request.method,
+            request.url,
+            body,
+            now,
+            allow_legacy=self.backend.hubspot_legacy_signatures,
+        )
+
+    @staticmethod
+    def _association_side(item):
+        """The (kind, id) of the record holding the link an association changed."""
+        kinds = (item.get("associationType") or "").lower().split("_to_")
+        if len(kinds) != 2:
+            return None, None
+        # "CONTACT_TO_COMPANY_UNLABELED" and the like: the object type is the first word
+        kinds = [side.split("_")[0] for side in kinds]
+        sides = dict(zip(kinds, (item.get("fromObjectId"), item.get("toObjectId")), strict=True))
+        for holder, other in (("contact", "company"), ("deal", "company")):
+            if holder in sides and other in sides:
+                return holder, sides[holder]
+        return OBJECT_KINDS.get(kinds[0]), sides[kinds[0]]
+
+    def parse_delivery(self, body):
+        items = []
+        for index, (item, raw) in enumerate(load_items(body, self.max_items)):
+            subscription = item.get("subscriptionType")
+            if not isinstance(subscription, str) or "." not in subscription:
+                raise MalformedDelivery(f"item {index}: 'subscriptionType' is missing")
+            object_type, _dot, change = subscription.partition(".")
+            kind = OBJECT_KINDS.get(object_type)
+            action = ACTIONS.get(change)
+            object_id = item.get("objectId")
+            if action == "association":
+                kind, object_id = self._association_side(item)
+            elif action == "merge":
+                object_id = item.get("primaryObjectId") or object_id
+            if object_id in (None, "") or isinstance(object_id, bool | dict | list):
+                raise MalformedDelivery(f"item {index}: 'objectId' is missing")
+            try:
+                occurred_at = transforms.parse_datetime(item.get("occurredAt"))
+            except ValueError as error:
+                raise MalformedDelivery(f"item {index}: 'occurredAt': {error}") from error
+            event_id = item.get("eventId")
+            # HubSpot does not promise unique event ids: the key also holds the
+            # subscription, the object and the time; the attempt number is left
+            # out so that a retried delivery is recognised.
+            key_parts = [
+                item.get("portalId"),
+                event_id,
+                item.get("subscriptionId"),
+                object_id,
+                item.get("occurredAt"),
+            ]
+            if event_id is None:
+                key = f"sha256:{body_hash({k: v for k, v in item.items() if k != 'attemptNumber'})}"
+            else:
+                key = "hubspot:" + ":".join("" if part is None else str(part) for part in key_parts)
+            items.append(
+                InboxItem(
+                    idempotency_key=key[:200],
+                    object_kind=kind if action else None,
+                    external_id=str(object_id),
+                    action=action or "upsert",
+                    external_event_id=None if event_id is None else str(event_id),
+                    external_modified_at=occurred_at or None,
+                    payload=raw,
+                )
+            )
+        return items
+
+    # -- processing --------------------------------------------------------
+    def _client(self):
+        backend = self.backend
+        # sudo: the private-app token is readable by administrators only; it
+        # is used here to call HubSpot and never returned to the user.
+        backend_sudo = backend.sudo()
+        if not backend_sudo.api_token:
+            raise ExternalCrmError(
+                backend.env._(
+                    "The backend %(name)s has no HubSpot access token.", name=backend.name
+                )
+            )
+        return HubSpotClient(
+            backend_sudo.api_base_url or self.default_api_url,
+            backend_sudo.api_token,
+            timeout=backend_sudo.api_timeout or 30,
+            backoff=backend._api_backoff(),
+        )
+
+    def properties(self, kind):
+        """HubSpot properties to read for ``kind``: those of the field map."""
+        names = set()
+        for line in self.backend.field_map_ids.filtered(lambda m: m.object_kind == kind):
+            names.update(part.strip() for part in line.external_field.split("+"))
+        names.discard(DEAL_COMPANY)
+        if kind == "contact":
+            names.add("associatedcompanyid")
+        return sorted(name for name in names if name)
+
+    def record_from_object(self, kind, item, associations=None):
+        values = dict(item.get("properties") or {})
+        if kind == "deal" and DEAL_COMPANY not in values:
+            companies = (associations or {}).get(str(item["id"]))
+            if companies is None:
+                results = ((item.get("associations") or {}).get("companies") or {}).get("results")
+                companies = [str(link["id"]) for link in results or []]
+            values[DEAL_COMPANY] = companies[0] if companies else False
+        modified = item.get("updatedAt") or values.get("hs_lastmodifieddate")
+        return RemoteRecord(
+            kind=kind,
+            external_id=str(item["id"]),
+            values=values,
+            modified_at=transforms.parse_datetime(modified) or None,
+        )
+
+    def fetch(self, events):
+        records = {}
+        to_read = {}
+        for event in events:
+            if not event.object_kind:
+                continue  # not a company, contact or deal: nothing to read
+            payload = json.loads(event.payload or "{}")
+            if isinstance(payload, dict) and isinstance(payload.get("snapshot"), dict):
+                # initial import: the page already held the full record
+                records[event.id] = self.record_from_object(event.object_kind, payload["snapshot"])
+            elif event.action == "delete":
+                records[event.id] = RemoteRecord(
+                    kind=event.object_kind, external_id=event.external_id, missing=True
+                )
+            else:
+                to_read.setdefault(event.object_kind, []).append(event)
+        if not to_read:
+            return records
+        try:
+            client = self._client()
+        except ExternalCrmError as error:
+            return {**records, **{e.id: error for group in to_read.values() for e in group}}
+        for kind, kind_events in to_read.items():
+            ids = sorted({event.external_id for event in kind_events})
+            try:
+                found = client.read_batch(kind, ids, self.properties(kind))
+                associations = (
+                    client.read_associations("deal", "company", list(found))
+                    if kind == "deal"
+                    else {}
+                )
+            except (ExternalCrmTransientError, ExternalCrmError) as error:
+                records.update({event.id: error for event in kind_events})
+                continue
+            for event in kind_events:
+                item = found.get(event.external_id)
+                if item is None:
+                    records[event.id] = RemoteRecord(
+                        kind=kind, external_id=event.external_id, missing=True
+                    )
+                else:
+                    records[event.id] = self.record_from_object(kind, item, associations)
+        return records
+
+    def merged_ids(self, event):
+        item = json.loads(event.payload or "{}")
+        primary = str(event.external_id)
+        return [str(i) for i in item.get("mergedObjectIds") or [] if str(i) != primary]
+
+    def dependency_item(self, kind, external_id):
+        return InboxItem(
+            idempotency_key=f"dependency:{kind}:{external_id}",
+            object_kind=kind,
+            external_id=str(external_id),
+            action="upsert",
+            payload=json.dumps({"dependency": True, "objectId": str(external_id)}),
+        )
+
+    # -- configuration ---------------------------------------------------
+    def default_field_maps(self):
+        address = [
+            ("address", "street", "trim", "newest"),
+            ("city", "city", "trim", "newest"),
+            ("zip", "zip", "trim", "newest"),
+            ("country", "country_id", "country_iso", "newest"),
+        ]
+        return [
+            ("company", "name", "name", "trim", "newest"),
+            ("company", "domain", "website", "trim", "newest"),
+            ("company", "phone", "phone", "phone_e164", "newest"),
+            ("company", "address2", "street2", "trim", "newest"),
+            *[("company", *line) for line in address],
+            ("contact", "firstname+lastname", "name", "trim", "newest"),
+            ("contact", "email", "email", "lower_email", "newest"),
+            ("contact", "phone", "phone", "phone_e164", "newest"),
+            ("contact", "mobilephone", "mobile", "phone_e164", "newest"),
+            ("contact", "jobtitle", "function", "trim", "newest"),
+            ("contact", "associatedcompanyid", "parent_id", "reference", "external"),
+            *[("contact", *line) for line in address],
+            ("deal", "dealname", "name", "trim", "external"),
+            ("deal", "amount", "expected_revenue", "number", "external"),
+            ("deal", "dealstage", "stage_id", "value_table", "external"),
+            ("deal", "closedate", "date_deadline", "date", "external"),
+            ("deal", DEAL_COMPANY, "partner_id", "reference", "external"),
+            ("deal", "closed_lost_reason", "lost_reason_id", "trim", "external"),
+        ]
+
+    def default_stage_values(self):
+        return [
+            ("appointmentscheduled", "crm.stage_lead1"),
+            ("qualifiedtobuy", "crm.stage_lead2"),
+            ("presentationscheduled", "crm.stage_lead2"),
+            ("decisionmakerboughtin", "crm.stage_lead3"),
+            ("contractsent", "crm.stage_lead3"),
+            ("closedwon", "crm.stage_lead4"),
+            ("closedlost", "lost"),
+        ]
+
+    # -- initial import --------------------------------------------------
+    def import_page(self, kind, after, limit=100):
+        """One page of all ``kind`` records: ``([RemoteRecord], next cursor)``."""
+        client = self._client()
+        associations = ["company"] if kind == "deal" else None
+        results, next_after = client.list_page(
+            kind, self.properties(kind), after=after, limit=limit, associations=associations
+        )
+        return [self.record_from_object(kind, item) for item in results], next_after
+
+    def import_total(self, kind):
+        return self._client().count(kind)

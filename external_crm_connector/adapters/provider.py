@@ -1,0 +1,170 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What every provider does, and the registry of providers.
+
+A provider knows one external CRM: how its webhooks are authenticated, how a
+delivery splits into inbox items, how to get the full record behind an item,
+and which field map makes sense by default. Everything else (inbox, mapping,
+matching, conflicts) is shared. Another addon adds a provider by subclassing
+``Provider`` and decorating it with ``register``.
+"""
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..exceptions import MalformedDelivery
+
+PROVIDERS = {}
+
+KINDS = ("company", "contact", "deal")
+ACTIONS = ("upsert", "delete", "merge", "association")
+
+
+def register(provider_class):
+    """Class decorator: make ``provider_class`` available for its ``code``."""
+    PROVIDERS[provider_class.code] = provider_class
+    return provider_class
+
+
+def get_provider(backend):
+    """The provider instance serving ``backend`` (one ``external.crm.backend``)."""
+    provider_class = PROVIDERS.get(backend.provider)
+    if not provider_class:
+        return None
+    return provider_class(backend)
+
+
+@dataclass
+class InboxItem:
+    """One item of a delivery, as it is stored in the inbox."""
+
+    idempotency_key: str
+    object_kind: str | None
+    external_id: str
+    action: str = "upsert"
+    external_event_id: str | None = None
+    external_modified_at: datetime | None = None
+    payload: str = ""
+
+
+@dataclass
+class RemoteRecord:
+    """The full state of one external record, ready for the field map."""
+
+    kind: str
+    external_id: str
+    values: dict = field(default_factory=dict)
+    modified_at: datetime | None = None
+    missing: bool = False  # deleted on the other side since the event
+
+
+def canonical_json(data):
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def body_hash(data):
+    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+def load_items(body, max_items):
+    """Decode a delivery: ``[(item, raw text of the item)]``.
+
+    The body is one JSON object or a list of objects. Each item keeps its raw
+    text exactly as it was sent, so that the inbox stores what arrived.
+    Raises ``MalformedDelivery`` with the reason.
+    """
+    try:
+        text = body.decode("utf-8") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as error:
+        raise MalformedDelivery(f"the body is not UTF-8: {error}") from error
+    try:
+        start = _WHITESPACE.match(text, 0).end()
+        if text[start : start + 1] != "[":
+            item, end = _DECODER.raw_decode(text, start)
+            if text[_WHITESPACE.match(text, end).end() :]:
+                raise ValueError("extra data after the JSON value")
+            pairs = [(item, text[start:end])]
+        else:
+            pairs = []
+            position = _WHITESPACE.match(text, start + 1).end()
+            if text[position : position + 1] == "]":
+                position += 1
+            else:
+                while True:
+                    item, end = _DECODER.raw_decode(text, position)
+                    pairs.append((item, text[position:end]))
+                    if len(pairs) > max_items:
+                        raise MalformedDelivery(f"a delivery holds at most {max_items} items")
+                    position = _WHITESPACE.match(text, end).end()
+                    separator = text[position : position + 1]
+                    position = _WHITESPACE.match(text, position + 1).end()
+                    if separator == "]":
+                        break
+                    if separator != ",":
+                        raise ValueError(f"expected ',' or ']' at character {position}")
+            if text[position:].strip():
+                raise ValueError("extra data after the JSON list")
+    except ValueError as error:
+        if isinstance(error, MalformedDelivery):
+            raise
+        raise MalformedDelivery(f"the body is not valid JSON: {error}") from error
+    if not pairs:
+        raise MalformedDelivery("the body must be a JSON object or a non-empty list of objects")
+    for index, (item, _raw) in enumerate(pairs):
+        if not isinstance(item, dict):
+            raise MalformedDelivery(f"item {index} is not a JSON object")
+    return pairs
+
+
+class Provider:
+    """Base class: the generic parts of a provider."""
+
+    code = None
+    default_api_url = False
+    # maximum number of items in one delivery
+    max_items = 1000
+
+    def __init__(self, backend):
+        self.backend = backend
+
+    # -- inbound -----------------------------------------------------------
+    def authenticate(self, secret, request, body, now):
+        """Return True when ``request`` (method, url, headers) is authentic."""
+        raise NotImplementedError
+
+    def parse_delivery(self, body):
+        """Split a raw body into ``InboxItem`` objects or raise ``MalformedDelivery``."""
+        raise NotImplementedError
+
+    # -- processing --------------------------------------------------------
+    def fetch(self, events):
+        """Return ``{event id: RemoteRecord or exception}`` for ``events``.
+
+        Providers whose deliveries carry the full record read it from the
+        stored payload; the others call the external API, in batches.
+        """
+        raise NotImplementedError
+
+    def merged_ids(self, event):
+        """External ids merged into ``event.external_id`` by a merge event."""
+        return []
+
+    def dependency_item(self, kind, external_id):
+        """An inbox item that imports a missing related record, or None."""
+        return None
+
+    # -- configuration ---------------------------------------------------
+    def default_field_maps(self):
+        """``[(kind, external field, Odoo field, transform, master)]``."""
+        return []
+
+    def default_stage_values(self):
+        """``[(external stage, crm.stage xml id or "lost")]`` for deals."""
+        return []

@@ -1,0 +1,148 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Value normalisation shared by the field maps and the identity matching.
+
+Pure functions: a value that cannot be normalised raises ``ValueError`` with
+a message meant for the person reading the event.
+"""
+
+import functools
+import re
+from datetime import UTC, date, datetime
+
+import phonenumbers
+
+_SPACES = re.compile(r"\s+")
+_NOT_ALNUM = re.compile(r"[^0-9A-Za-z]")
+# a VAT number often starts with its country code ("MA 0015...", "FR12...")
+_VAT_PREFIX = re.compile(r"^[A-Z]{2}(?=[0-9])")
+# the same rule, in PostgreSQL's regular expressions, for matching in SQL
+SQL_VAT_KEY = r"regexp_replace(upper(regexp_replace({column}, '[^0-9A-Za-z]', '', 'g')), '^[A-Z]{{2}}(?=[0-9])', '')"  # noqa: E501
+
+
+def is_empty(value):
+    return value is None or value is False or (isinstance(value, str) and not value.strip())
+
+
+def trim(value):
+    """Collapse inner whitespace and strip; empty gives False."""
+    if is_empty(value):
+        return False
+    return _SPACES.sub(" ", str(value)).strip()
+
+
+def lower_email(value):
+    """Trimmed, lower-case e-mail address."""
+    value = trim(value)
+    if not value:
+        return False
+    value = value.lower()
+    if "@" not in value:
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value
+
+
+# parsing is the costly part of matching a batch: one number is often parsed
+# several times (mapping, matching keys, candidates)
+@functools.lru_cache(maxsize=8192)
+def phone_e164(value, country_code=None):
+    """The number in E.164 (``+212522123456``); national numbers use ``country_code``."""
+    value = trim(value)
+    if not value:
+        return False
+    try:
+        number = phonenumbers.parse(value, (country_code or "").upper() or None)
+    except phonenumbers.NumberParseException as error:
+        raise ValueError(f"{value!r} is not a phone number ({error})") from error
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError(f"{value!r} is not a possible phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def country_code(value):
+    """Upper-case country code or name, resolved to a country by the caller."""
+    value = trim(value)
+    return value.upper() if value and len(value) <= 3 else value
+
+
+def normalize_vat(value):
+    """VAT number without spaces or punctuation, upper case (``MA001524398000088``)."""
+    value = trim(value)
+    if not value:
+        return False
+    return _NOT_ALNUM.sub("", value).upper() or False
+
+
+def vat_key(value):
+    """Matching key of a VAT number: normalised, without its country prefix."""
+    value = normalize_vat(value)
+    return _VAT_PREFIX.sub("", value) if value else False
+
+
+def registry_key(value):
+    """Matching key of a company registry number."""
+    return normalize_vat(value)
+
+
+def name_key(value):
+    """Matching key of a company name: trimmed, single spaces, lower case."""
+    value = trim(value)
+    return value.lower() if value else False
+
+
+def parse_datetime(value):
+    """A naive UTC datetime from ISO 8601 text or epoch milliseconds."""
+    if is_empty(value):
+        return False
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+        number = int(value)
+        # HubSpot sends milliseconds, scripts often seconds
+        moment = datetime.fromtimestamp(number / 1000 if number > 10**11 else number, UTC)
+    else:
+        text = str(value).strip().replace("Z", "+00:00").replace("z", "+00:00")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a date and time") from error
+    if moment.tzinfo:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def parse_date(value):
+    """A date from ISO text, a datetime text or epoch milliseconds."""
+    if is_empty(value):
+        return False
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as error:
+            raise ValueError(f"{value!r} is not a date") from error
+    return parse_datetime(value).date()
+
+
+def parse_number(value):
+    """A float from a number or a text such as ``"1 200,50"`` or ``"1,200.50"``."""
+    if is_empty(value):
+        return 0.0
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if "," in text and "." in text:
+        # the separator written last is the decimal one
+        if text.rfind(",") > text.rfind("."):
+            text = text.replace(".", "").replace(",", ".")
+        else:
+            text = text.replace(",", "")
+    elif "," in text:
+        text = text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not a number") from error

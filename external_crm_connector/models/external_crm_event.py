@@ -1,0 +1,152 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..services.processor import EventProcessor
+from .external_crm_field_map import OBJECT_KINDS
+
+RAW_GROUPS = (
+    "external_crm_connector.group_external_crm_manager,"
+    "external_crm_connector.group_external_crm_integration"
+)
+# seconds before the next try of an event that met a temporary error
+RETRY_DELAYS = (10, 30, 60, 300, 900, 1800, 3600, 3600)
+
+
+class ExternalCrmEvent(models.Model):
+    _name = "external.crm.event"
+    _description = "External CRM Event"
+    _order = "id desc"
+    _check_company_auto = True
+    _rec_name = "idempotency_key"
+
+    backend_id = fields.Many2one(
+        "external.crm.backend", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, readonly=True)
+    provider = fields.Selection(related="backend_id.provider")
+    idempotency_key = fields.Char(
+        required=True,
+        readonly=True,
+        help="The provider's event id, else a hash of the item: a repeated delivery "
+        "of the same event is recognised and not processed twice.",
+    )
+    external_event_id = fields.Char(string="External Event ID", readonly=True)
+    object_kind = fields.Selection(OBJECT_KINDS, readonly=True)
+    external_id = fields.Char(string="External ID", readonly=True, index=True)
+    action = fields.Selection(
+        [
+            ("upsert", "Created or changed"),
+            ("delete", "Deleted"),
+            ("merge", "Merged"),
+            ("association", "Association changed"),
+        ],
+        readonly=True,
+        default="upsert",
+    )
+    external_modified_at = fields.Datetime(
+        string="External Change Time", readonly=True, help="When the change happened outside."
+    )
+    received_at = fields.Datetime(readonly=True, default=fields.Datetime.now, index=True)
+    payload = fields.Text(
+        readonly=True, groups=RAW_GROUPS, help="The item exactly as it was delivered."
+    )
+    state = fields.Selection(
+        [
+            ("received", "Received"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("conflict", "Conflict"),
+            ("ignored", "Ignored"),
+            ("duplicate", "Duplicate"),
+        ],
+        default="received",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True)
+    last_error = fields.Text(readonly=True)
+    summary = fields.Text(
+        readonly=True,
+        help="What the processing did; in dry-run mode, what it would have done.",
+    )
+    dry_run = fields.Boolean(readonly=True)
+    processed_at = fields.Datetime(readonly=True, index=True)
+    processing_time = fields.Float(string="Processing Time (ms)", readonly=True)
+    sync_delay = fields.Float(
+        string="Delay (s)",
+        readonly=True,
+        help="Seconds from the change in the external CRM to its application in Odoo.",
+    )
+    binding_id = fields.Many2one("external.crm.binding", readonly=True, index="btree_not_null")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, index="btree_not_null"
+    )
+    lead_id = fields.Many2one(
+        "crm.lead", string="Opportunity", readonly=True, index="btree_not_null"
+    )
+    conflict_ids = fields.One2many("external.crm.conflict", "event_id", string="Conflicts")
+
+    _sql_constraints = [
+        (
+            "idempotency_key_uniq",
+            "unique(backend_id, idempotency_key)",
+            "This event is already in the inbox.",
+        ),
+    ]
+
+    def init(self):
+        # the inbox query of each job: received events of a backend, in order
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS external_crm_event_inbox_idx "
+            "ON external_crm_event (backend_id, id) WHERE state = 'received'"
+        )
+        # the older events of one record that an inbox query looks for
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS external_crm_event_record_idx "
+            "ON external_crm_event (backend_id, object_kind, external_id) "
+            "WHERE state = 'received'"
+        )
+
+    def action_retry(self):
+        """Put failed, ignored or previewed events back in the inbox."""
+        events = self.filtered(lambda e: e.state in ("failed", "ignored", "conflict", "done"))
+        events = events.filtered(lambda e: e.state != "done" or e.dry_run)
+        if not events:
+            raise UserError(
+                self.env._(
+                    "Only failed, ignored, conflicting and previewed (dry-run) events can "
+                    "be processed again."
+                )
+            )
+        events.check_access("write")
+        # sudo: the state and counters are managed by the inbox, not edited by hand
+        events.sudo().write({"state": "received", "next_attempt_at": False, "last_error": False})
+        events.backend_id._schedule_inbox_processing(force=True)
+        return True
+
+    def action_open_record(self):
+        self.ensure_one()
+        record = self.lead_id or self.partner_id
+        if not record:
+            raise UserError(self.env._("This event is linked to no record."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "view_mode": "form",
+        }
+
+    def _process(self):
+        """Process these events (one batch of one backend) and record the outcome."""
+        for backend, events in self.grouped("backend_id").items():
+            EventProcessor(backend, events).run()
+
+    @api.model
+    def _retry_delay(self, attempts):
+        return timedelta(seconds=RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1])

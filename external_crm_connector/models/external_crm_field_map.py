@@ -1,0 +1,159 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+OBJECT_KINDS = [("company", "Company"), ("contact", "Contact"), ("deal", "Deal")]
+KIND_MODELS = {"company": "res.partner", "contact": "res.partner", "deal": "crm.lead"}
+SUPPORTED_TYPES = (
+    "char",
+    "text",
+    "many2one",
+    "float",
+    "monetary",
+    "integer",
+    "date",
+    "datetime",
+    "boolean",
+    "selection",
+)
+
+
+class ExternalCrmFieldMap(models.Model):
+    _name = "external.crm.field.map"
+    _description = "External CRM Field Map"
+    _order = "backend_id, object_kind, sequence, id"
+    _check_company_auto = True
+
+    backend_id = fields.Many2one(
+        "external.crm.backend", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
+    sequence = fields.Integer(default=10)
+    object_kind = fields.Selection(OBJECT_KINDS, required=True)
+    external_field = fields.Char(
+        required=True,
+        help="Name of the field in the external CRM. Join several with '+' to "
+        "concatenate them with a space (firstname+lastname).",
+    )
+    model_name = fields.Char(compute="_compute_model_name")
+    # a selection, not a many2one to ir.model.fields, which only the
+    # access-rights administrators may read
+    field_name = fields.Selection(
+        selection="_selection_field_name",
+        string="Odoo Field",
+        required=True,
+        help="Field of the customer (companies, contacts) or of the opportunity (deals).",
+    )
+    field_label = fields.Char(compute="_compute_field_label")
+    transform = fields.Selection(
+        [
+            ("none", "As is"),
+            ("trim", "Trim"),
+            ("lower_email", "Lower-case e-mail"),
+            ("phone_e164", "Phone to E.164"),
+            ("country_iso", "Country to ISO code"),
+            ("vat", "VAT normalised"),
+            ("date", "Date"),
+            ("number", "Number"),
+            ("value_table", "Value table"),
+            ("reference", "External reference"),
+        ],
+        default="trim",
+        required=True,
+        help="Value table: selections and deal stages, from the lines below. External "
+        "reference: the external id of a company, linked to its bound customer.",
+    )
+    master = fields.Selection(
+        [("external", "External CRM"), ("odoo", "Odoo"), ("newest", "Newest change")],
+        default="newest",
+        required=True,
+        help="External CRM: its value always applies. Odoo: set when the record is "
+        "created, then never overwritten (differences are logged). Newest change: the "
+        "side changed last wins; when both changed and it cannot be told which was "
+        "last, a conflict waits for review.",
+    )
+    value_ids = fields.One2many("external.crm.value.map", "field_map_id", string="Value Table")
+
+    _sql_constraints = [
+        (
+            "field_uniq",
+            "unique(backend_id, object_kind, field_name)",
+            "An Odoo field is fed by one external field per backend and object kind.",
+        ),
+    ]
+
+    @api.model
+    def _selection_field_name(self):
+        """Stored fields of customers and opportunities that can be mapped."""
+        labels = {}
+        for model_name in sorted(set(KIND_MODELS.values()), reverse=True):
+            model = self.env[model_name]
+            for name, field in model._fields.items():
+                if (
+                    field.store
+                    and field.type in SUPPORTED_TYPES
+                    and not field.automatic
+                    and name not in labels
+                ):
+                    labels[name] = f"{field.get_description(self.env)['string']} ({name})"
+        return sorted(labels.items(), key=lambda item: item[1].lower())
+
+    @api.depends("object_kind", "field_name")
+    def _compute_field_label(self):
+        for line in self:
+            model = self._model_for_kind(line.object_kind)
+            field = self.env[model]._fields.get(line.field_name) if model else None
+            line.field_label = field.get_description(self.env)["string"] if field else False
+
+    @api.depends("object_kind")
+    def _compute_model_name(self):
+        for line in self:
+            line.model_name = self._model_for_kind(line.object_kind)
+
+    @api.model
+    def _model_for_kind(self, kind):
+        return KIND_MODELS.get(kind, False)
+
+    @api.constrains("object_kind", "field_name", "transform")
+    def _check_field(self):
+        for line in self:
+            model = self.env[self._model_for_kind(line.object_kind)]
+            field = model._fields.get(line.field_name)
+            if not field or not field.store:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s is not a field of %(model)s.",
+                        field=line.field_name,
+                        model=model._description,
+                    )
+                )
+            if field.type not in SUPPORTED_TYPES:
+                raise ValidationError(
+                    self.env._("Fields of type %(type)s cannot be mapped.", type=field.type)
+                )
+            if line.transform == "reference" and field.comodel_name != "res.partner":
+                raise ValidationError(
+                    self.env._(
+                        "An external reference links to a customer: map it to a "
+                        "customer field such as Related Company or Customer, not %(field)s.",
+                        field=line.field_label,
+                    )
+                )
+            if field.name == "stage_id" and line.transform != "value_table":
+                raise ValidationError(self.env._("Deal stages need the value table transform."))
+
+    def _external_value(self, values):
+        """The raw value of this line in ``values`` (a dict of external fields).
+
+        Returns ``(present, value)``: a line whose fields are all absent does
+        not touch the Odoo field (partial updates from scripts).
+        """
+        self.ensure_one()
+        names = [part.strip() for part in self.external_field.split("+")]
+        if not any(name in values for name in names):
+            return False, None
+        if len(names) == 1:
+            return True, values.get(names[0])
+        parts = [str(values[name]).strip() for name in names if values.get(name) not in (None, "")]
+        return True, " ".join(part for part in parts if part) or False

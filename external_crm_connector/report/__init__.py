@@ -1,0 +1,1 @@
+from . import external_crm_event_stat

@@ -1,0 +1,2 @@
+from . import matcher
+from . import processor

@@ -1,0 +1,1420 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""From inbox events to customers and opportunities.
+
+``EventProcessor`` handles one batch of events of one backend: it reads the
+full records (through the provider), maps their fields, finds the Odoo record
+(binding, else identity matching), decides field by field with the master
+policies, and writes, or in dry-run mode only describes what it would write.
+
+Each event is applied in its own savepoint: a bad event fails alone, with
+its error, and a temporary problem leaves it in the inbox for a later try.
+New records of a batch are created together, which is what makes the inbox
+as fast as a CSV import.
+"""
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import psycopg2
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+from ..adapters import transforms
+from ..adapters.provider import KINDS, get_provider
+from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+from .matcher import PartnerMatcher, identity_keys
+
+_logger = logging.getLogger(__name__)
+
+KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
+LOST = "lost"
+# fields handled together with the stage of a deal, never on their own
+STAGE_COMPANIONS = ("lost_reason_id",)
+# defaults computed once per batch of creations (the same for every record;
+# account's costs one query per record)
+BATCH_DEFAULTS = ("display_invoice_template_pdf_report_id",)
+# errors of one event that retrying will not fix
+PERMANENT_ERRORS = (ExternalCrmError, UserError, ValidationError, AccessError, ValueError)
+# database errors that mean "someone else wrote this at the same time"
+CONCURRENCY_ERRORS = (psycopg2.errors.UniqueViolation, psycopg2.extensions.TransactionRollbackError)
+
+
+class Skip(Exception):
+    """A field value that cannot be used; the field is left as it is."""
+
+
+@dataclass
+class Outcome:
+    """What happened to one event (or would happen, in dry-run mode)."""
+
+    state: str = "done"
+    lines: list = field(default_factory=list)
+    record: object = None
+    binding: object = None
+    sync_delay: float = 0.0
+
+    def note(self, text):
+        self.lines.append(text)
+        return self
+
+
+@dataclass
+class PendingCreate:
+    """A new record waiting to be created with the others of its batch."""
+
+    event: object
+    kind: str
+    values: dict
+    incoming: dict
+    keys: dict
+    outcome: Outcome
+    modified_at: datetime | None
+    pending_ref: tuple | None
+    stage: object = None
+    lost_reason: object = None
+    started: float = 0.0
+
+
+@dataclass
+class ValueLine:
+    stage_id: int
+    is_lost: bool
+    odoo_value: str
+
+
+@dataclass
+class MapLine:
+    """A field map line as plain data: read for every event of the batch."""
+
+    object_kind: str
+    field_name: str
+    field_label: str
+    names: list
+    transform: str
+    master: str
+    master_label: str
+    values: dict
+
+    @classmethod
+    def from_record(cls, line, master_labels):
+        return cls(
+            object_kind=line.object_kind,
+            field_name=line.field_name,
+            field_label=line.field_label,
+            names=[part.strip() for part in line.external_field.split("+")],
+            transform=line.transform,
+            master=line.master,
+            master_label=master_labels.get(line.master, line.master),
+            values={
+                value.external_value: ValueLine(value.stage_id.id, value.is_lost, value.odoo_value)
+                for value in line.value_ids
+            },
+        )
+
+    def _external_value(self, values):
+        """``(present, value)`` as ``external.crm.field.map._external_value`` gives it."""
+        names = self.names
+        if len(names) == 1:
+            name = names[0]
+            return (True, values.get(name)) if name in values else (False, None)
+        if not any(name in values for name in names):
+            return False, None
+        parts = [str(values[name]).strip() for name in names if values.get(name) not in (None, "")]
+        return True, " ".join(part for part in parts if part) or False
+
+
+class EventProcessor:
+    def __init__(self, backend, events):
+        self.backend = backend
+        self.env = backend.env
+        self.events = events
+        self.provider = get_provider(backend)
+        self.dry_run = backend.dry_run
+        self.country_code = (
+            backend.default_country_id.code or backend.company_id.country_id.code or None
+        )
+        self.matcher = PartnerMatcher(backend, self.country_code)
+        self.maps = {kind: [] for kind in KINDS}
+        master_labels = dict(
+            backend.field_map_ids._fields["master"]._description_selection(self.env)
+        )
+        for line in backend.field_map_ids:
+            self.maps[line.object_kind].append(MapLine.from_record(line, master_labels))
+        self.reference_lines = {
+            kind: [line for line in lines if line.transform == "reference"]
+            for kind, lines in self.maps.items()
+        }
+        self.bindings = {}
+        self.pending = []
+        self.pending_ids = set()
+        self.pending_keys = set()
+        self.dependencies = []
+        self.deferred = []
+        self.countries = {}
+        self.names = {}
+        self.keys = {}
+        self.labels = {}
+
+    # ------------------------------------------------------------------
+    # batch
+    # ------------------------------------------------------------------
+    def run(self):
+        """Process the batch and write each event's outcome."""
+        events = self.events
+        try:
+            remotes = self.provider.fetch(events)
+        except ExternalCrmTransientError as error:
+            remotes = dict.fromkeys(events.ids, error)
+        ordered = sorted(
+            events,
+            key=lambda e: (
+                KIND_RANK.get(e.object_kind, 9),
+                e.external_modified_at or e.received_at,
+                e.id,
+            ),
+        )
+        self._prefetch(ordered, remotes)
+        kind = None
+        for event in ordered:
+            if event.object_kind != kind:
+                self._flush_creates()
+                kind = event.object_kind
+            self._process_event(event, remotes.get(event.id))
+        self._flush_creates()
+        self._finish()
+
+    def _prefetch(self, events, remotes):
+        """Load the bindings and matching candidates of the whole batch."""
+        wanted = {(event.object_kind, event.external_id) for event in events}
+        for event in events:
+            if event.action == "merge":
+                for merged in self.provider.merged_ids(event):
+                    wanted.add((event.object_kind, merged))
+            remote = remotes.get(event.id)
+            if not isinstance(remote, Exception) and remote is not None:
+                for line in self.maps.get(event.object_kind, []):
+                    if line.transform == "reference":
+                        present, value = line._external_value(remote.values)
+                        if present and value:
+                            wanted.add((self._reference_kind(line), str(value)))
+        self._load_bindings(wanted)
+        keys_by_kind = {}
+        for event in events:
+            remote = remotes.get(event.id)
+            if (
+                event.object_kind in ("company", "contact")
+                and event.action in ("upsert", "association", "merge")
+                and (event.object_kind, event.external_id) not in self.bindings
+                and remote is not None
+                and not isinstance(remote, Exception)
+                and not remote.missing
+            ):
+                keys = self._keys(event, remote)
+                keys_by_kind.setdefault(event.object_kind, []).append(keys)
+        for kind, keys_list in keys_by_kind.items():
+            self.matcher.prefetch(kind, keys_list)
+
+    def _load_bindings(self, wanted):
+        Binding = self.env["external.crm.binding"].with_context(active_test=False)
+        by_kind = {}
+        for kind, external_id in wanted:
+            if kind:
+                by_kind.setdefault(kind, set()).add(external_id)
+        for kind, external_ids in by_kind.items():
+            missing = [i for i in external_ids if (kind, i) not in self.bindings]
+            if not missing:
+                continue
+            for binding in Binding.search(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("object_kind", "=", kind),
+                    ("external_id", "in", missing),
+                ]
+            ):
+                self.bindings[kind, binding.external_id] = binding
+
+    def _process_event(self, event, remote):
+        started = time.perf_counter()
+        if self.pending and self._collides(event, remote):
+            self._flush_creates()
+        added = []
+        saved = dict(self.bindings)
+        try:
+            if isinstance(remote, Exception):
+                raise remote
+            if remote is None or not event.object_kind:
+                outcome = Outcome(state="ignored").note(
+                    self.env._("Not a company, contact or deal: nothing to do.")
+                )
+            elif self._is_new(event, remote):
+                # a record to create: nothing is written now (the creations of
+                # the batch are made together), so no savepoint is needed
+                outcome = self._upsert(event, remote, Outcome(), added)
+            else:
+                with self.env.cr.savepoint():
+                    outcome = self._dispatch(event, remote, added)
+        except ExternalCrmTransientError as error:
+            self._forget(added, saved)
+            self._defer(event, str(error), error.retry_after)
+            return
+        except CONCURRENCY_ERRORS as error:
+            # another job created or changed the same record at the same time:
+            # the next try sees its work
+            self._forget(added, saved)
+            self._defer(event, str(error).strip(), 5)
+            return
+        except PERMANENT_ERRORS as error:
+            self._forget(added, saved)
+            self._fail(event, error, started)
+            return
+        except Exception as error:  # a bug must not stop the other events
+            _logger.exception("External CRM event %s failed", event.id)
+            self._forget(added, saved)
+            self._fail(event, error, started)
+            return
+        if outcome is None:  # waits in the batch's creations
+            return
+        self._write_outcome(event, outcome, started)
+
+    def _is_new(self, event, remote):
+        """True when the event can only lead to a creation (or to nothing)."""
+        if event.action not in ("upsert", "association") or remote.missing:
+            return False
+        if (event.object_kind, event.external_id) in self.bindings:
+            return False
+        if event.object_kind == "deal":
+            return True
+        candidates, _rule = self.matcher.match(event.object_kind, self._keys(event, remote))
+        return not candidates
+
+    def _keys(self, event, remote):
+        """Identity keys of an event's record, computed once per batch."""
+        if event.id not in self.keys:
+            values = self._identity_values(event.object_kind, remote)
+            self.keys[event.id] = identity_keys(event.object_kind, values, self.country_code)
+        return self.keys[event.id]
+
+    def _collides(self, event, remote):
+        """True when ``event`` concerns a record queued for creation."""
+        if (event.object_kind, event.external_id) in self.pending_ids:
+            return True
+        if isinstance(remote, Exception) or remote is None or remote.missing:
+            return False
+        for line in self.reference_lines[event.object_kind]:
+            present, value = line._external_value(remote.values)
+            if present and (self._reference_kind(line), str(value)) in self.pending_ids:
+                return True
+        if event.object_kind in ("company", "contact"):
+            for rule, key in self._keys(event, remote).items():
+                for value in key if rule == "phone" else (key,):
+                    if (event.object_kind, rule, value) in self.pending_keys:
+                        return True
+        return False
+
+    def _forget(self, added, saved=None):
+        if saved is not None:
+            self.bindings = saved
+        for key in added:
+            self.bindings.pop(key, None)
+
+    def _dispatch(self, event, remote, added):
+        if event.action == "delete" or (remote.missing and event.action == "delete"):
+            return self._archive(event)
+        outcome = Outcome()
+        if event.action == "merge":
+            self._merge(event, outcome, added)
+        if remote.missing:
+            return (
+                outcome.note(
+                    self.env._("The record no longer exists in the external CRM: nothing to do.")
+                )
+                if outcome.lines
+                else Outcome(state="ignored").note(
+                    self.env._("The record no longer exists in the external CRM: nothing to do.")
+                )
+            )
+        return self._upsert(event, remote, outcome, added)
+
+    # ------------------------------------------------------------------
+    # mapping
+    # ------------------------------------------------------------------
+    def _model(self, kind):
+        return self.env["crm.lead" if kind == "deal" else "res.partner"]
+
+    @staticmethod
+    def _reference_kind(line):
+        """Object kind an external reference points to (customers: companies)."""
+        return "company"
+
+    def _identity_values(self, kind, remote):
+        """Incoming values of the identity fields only, without side effects."""
+        values = {}
+        phone_country = self._phone_country(kind, remote)
+        for line in self.maps.get(kind, []):
+            if line.field_name in ("vat", "company_registry", "email", "phone", "mobile", "name"):
+                present, raw = line._external_value(remote.values)
+                if not present:
+                    continue
+                try:
+                    values[line.field_name] = self._transform(line, raw, None, phone_country)
+                except (Skip, ValueError):
+                    continue
+        return values
+
+    def _incoming(self, kind, remote, outcome):
+        """Map the external values: ``(values, pending reference)``.
+
+        Values use a comparable form: ids for relations, ISO text for dates.
+        A value that cannot be used is skipped with a note, not guessed.
+        """
+        values = {}
+        pending_ref = None
+        phone_country = self._phone_country(kind, remote)
+        for line in self.maps.get(kind, []):
+            present, raw = line._external_value(remote.values)
+            if not present:
+                continue
+            fname = line.field_name
+            try:
+                if line.transform == "reference":
+                    values[fname] = self._reference(line, raw)
+                    continue
+                values[fname] = self._transform(line, raw, outcome, phone_country)
+            except Skip as skip:
+                if skip.args and isinstance(skip.args[0], tuple):
+                    pending_ref = (fname, *skip.args[0])
+                    outcome.note(
+                        self.env._(
+                            "%(field)s: %(kind)s %(id)s is not known yet; linked when it arrives.",
+                            field=line.field_label,
+                            kind=skip.args[0][0],
+                            id=skip.args[0][1],
+                        )
+                    )
+                elif skip.args:
+                    outcome.note(skip.args[0])
+            except ValueError as error:
+                outcome.note(
+                    self.env._(
+                        "%(field)s: %(error)s; the field is left as it is.",
+                        field=line.field_label,
+                        error=str(error),
+                    )
+                )
+        return values, pending_ref
+
+    def _reference(self, line, raw):
+        if transforms.is_empty(raw):
+            return False
+        kind = self._reference_kind(line)
+        binding = self.bindings.get((kind, str(raw)))
+        if binding and binding.active and binding.partner_id:
+            return binding.partner_id.id
+        raise Skip((kind, str(raw)))
+
+    def _phone_country(self, kind, remote):
+        """Country of national phone numbers: the record's own, else the default."""
+        for line in self.maps.get(kind, []):
+            if line.transform == "country_iso":
+                present, raw = line._external_value(remote.values)
+                if present:
+                    try:
+                        country = self._country(transforms.country_code(raw))
+                    except ValueError:
+                        continue
+                    if country:
+                        return self.env["res.country"].browse(country).code
+        return self.country_code
+
+    def _transform(self, line, raw, outcome, phone_country=None):
+        """Apply the line's transform, then fit the value to the Odoo field."""
+        transform = line.transform
+        fname = line.field_name
+        model = self._model(line.object_kind)
+        odoo_field = model._fields[fname]
+        if transform == "value_table":
+            return self._value_table(line, raw, odoo_field)
+        if transform == "phone_e164":
+            try:
+                return transforms.phone_e164(raw, phone_country or self.country_code)
+            except ValueError as error:
+                kept = transforms.trim(raw)
+                if outcome is not None:
+                    outcome.note(
+                        self.env._(
+                            "%(field)s: %(error)s; written as received.",
+                            field=line.field_label,
+                            error=str(error),
+                        )
+                    )
+                return kept
+        if transform == "country_iso":
+            return self._country(transforms.country_code(raw))
+        value = {
+            "trim": transforms.trim,
+            "lower_email": transforms.lower_email,
+            "vat": transforms.normalize_vat,
+            "date": transforms.parse_date,
+            "number": transforms.parse_number,
+        }.get(transform, lambda v: v)(raw)
+        return self._fit(odoo_field, value)
+
+    def _fit(self, odoo_field, value):
+        """The comparable form of ``value`` for ``odoo_field``."""
+        ftype = odoo_field.type
+        if transforms.is_empty(value):
+            return 0.0 if ftype in ("float", "monetary") else (0 if ftype == "integer" else False)
+        if ftype in ("char", "text"):
+            return str(value).strip()
+        if ftype in ("float", "monetary"):
+            return transforms.parse_number(value)
+        if ftype == "integer":
+            return int(transforms.parse_number(value))
+        if ftype == "date":
+            return fields.Date.to_string(transforms.parse_date(value))
+        if ftype == "datetime":
+            return fields.Datetime.to_string(transforms.parse_datetime(value))
+        if ftype == "boolean":
+            return str(value).strip().lower() in ("1", "true", "yes", "y", "on")
+        if ftype == "selection":
+            allowed = dict(odoo_field._description_selection(self.env))
+            if value not in allowed:
+                raise ValueError(f"{value!r} is not one of {', '.join(map(str, allowed))}")
+            return value
+        if ftype == "many2one":
+            if isinstance(value, int):
+                return value
+            return self._by_name(odoo_field, str(value))
+        return value
+
+    def _by_name(self, odoo_field, name):
+        key = (odoo_field.comodel_name, name.strip().lower())
+        if key not in self.names:
+            comodel = self.env[odoo_field.comodel_name]
+            found = comodel.search([(comodel._rec_name, "=ilike", name.strip())], limit=2)
+            self.names[key] = found.id if len(found) == 1 else None
+        if self.names[key] is None:
+            if odoo_field.name == "lost_reason_id":
+                return self.backend.lost_reason_id.id or False
+            raise ValueError(f"no single {odoo_field.comodel_name} is named {name!r}")
+        return self.names[key]
+
+    def _country(self, code):
+        if not code:
+            return False
+        if code not in self.countries:
+            countries = self.env["res.country"]
+            country = countries.browse()
+            if len(code) == 2:  # the code column holds 2 letters: longer ones get cut
+                country = countries.search([("code", "=", code.upper())], limit=1)
+            if not country:
+                country = countries.search([("name", "=ilike", code)], limit=1)
+            self.countries[code] = country.id or None
+        if self.countries[code] is None:
+            raise ValueError(f"{code!r} is not a known country")
+        return self.countries[code]
+
+    def _value_table(self, line, raw, odoo_field):
+        text = "" if raw is None or raw is False else str(raw).strip()
+        value = line.values.get(text)
+        if value is None:
+            raise Skip(
+                self.env._(
+                    "%(field)s: %(value)s is not in the value table; the field is left as it is.",
+                    field=line.field_label,
+                    value=text or "''",
+                )
+            )
+        if odoo_field.name == "stage_id":
+            if value.is_lost:
+                return LOST
+            if not value.stage_id:
+                raise Skip(
+                    self.env._("Stage %(value)s has no Odoo stage in the value table.", value=text)
+                )
+            return value.stage_id
+        return self._fit(odoo_field, value.odoo_value)
+
+    # ------------------------------------------------------------------
+    # current Odoo values
+    # ------------------------------------------------------------------
+    def current_value(self, record, fname):
+        """The comparable form of a record's field (as ``_fit`` produces)."""
+        if fname == "stage_id" and record._name == "crm.lead":
+            return LOST if not record.active else record.stage_id.id
+        odoo_field = record._fields[fname]
+        value = record[fname]
+        ftype = odoo_field.type
+        if ftype == "many2one":
+            return value.id or False
+        if ftype == "date":
+            return fields.Date.to_string(value) if value else False
+        if ftype == "datetime":
+            return fields.Datetime.to_string(value) if value else False
+        if ftype in ("float", "monetary"):
+            return float(value or 0.0)
+        return value if value not in (None, "") else False
+
+    def write_value(self, record, fname, value):
+        """A comparable value as ``write`` takes it."""
+        return value
+
+    @staticmethod
+    def _same(left, right):
+        if isinstance(left, float) or isinstance(right, float):
+            try:
+                return round(float(left or 0.0), 6) == round(float(right or 0.0), 6)
+            except (TypeError, ValueError):
+                return False
+        return (left or False) == (right or False)
+
+    def _show(self, record_model, fname, value):
+        """A value as a person reads it."""
+        if value is False or value is None or value == "":
+            return self.env._("(empty)")
+        if value == LOST and fname == "stage_id":
+            return self.env._("Lost")
+        odoo_field = self.env[record_model]._fields[fname]
+        if odoo_field.type == "many2one" and isinstance(value, int):
+            return self.env[odoo_field.comodel_name].browse(value).sudo().display_name
+        return str(value)
+
+    # ------------------------------------------------------------------
+    # upsert
+    # ------------------------------------------------------------------
+    def _upsert(self, event, remote, outcome, added):
+        kind = event.object_kind
+        binding = self.bindings.get((kind, event.external_id))
+        modified_at = remote.modified_at or event.external_modified_at or None
+        if modified_at and event.external_modified_at:
+            outcome.sync_delay = (self.env.cr.now() - event.external_modified_at).total_seconds()
+        if binding and not binding.active:
+            return Outcome(state="ignored").note(
+                self.env._("This external record was merged into another one: not applied.")
+            )
+        if (
+            binding
+            and binding.external_modified_at
+            and modified_at
+            and modified_at < binding.external_modified_at
+        ):
+            return Outcome(state="ignored").note(
+                self.env._(
+                    "An older change (%(time)s) than the one already applied (%(applied)s): "
+                    "not applied.",
+                    time=modified_at,
+                    applied=binding.external_modified_at,
+                )
+            )
+        incoming, pending_ref = self._incoming(kind, remote, outcome)
+        if pending_ref and self.provider.dependency_item(pending_ref[1], pending_ref[2]):
+            self.dependencies.append(self.provider.dependency_item(pending_ref[1], pending_ref[2]))
+        if binding:
+            record = binding._record()
+            if not record.exists():
+                return Outcome(state="ignored").note(
+                    self.env._("The bound Odoo record was deleted: nothing to update.")
+                )
+            if self.backend.sync_scope == "create_only" and binding.origin != "created":
+                outcome.binding = binding
+                outcome.record = record
+                return outcome.note(
+                    self.env._(
+                        "%(record)s existed before the connector: left as it is (scope: "
+                        "create only new customers).",
+                        record=record.display_name,
+                    )
+                )
+            return self._update(event, binding, record, incoming, modified_at, outcome, pending_ref)
+        if kind == "deal":
+            return self._create(event, kind, incoming, {}, modified_at, outcome, pending_ref)
+        keys = self.keys.get(event.id) or identity_keys(kind, incoming, self.country_code)
+        candidates, rule = self.matcher.match(kind, keys)
+        if len(candidates) > 1:
+            return self._identity_conflict(event, incoming, candidates, rule, outcome)
+        if candidates:
+            other = self.env["external.crm.binding"].search_count(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("partner_id", "=", candidates.id),
+                    "|",
+                    ("object_kind", "!=", kind),
+                    ("external_id", "!=", event.external_id),
+                ],
+                limit=1,
+            )
+            if other:
+                return self._identity_conflict(event, incoming, candidates, rule, outcome)
+            return self._bind_match(
+                event, candidates, rule, incoming, modified_at, outcome, pending_ref, added
+            )
+        return self._create(event, kind, incoming, keys, modified_at, outcome, pending_ref)
+
+    def _identity_conflict(self, event, incoming, candidates, rule, outcome):
+        outcome.state = "conflict"
+        outcome.note(
+            self.env._(
+                "Matches %(count)s existing customers by %(rule)s (%(names)s): waiting for "
+                "a person to choose; nothing was merged.",
+                count=len(candidates),
+                rule=rule,
+                names=", ".join(candidates.mapped("display_name")),
+            )
+            if len(candidates) > 1
+            else self.env._(
+                "Matches %(name)s by %(rule)s, which is already linked to another external "
+                "record: waiting for a person to choose.",
+                name=candidates.display_name,
+                rule=rule,
+            )
+        )
+        if not self.dry_run:
+            self.env["external.crm.conflict"].create(
+                {
+                    "backend_id": self.backend.id,
+                    "event_id": event.id,
+                    "conflict_type": "identity",
+                    "object_kind": event.object_kind,
+                    "external_id": event.external_id,
+                    "candidate_ids": [(6, 0, candidates.ids)],
+                    "match_rule": rule,
+                    "incoming_raw": incoming,
+                    "incoming_value": "\n".join(
+                        f"{name}: {self._show('res.partner', name, value)}"
+                        for name, value in sorted(incoming.items())
+                    ),
+                }
+            )
+        return outcome
+
+    def _bind_match(self, event, partner, rule, incoming, modified_at, outcome, pending_ref, added):
+        kind = event.object_kind
+        outcome.note(
+            self.env._(
+                "Matched existing customer %(name)s by %(rule)s.",
+                name=partner.display_name,
+                rule=rule,
+            )
+        )
+        outcome.record = partner
+        if self.dry_run:
+            if self.backend.sync_scope != "create_only":
+                self._update(event, None, partner, incoming, modified_at, outcome, pending_ref)
+            return outcome
+        binding = self._new_binding(kind, event.external_id, partner, "matched", pending_ref)
+        added.append((kind, event.external_id))
+        outcome.binding = binding
+        if self.backend.sync_scope == "create_only":
+            binding.write(
+                {
+                    "last_values": incoming,
+                    "external_modified_at": modified_at,
+                    "sync_date": self.env.cr.now(),
+                }
+            )
+            return outcome.note(self.env._("Left as it is (scope: create only new customers)."))
+        return self._update(event, binding, partner, incoming, modified_at, outcome, pending_ref)
+
+    def _new_binding(self, kind, external_id, record, origin, pending_ref):
+        values = {
+            "backend_id": self.backend.id,
+            "object_kind": kind,
+            "external_id": external_id,
+            "origin": origin,
+            "lead_id" if kind == "deal" else "partner_id": record.id,
+        }
+        if pending_ref:
+            values["pending_field"], ref_kind, ref_id = pending_ref
+            values["pending_reference"] = f"{ref_kind}:{ref_id}"
+        binding = self.env["external.crm.binding"].create(values)
+        self.bindings[kind, external_id] = binding
+        return binding
+
+    def _update(self, event, binding, record, incoming, modified_at, outcome, pending_ref):
+        """Apply the master policy of each field to an existing record."""
+        applied_time = binding.external_modified_at if binding else None
+        to_write, conflicts, last_values = self._field_decisions(
+            event, binding, record, incoming, modified_at, outcome
+        )
+        stage = to_write.pop("stage_id", None)
+        if binding and binding.external_deleted:
+            outcome.note(self.env._("Restored in the external CRM: unarchived."))
+        if stage == LOST:
+            outcome.note(self.env._("Marked lost."))
+        elif stage is not None:
+            outcome.note(
+                self.env._("Stage: %(stage)s.", stage=self._show("crm.lead", "stage_id", stage))
+            )
+        if not self.dry_run:
+            self._write_update(
+                event, binding, record, to_write, stage, incoming, last_values, conflicts
+            )
+            self._note_binding(binding, modified_at, last_values, pending_ref)
+        outcome.record = record
+        outcome.binding = binding
+        if conflicts:
+            outcome.state = "conflict"
+        elif (
+            not to_write
+            and stage is None
+            and binding
+            and modified_at
+            and applied_time == modified_at
+            and outcome.state == "done"
+        ):
+            outcome.state = "duplicate"
+            outcome.note(self.env._("This change was already applied."))
+        elif not outcome.lines:
+            outcome.note(self.env._("Nothing changed."))
+        return outcome
+
+    def _field_decisions(self, event, binding, record, incoming, modified_at, outcome):
+        """``(values to write, conflicts, values last seen)`` for one record."""
+        last_values = dict(binding.last_values or {}) if binding else {}
+        first_sync = binding is None or binding.last_values is None
+        local_time = record.write_date
+        if binding and binding.sync_date and local_time and local_time <= binding.sync_date:
+            local_time = None  # nobody changed the record in Odoo since the last sync
+        lines = {line.field_name: line for line in self.maps[event.object_kind]}
+        to_write = {}
+        conflicts = []
+        for fname, value in incoming.items():
+            if fname in STAGE_COMPANIONS:
+                continue
+            current = self.current_value(record, fname)
+            if self._same(current, value):
+                last_values[fname] = value
+                continue
+            line = lines[fname]
+            last = last_values.get(fname, None)
+            external_changed = first_sync or fname not in last_values or not self._same(value, last)
+            odoo_changed = first_sync or (fname in last_values and not self._same(current, last))
+            decision = self._decide(
+                line.master, external_changed, odoo_changed, modified_at, local_time, current
+            )
+            shown = {
+                "field": line.field_label,
+                "current": self._show(record._name, fname, current),
+                "new": self._show(record._name, fname, value),
+            }
+            if decision == "apply":
+                to_write[fname] = value
+                last_values[fname] = value
+                outcome.note(self.env._("%(field)s: %(current)s → %(new)s.", **shown))
+            elif decision == "keep":
+                last_values[fname] = value
+                if external_changed:  # else nothing new from outside: Odoo's change stays
+                    outcome.note(
+                        self.env._(
+                            "%(field)s: Odoo keeps %(current)s, the external CRM has %(new)s "
+                            "(master: %(master)s).",
+                            master=line.master_label,
+                            **shown,
+                        )
+                    )
+            else:
+                conflicts.append((line, current, value, last))
+                outcome.note(
+                    self.env._(
+                        "%(field)s: changed on both sides (Odoo %(current)s, external "
+                        "%(new)s): waiting for review.",
+                        **shown,
+                    )
+                )
+        return to_write, conflicts, last_values
+
+    def _write_update(
+        self, event, binding, record, to_write, stage, incoming, last_values, conflicts
+    ):
+        if binding.external_deleted and not record.active:
+            record.action_unarchive()
+        if to_write:
+            record.write({f: self.write_value(record, f, v) for f, v in to_write.items()})
+        if stage is not None:
+            self._apply_stage(record, stage, incoming.get("lost_reason_id"))
+        for line, current, value, last in conflicts:
+            self.env["external.crm.conflict"].create(
+                {
+                    "backend_id": self.backend.id,
+                    "event_id": event.id,
+                    "binding_id": binding.id,
+                    "conflict_type": "field",
+                    "object_kind": event.object_kind,
+                    "external_id": event.external_id,
+                    "lead_id" if record._name == "crm.lead" else "partner_id": record.id,
+                    "field_name": line.field_name,
+                    "field_label": line.field_label,
+                    "odoo_value": self._show(record._name, line.field_name, current),
+                    "incoming_value": self._show(record._name, line.field_name, value),
+                    "last_applied_value": (
+                        self._show(record._name, line.field_name, last)
+                        if last is not None
+                        else False
+                    ),
+                    "incoming_raw": value,
+                }
+            )
+
+    def _note_binding(self, binding, modified_at, last_values, pending_ref):
+        """Record on the binding what was seen and applied."""
+        values = {
+            "last_values": last_values,
+            "sync_date": self.env.cr.now(),
+            "external_deleted": False,
+        }
+        if modified_at and (
+            not binding.external_modified_at or modified_at > binding.external_modified_at
+        ):
+            values["external_modified_at"] = modified_at
+        if pending_ref and not binding.pending_reference:
+            values["pending_field"], ref_kind, ref_id = pending_ref
+            values["pending_reference"] = f"{ref_kind}:{ref_id}"
+        binding.write(values)
+
+    @staticmethod
+    def _decide(master, external_changed, odoo_changed, modified_at, local_time, current):
+        """``apply``, ``keep`` or ``conflict`` for one differing field."""
+        if master == "external":
+            return "apply"
+        if master == "odoo":
+            return "keep"
+        if current in (False, None, "", 0, 0.0):
+            return "apply"  # filling an empty Odoo field overwrites nothing
+        if not external_changed:
+            return "keep"
+        if not odoo_changed:
+            return "apply"
+        if modified_at and local_time and modified_at != local_time:
+            return "apply" if modified_at > local_time else "keep"
+        return "conflict"
+
+    def _apply_stage(self, lead, stage, lost_reason_id):
+        """Move a deal's opportunity: a won stage goes through the bridge."""
+        if stage == LOST:
+            reason = lost_reason_id or self.backend.lost_reason_id.id or False
+            lead.action_set_lost(lost_reason_id=reason)
+            return
+        if not lead.active:
+            lead.action_unarchive()
+        # writing a won stage is what makes the bridge apply negotiated terms
+        lead.write({"stage_id": stage})
+
+    # ------------------------------------------------------------------
+    # creation, in batches
+    # ------------------------------------------------------------------
+    def _create(self, event, kind, incoming, keys, modified_at, outcome, pending_ref):
+        if self.backend.sync_scope == "update_only":
+            return Outcome(state="ignored").note(
+                self.env._("Not in Odoo, and the scope is update only: not created.")
+            )
+        values = {
+            fname: value for fname, value in incoming.items() if fname not in STAGE_COMPANIONS
+        }
+        stage = values.pop("stage_id", None) if kind == "deal" else None
+        if kind == "deal":
+            values = {**self._deal_defaults(event), **values}
+            if stage not in (None, LOST) and not self.env["crm.stage"].browse(stage).is_won:
+                values["stage_id"] = stage
+                stage = None
+        else:
+            values.setdefault("company_id", self.backend.company_id.id)
+            values["is_company"] = kind == "company"
+            if not values.get("name"):
+                raise ExternalCrmError(
+                    self.env._(
+                        "The external %(kind)s has no name: it cannot be created.", kind=kind
+                    )
+                )
+        model = self._model(kind)
+        outcome.note(
+            self.env._(
+                "New %(model)s: %(values)s.",
+                model=model._description,
+                values=", ".join(
+                    f"{self._label(model, f)} = {self._show(model._name, f, v)}"
+                    for f, v in sorted(values.items())
+                    if f in incoming and v not in (False, None, "")
+                ),
+            )
+        )
+        if stage is not None:
+            outcome.note(
+                self.env._("Stage: %(stage)s.", stage=self._show("crm.lead", "stage_id", stage))
+            )
+        if self.dry_run:
+            return outcome
+        self.pending.append(
+            PendingCreate(
+                event=event,
+                kind=kind,
+                values=values,
+                incoming=incoming,
+                keys=keys,
+                outcome=outcome,
+                modified_at=modified_at,
+                pending_ref=pending_ref,
+                stage=stage,
+                lost_reason=incoming.get("lost_reason_id"),
+                started=time.perf_counter(),
+            )
+        )
+        self.pending_ids.add((kind, event.external_id))
+        for rule, key in keys.items():
+            for value in key if rule == "phone" else (key,):
+                self.pending_keys.add((kind, rule, value))
+        return None
+
+    def _label(self, model, fname):
+        key = (model._name, fname)
+        if key not in self.labels:
+            self.labels[key] = model._fields[fname].get_description(self.env)["string"]
+        return self.labels[key]
+
+    def _deal_defaults(self, event):
+        backend = self.backend
+        values = {"type": "opportunity", "company_id": backend.company_id.id}
+        if backend.user_id:
+            values["user_id"] = backend.user_id.id
+        if backend.team_id:
+            values["team_id"] = backend.team_id.id
+        values["name"] = self.env._("Deal %(id)s", id=event.external_id)
+        return values
+
+    def _flush_creates(self):
+        """Create the queued records together; one by one when that fails."""
+        pending, self.pending, self.pending_ids = self.pending, [], set()
+        self.pending_keys = set()
+        for kind in KINDS:
+            items = [item for item in pending if item.kind == kind]
+            if not items:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    self._create_items(kind, items)
+            except Exception:
+                _logger.debug("Batch creation failed, one by one now", exc_info=True)
+                for item in items:
+                    self._retry_create(kind, item)
+                continue
+            self._write_outcomes(
+                [(item.event, item.outcome, item.started) for item in items], share=len(items)
+            )
+
+    def _retry_create(self, kind, item):
+        added = []
+        try:
+            with self.env.cr.savepoint():
+                self._create_items(kind, [item], added)
+        except ExternalCrmTransientError as error:
+            self._forget(added)
+            self._defer(item.event, str(error), error.retry_after)
+        except CONCURRENCY_ERRORS as error:
+            self._forget(added)
+            self._defer(item.event, str(error).strip(), 5)
+        except Exception as error:
+            self._forget(added)
+            if not isinstance(error, PERMANENT_ERRORS):
+                _logger.exception("External CRM event %s failed", item.event.id)
+            self._fail(item.event, error, item.started)
+        else:
+            self._write_outcome(item.event, item.outcome, item.started)
+
+    def _create_items(self, kind, items, added=None):
+        added = [] if added is None else added
+        # a creation is not a change to track (as the import screen does)
+        model = self._model(kind).with_context(
+            mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
+        )
+        # records that may not exist yet: the first job to hold the lock
+        # creates, a concurrent one waits and then finds the binding
+        self._lock(kind, items)
+        # defaults that are the same for every record of the batch, costly to
+        # compute once per record (a query each)
+        defaults = model.default_get([f for f in BATCH_DEFAULTS if f in model._fields])
+        # the bulk creation of Odoo's own import (load): for customers it
+        # syncs the commercial and address fields of a batch together
+        records = model._load_records_create([{**defaults, **item.values} for item in items])
+        bindings = self._insert_bindings(kind, items, records)
+        for item, record, binding in zip(items, records, bindings, strict=True):
+            self.bindings[kind, item.event.external_id] = binding
+            added.append((kind, item.event.external_id))
+            item.outcome.record = record
+            item.outcome.binding = binding
+            if item.stage is not None:
+                self._apply_stage(record, item.stage, item.lost_reason)
+                item.outcome.note(
+                    self.env._("Marked lost.") if item.stage == LOST else self.env._("Marked won.")
+                )
+            if kind != "deal":
+                self.matcher.add(kind, record, item.keys)
+        if kind == "company":
+            self._resolve_pending_references(bindings)
+
+    def _insert_bindings(self, kind, items, records):
+        """The bindings of records just created, in one INSERT.
+
+        Creating them through the ORM costs about as much as creating the
+        customers themselves (defaults, checks, one cache entry per field);
+        on this hot path the values are complete and known to be valid.
+        """
+        now = self.env.cr.now()
+        uid = self.env.uid
+        rows = []
+        for item, record in zip(items, records, strict=True):
+            pending_field = pending_reference = None
+            if item.pending_ref:
+                pending_field, ref_kind, ref_id = item.pending_ref
+                pending_reference = f"{ref_kind}:{ref_id}"
+            rows.append(
+                SQL(
+                    "(%s, %s, %s, %s, %s, %s, TRUE, 'created', %s, %s, %s, %s, %s, FALSE, "
+                    "%s, %s, %s, %s)",
+                    self.backend.id,
+                    self.backend.company_id.id,
+                    kind,
+                    item.event.external_id,
+                    record.id if kind != "deal" else None,
+                    record.id if kind == "deal" else None,
+                    item.modified_at,
+                    now,
+                    json.dumps(item.incoming),
+                    pending_reference,
+                    pending_field,
+                    uid,
+                    now,
+                    uid,
+                    now,
+                )
+            )
+        ids = self.env.execute_query(
+            SQL(
+                """INSERT INTO external_crm_binding (
+                       backend_id, company_id, object_kind, external_id, partner_id, lead_id,
+                       active, origin, external_modified_at, sync_date, last_values,
+                       pending_reference, pending_field, external_deleted,
+                       create_uid, create_date, write_uid, write_date)
+                   VALUES %s
+                   RETURNING id""",
+                SQL(", ").join(rows),
+            )
+        )
+        return self.env["external.crm.binding"].browse([row[0] for row in ids])
+
+    def _lock(self, kind, items):
+        """Lock the records about to be created, and check nobody created them.
+
+        Transaction locks on their external ids and identity keys, taken in
+        sorted order (two jobs never wait for each other). A concurrent job
+        may have committed the same record (or a customer with the same
+        identity) after this transaction's snapshot: a fresh snapshot is
+        looked at too, and the creation waits for a retry, which will bind or
+        match instead of creating a duplicate.
+        """
+        external_ids = [item.event.external_id for item in items]
+        keys = {f"external_crm:{self.backend.id}:{kind}:{i}" for i in external_ids}
+        company = self.backend.company_id.id
+        for item in items:
+            for rule, key in item.keys.items():
+                for value in key if rule == "phone" else (key,):
+                    keys.add(f"external_crm_identity:{company}:{kind}:{rule}:{value}")
+        self.env.execute_query(
+            SQL(
+                "SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest(%s::text[]) AS key",
+                sorted(keys),
+            )
+        )
+        self.env["external.crm.binding"].flush_model()
+        query = SQL(
+            "SELECT 1 FROM external_crm_binding WHERE backend_id = %s AND object_kind = %s "
+            "AND external_id = ANY(%s) LIMIT 1",
+            self.backend.id,
+            kind,
+            external_ids,
+        )
+        taken = bool(self.env.execute_query(query))
+        if not taken:
+            with self.env.registry.cursor() as probe:
+                # a backend that no other transaction can see yet (created in
+                # this one) has no concurrent job: nothing more to look at
+                probe.execute(
+                    SQL("SELECT 1 FROM external_crm_backend WHERE id = %s", self.backend.id)
+                )
+                visible = bool(probe.fetchall())
+                if visible:
+                    probe.execute(query)
+                    taken = bool(probe.fetchall())
+                if visible and not taken and kind != "deal":
+                    fresh = PartnerMatcher(
+                        self.backend.with_env(self.env(cr=probe)), self.country_code
+                    )
+                    fresh.prefetch(kind, [item.keys for item in items])
+                    taken = any(fresh.match(kind, item.keys)[0] for item in items)
+        if taken:
+            raise ExternalCrmTransientError(
+                self.env._("Created by another job at the same time: applied at the next try."),
+                retry_after=1,
+            )
+
+    def _resolve_pending_references(self, company_bindings):
+        """Link the contacts and deals that were waiting for these companies."""
+        references = {f"company:{b.external_id}": b for b in company_bindings}
+        waiting = self.env["external.crm.binding"].search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("pending_reference", "in", list(references)),
+            ]
+        )
+        for binding in waiting:
+            company = references[binding.pending_reference].partner_id
+            record = binding._record()
+            if record and binding.pending_field in record._fields:
+                record.write({binding.pending_field: company.id})
+                values = dict(binding.last_values or {})
+                values[binding.pending_field] = company.id
+                binding.write(
+                    {"pending_reference": False, "pending_field": False, "last_values": values}
+                )
+
+    # ------------------------------------------------------------------
+    # deletion, merge
+    # ------------------------------------------------------------------
+    def _archive(self, event):
+        binding = self.bindings.get((event.object_kind, event.external_id))
+        if not binding:
+            return Outcome(state="ignored").note(
+                self.env._("Deleted in the external CRM, but never bound in Odoo: nothing to do.")
+            )
+        record = binding._record()
+        outcome = Outcome(record=record, binding=binding)
+        outcome.note(
+            self.env._(
+                "Deleted in the external CRM: %(record)s archived, not deleted.",
+                record=record.display_name,
+            )
+        )
+        if not self.dry_run:
+            if record.active:
+                record.action_archive()
+            binding.write({"external_deleted": True, "sync_date": self.env.cr.now()})
+        return outcome
+
+    def _merge(self, event, outcome, added):
+        """The external CRM merged records into ``event.external_id``.
+
+        Bindings of the merged records follow the surviving one; two Odoo
+        customers are never merged automatically (accounting may hold entries
+        on both): that becomes an identity conflict for a person.
+        """
+        kind = event.object_kind
+        primary = self.bindings.get((kind, event.external_id))
+        for merged_id in self.provider.merged_ids(event):
+            binding = self.bindings.get((kind, merged_id))
+            if not binding or not binding.active:
+                continue
+            if not primary:
+                outcome.note(
+                    self.env._(
+                        "Merged record %(old)s: its binding now follows %(new)s.",
+                        old=merged_id,
+                        new=event.external_id,
+                    )
+                )
+                if not self.dry_run:
+                    binding.external_id = event.external_id
+                    self.bindings.pop((kind, merged_id), None)
+                    self.bindings[kind, event.external_id] = binding
+                primary = binding
+                continue
+            if binding._record() == primary._record():
+                outcome.note(
+                    self.env._("Merged record %(old)s was bound to the same record.", old=merged_id)
+                )
+                if not self.dry_run:
+                    binding.active = False
+                continue
+            outcome.state = "conflict"
+            outcome.note(
+                self.env._(
+                    "The external CRM merged %(old)s into %(new)s, but in Odoo they are two "
+                    "records (%(first)s, %(second)s): merge them by hand if they are the same.",
+                    old=merged_id,
+                    new=event.external_id,
+                    first=primary._record().display_name,
+                    second=binding._record().display_name,
+                )
+            )
+            if not self.dry_run:
+                binding.active = False
+                candidates = (primary._record() | binding._record()).filtered(
+                    lambda r: r._name == "res.partner"
+                )
+                self.env["external.crm.conflict"].create(
+                    {
+                        "backend_id": self.backend.id,
+                        "event_id": event.id,
+                        "binding_id": binding.id,
+                        "conflict_type": "identity",
+                        "object_kind": kind,
+                        "external_id": event.external_id,
+                        "candidate_ids": [(6, 0, candidates.ids)],
+                        "match_rule": "merge",
+                    }
+                )
+
+    # ------------------------------------------------------------------
+    # outcomes
+    # ------------------------------------------------------------------
+    def _write_outcome(self, event, outcome, started, share=1):
+        record = outcome.record
+        values = {
+            "state": outcome.state,
+            "summary": "\n".join(outcome.lines),
+            "processed_at": fields.Datetime.now(),
+            "processing_time": (time.perf_counter() - started) * 1000.0 / max(share, 1),
+            "attempts": event.attempts + 1,
+            "next_attempt_at": False,
+            "last_error": False,
+            "dry_run": self.dry_run,
+            "sync_delay": outcome.sync_delay,
+        }
+        if record and record._name == "res.partner":
+            values["partner_id"] = record.id
+        elif record and record._name == "crm.lead":
+            values["lead_id"] = record.id
+        if outcome.binding:
+            values["binding_id"] = outcome.binding.id
+        event.write(values)
+
+    def _write_outcomes(self, results, share):
+        """The outcomes of a batch of creations, in one statement.
+
+        The ORM would send one UPDATE per event (each has its own summary and
+        timings); this is the inbox's hot path, hence one UPDATE ... FROM
+        VALUES, then the cache of these events is dropped.
+        """
+        now = fields.Datetime.now()
+        rows = []
+        for event, outcome, started in results:
+            record = outcome.record
+            rows.append(
+                SQL(
+                    "(%s, %s, %s, %s, %s, %s, %s, %s)",
+                    event.id,
+                    outcome.state,
+                    "\n".join(outcome.lines),
+                    (time.perf_counter() - started) * 1000.0 / max(share, 1),
+                    record.id if record and record._name == "res.partner" else None,
+                    record.id if record and record._name == "crm.lead" else None,
+                    outcome.binding.id if outcome.binding else None,
+                    outcome.sync_delay,
+                )
+            )
+        events = self.env["external.crm.event"].browse([event.id for event, _o, _s in results])
+        events.flush_recordset()
+        self.env.execute_query(
+            SQL(
+                """UPDATE external_crm_event AS event
+                      SET state = row.state::varchar, summary = row.summary::text,
+                          processed_at = %s, processing_time = row.processing_time::float8,
+                          attempts = event.attempts + 1, next_attempt_at = NULL,
+                          last_error = NULL, dry_run = %s, partner_id = row.partner_id::int4,
+                          lead_id = row.lead_id::int4, binding_id = row.binding_id::int4,
+                          sync_delay = row.sync_delay::float8,
+                          write_uid = %s, write_date = %s
+                     FROM (VALUES %s) AS row(id, state, summary, processing_time, partner_id,
+                                             lead_id, binding_id, sync_delay)
+                    WHERE event.id = row.id""",
+                now,
+                self.dry_run,
+                self.env.uid,
+                now,
+                SQL(", ").join(rows),
+            )
+        )
+        events.invalidate_recordset()
+
+    def _fail(self, event, error, started):
+        message = str(error.args[0]) if getattr(error, "args", None) else repr(error)
+        event.write(
+            {
+                "state": "failed",
+                "last_error": message or error.__class__.__name__,
+                "attempts": event.attempts + 1,
+                "processed_at": fields.Datetime.now(),
+                "processing_time": (time.perf_counter() - started) * 1000.0,
+                "next_attempt_at": False,
+            }
+        )
+
+    def _defer(self, event, message, retry_after=None):
+        attempts = event.attempts + 1
+        delays = event._retry_delay(attempts)
+        if attempts > 8:
+            event.write(
+                {
+                    "state": "failed",
+                    "attempts": attempts,
+                    "last_error": self.env._(
+                        "Still failing after %(count)s tries: %(error)s",
+                        count=attempts,
+                        error=message,
+                    ),
+                    "next_attempt_at": False,
+                }
+            )
+            return
+        wait = max(delays.total_seconds(), float(retry_after or 0))
+        next_attempt = fields.Datetime.now() + timedelta(seconds=wait)
+        event.write({"attempts": attempts, "last_error": message, "next_attempt_at": next_attempt})
+        self.deferred.append(next_attempt)
+
+    def _finish(self):
+        """Store the related records to import and schedule the retries."""
+        if self.dependencies and not self.dry_run:
+            new = self.backend._store_items(self.dependencies)
+            if new:
+                self.backend._schedule_inbox_processing(force=True)
+        if self.deferred:
+            self.backend._schedule_inbox_processing(eta=min(self.deferred))
+
+    # ------------------------------------------------------------------
+    # conflicts resolved by a person
+    # ------------------------------------------------------------------
+    def resolve_identity(self, event, force_create=False, link_partner=None):
+        """Apply an event whose identity a person decided."""
+        remotes = self.provider.fetch(event)
+        remote = remotes.get(event.id)
+        if isinstance(remote, Exception):
+            raise UserError(str(remote))
+        kind = event.object_kind
+        self._load_bindings({(kind, event.external_id)})
+        for line in self.maps.get(kind, []):
+            if line.transform == "reference":
+                present, value = line._external_value(remote.values)
+                if present and value:
+                    self._load_bindings({("company", str(value))})
+        outcome = Outcome()
+        incoming, pending_ref = self._incoming(kind, remote, outcome)
+        modified_at = remote.modified_at or event.external_modified_at or None
+        started = time.perf_counter()
+        if link_partner:
+            binding = self._new_binding(
+                kind, event.external_id, link_partner, "linked", pending_ref
+            )
+            outcome.note(
+                self.env._("Linked by a person to %(name)s.", name=link_partner.display_name)
+            )
+            self._update(event, binding, link_partner, incoming, modified_at, outcome, pending_ref)
+        elif force_create:
+            result = self._create(event, kind, incoming, {}, modified_at, outcome, pending_ref)
+            if result is None:
+                self._flush_creates()
+                return
+            outcome = result
+        self._write_outcome(event, outcome, started)

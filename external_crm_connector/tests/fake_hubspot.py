@@ -1,0 +1,206 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""A fake HubSpot CRM API: a real HTTP server on loopback, in a thread.
+
+It serves the calls the connector makes, with HubSpot's shapes: CRM v3
+objects (batch read, list with the ``after`` cursor, search for totals) and
+v4 associations; private-app token checked; scripted failures (429 with
+Retry-After, 500) to test the retries.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+TYPES = {"companies": "company", "contacts": "contact", "deals": "deal"}
+
+
+class FakeHubSpot:
+    def __init__(self, token="pat-test-token"):
+        self.token = token
+        self.objects = {"company": {}, "contact": {}, "deal": {}}
+        self.deal_companies = {}
+        self.failures = []  # [(path fragment, status, retry_after)]
+        self.requests = []
+        self.lock = threading.Lock()
+        self.server = None
+        self.thread = None
+
+    # -- data --------------------------------------------------------------
+    def add(self, kind, object_id, properties, updated_at="2026-11-20T10:00:00Z", company=None):
+        with self.lock:
+            self.objects[kind][str(object_id)] = {
+                "id": str(object_id),
+                "properties": {**properties, "hs_object_id": str(object_id)},
+                "createdAt": updated_at,
+                "updatedAt": updated_at,
+                "archived": False,
+            }
+            if company is not None:
+                self.deal_companies[str(object_id)] = [str(company)]
+
+    def remove(self, kind, object_id):
+        with self.lock:
+            self.objects[kind].pop(str(object_id), None)
+
+    def fail(self, fragment, *statuses, retry_after=None):
+        """The next calls whose path holds ``fragment`` answer ``statuses``."""
+        with self.lock:
+            for status in statuses:
+                self.failures.append((fragment, status, retry_after))
+
+    def calls(self, fragment=""):
+        return [r for r in self.requests if fragment in r[1]]
+
+    # -- server ------------------------------------------------------------
+    @property
+    def url(self):
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                return
+
+            def do_GET(self):
+                fake._handle(self, "GET")
+
+            def do_POST(self):
+                fake._handle(self, "POST")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(5)
+
+    # -- handling ----------------------------------------------------------
+    def _send(self, handler, status, payload, headers=None):
+        body = json.dumps(payload).encode()
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def _handle(self, handler, method):
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        parsed = urlparse(handler.path)
+        with self.lock:
+            self.requests.append((method, parsed.path, parsed.query))
+            failure = next((f for f in self.failures if f[0] in parsed.path), None)
+            if failure:
+                self.failures.remove(failure)
+        if handler.headers.get("Authorization") != f"Bearer {self.token}":
+            return self._send(
+                handler,
+                401,
+                {"status": "error", "category": "INVALID_AUTHENTICATION", "message": "bad token"},
+            )
+        if failure:
+            _fragment, status, retry_after = failure
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            category = "RATE_LIMITS" if status == 429 else "INTERNAL_ERROR"
+            return self._send(handler, status, {"status": "error", "category": category}, headers)
+        body = json.loads(raw) if raw else {}
+        parts = parsed.path.strip("/").split("/")
+        query = parse_qs(parsed.query)
+        with self.lock:
+            if parts[:3] == ["crm", "v3", "objects"] and parts[4:] == ["batch", "read"]:
+                return self._batch_read(handler, TYPES[parts[3]], body)
+            if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 5 and parts[4] == "search":
+                return self._send(
+                    handler, 200, {"total": len(self.objects[TYPES[parts[3]]]), "results": []}
+                )
+            if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 4 and method == "GET":
+                return self._list(handler, TYPES[parts[3]], query)
+            if parts[:3] == ["crm", "v4", "associations"]:
+                return self._associations(handler, body)
+        return self._send(handler, 404, {"status": "error", "category": "OBJECT_NOT_FOUND"})
+
+    def _object(self, kind, item, properties):
+        props = item["properties"]
+        result = {**item, "properties": {name: props.get(name) for name in properties}}
+        result["properties"]["hs_object_id"] = item["id"]
+        return result
+
+    def _batch_read(self, handler, kind, body):
+        properties = body.get("properties") or []
+        results, missing = [], []
+        for entry in body.get("inputs", []):
+            item = self.objects[kind].get(str(entry["id"]))
+            if item:
+                results.append(self._object(kind, item, properties))
+            else:
+                missing.append(str(entry["id"]))
+        payload = {"status": "COMPLETE", "results": results}
+        if missing:
+            payload["numErrors"] = 1
+            payload["errors"] = [
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": "Could not get some objects, they may be deleted or not exist.",
+                    "context": {"ids": missing},
+                }
+            ]
+        return self._send(handler, 207 if missing else 200, payload)
+
+    def _list(self, handler, kind, query):
+        limit = int(query.get("limit", ["10"])[0])
+        after = int(query.get("after", ["0"])[0])
+        properties = query.get("properties", [""])[0].split(",")
+        ids = sorted(self.objects[kind], key=int)
+        page = ids[after : after + limit]
+        results = []
+        for object_id in page:
+            item = self._object(kind, self.objects[kind][object_id], properties)
+            if kind == "deal" and "associations" in query:
+                item["associations"] = {
+                    "companies": {
+                        "results": [
+                            {"id": company, "type": "deal_to_company"}
+                            for company in self.deal_companies.get(object_id, [])
+                        ]
+                    }
+                }
+            results.append(item)
+        payload = {"results": results}
+        if after + limit < len(ids):
+            payload["paging"] = {
+                "next": {"after": str(after + limit), "link": f"?after={after + limit}"}
+            }
+        return self._send(handler, 200, payload)
+
+    def _associations(self, handler, body):
+        results = []
+        for entry in body.get("inputs", []):
+            companies = self.deal_companies.get(str(entry["id"]), [])
+            results.append(
+                {
+                    "from": {"id": str(entry["id"])},
+                    "to": [
+                        {
+                            "toObjectId": int(company),
+                            "associationTypes": [
+                                {"category": "HUBSPOT_DEFINED", "typeId": 5, "label": None}
+                            ],
+                        }
+                        for company in companies
+                    ],
+                }
+            )
+        return self._send(handler, 200, {"status": "COMPLETE", "results": results})

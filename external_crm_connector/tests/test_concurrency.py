@@ -1,0 +1,214 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import threading
+import time
+
+import requests
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.external_crm_connector.adapters.provider import get_provider
+
+from .common import sign_generic
+
+SECRET = "concurrency-secret"
+
+
+def _commit(cr):
+    """Commit a test cursor: two transactions can only race on committed data."""
+    cr.commit()  # pylint: disable=invalid-commit
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrency(HttpCase):
+    """Real concurrency: real HTTP requests and real cursors, each committing.
+
+    The registry stays out of test mode, so that the server handles the two
+    requests in two transactions, as in production. Everything committed is
+    removed again at the end of each test.
+    """
+
+    registry_test_mode = False
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Odoo's runner holds the registry lock while it runs the tests of a
+        # module at install: let the server threads reach the registry, as
+        # HttpCase's test mode does, but keep real cursors.
+        if Registry._saved_lock is None:
+            Registry._saved_lock = Registry._lock
+            Registry._lock = DummyRLock()
+            cls.addClassCleanup(cls._restore_registry_lock)
+
+    @classmethod
+    def _restore_registry_lock(cls):
+        Registry._lock = Registry._saved_lock
+        Registry._saved_lock = None
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["external.crm.backend"].create(
+                {"name": "Concurrency", "provider": "generic", "webhook_secret": SECRET}
+            )
+            self.backend_id = backend.id
+            self.token = backend.webhook_token
+            self.company_id = backend.company_id.id
+            self.integration_uid = backend.integration_user_id.id
+            _commit(cr)
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = (
+                env["external.crm.backend"].with_context(active_test=False).browse(self.backend_id)
+            )
+            bindings = (
+                env["external.crm.binding"]
+                .with_context(active_test=False)
+                .search([("backend_id", "=", self.backend_id)])
+            )
+            partners = bindings.filtered(lambda b: b.origin == "created").partner_id
+            env["queue.job"].search(
+                [("identity_key", "=like", f"external_crm_inbox:{self.backend_id}%")]
+            ).unlink()
+            backend.unlink()
+            partners.unlink()
+            _commit(cr)
+        self.registry.clear_cache()
+
+    def _run_in_threads(self, *targets):
+        errors = []
+
+        def guarded(target):
+            try:
+                target()
+            except Exception as error:
+                errors.append(error)
+
+        threads = [threading.Thread(target=guarded, args=(target,)) for target in targets]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        self.assertFalse(errors)
+
+    def _count(self, model, domain):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            return env[model].with_context(active_test=False).search_count(domain)
+
+    def _process_event(self, event_id, barrier):
+        with self.registry.cursor() as cr:
+            env = api.Environment(
+                cr, self.integration_uid, {"allowed_company_ids": [self.company_id]}
+            )
+            event = env["external.crm.event"].browse(event_id)
+            # the first query starts the transaction's snapshot before the race
+            event.read(["state"])
+            barrier.wait(30)
+            event._process()
+            _commit(cr)
+
+    def _drain(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env.cr.execute(
+                "UPDATE external_crm_event SET next_attempt_at = NULL WHERE backend_id = %s",
+                (self.backend_id,),
+            )
+            backend = env["external.crm.backend"].browse(self.backend_id)
+            backend._as_integration_user()._process_inbox()
+            _commit(cr)
+
+    def test_identical_deliveries_at_the_same_time(self):
+        item = {
+            "event_id": "same-event",
+            "object": "company",
+            "id": "RACE-1",
+            "updated_at": "2026-11-20T10:00:00Z",
+            "data": {"name": "Race Condition SARL", "email": "race@ex.example"},
+        }
+        body = json.dumps(item).encode()
+        url = f"{self.base_url()}/external_crm/webhook/{self.token}"
+        barrier = threading.Barrier(2)
+        statuses = []
+
+        def post():
+            timestamp = int(time.time())
+            headers = {
+                "Content-Type": "application/json",
+                "X-Signature-Timestamp": str(timestamp),
+                "X-Signature": sign_generic(SECRET, timestamp, body),
+            }
+            barrier.wait(30)
+            statuses.append(requests.post(url, data=body, headers=headers, timeout=60).status_code)
+
+        self._run_in_threads(post, post)
+        self.assertEqual(sorted(statuses), [200, 202])
+        self.assertEqual(
+            self._count("external.crm.event", [("backend_id", "=", self.backend_id)]), 1
+        )
+        self._drain()
+        self.assertEqual(self._count("res.partner", [("name", "=", "Race Condition SARL")]), 1)
+
+    def test_two_events_of_one_new_record_processed_at_once(self):
+        """Two events (different ids) for one record not in Odoo yet, in two jobs."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["external.crm.backend"].browse(self.backend_id)
+            provider_items = []
+            for index in (1, 2):
+                provider_items.append(
+                    {
+                        "event_id": f"parallel-{index}",
+                        "object": "company",
+                        "id": "RACE-2",
+                        "updated_at": "2026-11-20T10:00:00Z",
+                        "data": {"name": "Parallel Trading", "city": "Fes"},
+                    }
+                )
+            items = get_provider(backend).parse_delivery(json.dumps(provider_items).encode())
+            first, second = backend._store_items(items)
+            _commit(cr)
+        barrier = threading.Barrier(2)
+        self._run_in_threads(
+            lambda: self._process_event(first, barrier),
+            lambda: self._process_event(second, barrier),
+        )
+        self.assertEqual(self._count("res.partner", [("name", "=", "Parallel Trading")]), 1)
+        self.assertEqual(
+            self._count(
+                "external.crm.binding",
+                [("backend_id", "=", self.backend_id), ("external_id", "=", "RACE-2")],
+            ),
+            1,
+        )
+        # the job that lost the race rolled its customer back and waits for a retry
+        self.assertEqual(
+            self._count(
+                "external.crm.event",
+                [
+                    ("backend_id", "=", self.backend_id),
+                    ("state", "=", "received"),
+                    ("attempts", "=", 1),
+                ],
+            ),
+            1,
+        )
+        # its retry applies it to the same customer
+        self._drain()
+        self.assertEqual(
+            self._count(
+                "external.crm.event",
+                [("backend_id", "=", self.backend_id), ("state", "in", ("done", "duplicate"))],
+            ),
+            2,
+        )
+        self.assertEqual(self._count("res.partner", [("name", "=", "Parallel Trading")]), 1)

@@ -1,0 +1,595 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import TransactionCase, tagged
+
+from .common import ExternalCrmCase, sample
+
+
+@tagged("post_install", "-at_install")
+class TestProcessing(ExternalCrmCase, TransactionCase):
+    """From the inbox to customers and opportunities (generic JSON provider)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_connector()
+        cls.Partner = cls.env["res.partner"]
+
+    def _company(self, external_id, updated_at="2026-11-20T10:00:00Z", **data):
+        return self._item("company", external_id, data, updated_at=updated_at)
+
+    # -- end to end ------------------------------------------------------------
+    def test_sample_batch(self):
+        events = self._deliver(self.generic, sample("generic_batch.json"))
+        self.assertEqual(events.mapped("state"), ["done"] * 3, events.mapped("last_error"))
+        company = events.filtered(lambda e: e.object_kind == "company").partner_id
+        self.assertEqual(company.vat, "MA001524398000088")
+        self.assertEqual(company.name, "Atlas Distribution SARL")
+        self.assertTrue(company.is_company)
+        self.assertEqual(company.phone, "+212522123456", "national number, country of the record")
+        self.assertEqual(company.country_id, self.morocco)
+        self.assertEqual(company.company_id, self.company)
+        contact = events.filtered(lambda e: e.object_kind == "contact").partner_id
+        self.assertEqual(contact.email, "karim.benali@atlas.example")
+        self.assertEqual(contact.parent_id, company)
+        self.assertEqual(contact.phone, "+212661234567")
+        lead = events.filtered(lambda e: e.object_kind == "deal").lead_id
+        self.assertEqual(lead.name, "2027 supply contract")
+        self.assertEqual(lead.type, "opportunity")
+        self.assertEqual(lead.partner_id, company)
+        self.assertEqual(lead.expected_revenue, 120000)
+        self.assertEqual(lead.stage_id, self.won_stage)
+        self.assertEqual(lead.probability, 100)
+        self.assertEqual(
+            self.env["external.crm.binding"].search_count([("backend_id", "=", self.generic.id)]),
+            3,
+        )
+        # processed by the integration user
+        self.assertEqual(company.create_uid, self.integration_user)
+        self.assertTrue(all(event.processed_at for event in events))
+
+    def test_won_through_the_bridge(self):
+        self._deliver(
+            self.generic,
+            [
+                self._company("C-1", name="Won Customer"),
+                self._item("deal", "D-1", {"name": "Deal", "stage": "new", "company_id": "C-1"}),
+            ],
+        )
+        lead = self._binding(self.generic, "deal", "D-1").lead_id
+        self.assertEqual(lead.stage_id, self.new_stage)
+        term = self.env.ref("account.account_payment_term_30days")
+        lead.negotiated_payment_term_id = term
+        self._deliver(
+            self.generic,
+            [
+                self._item(
+                    "deal",
+                    "D-1",
+                    {"name": "Deal", "stage": "won", "company_id": "C-1"},
+                    updated_at="2026-11-21T10:00:00Z",
+                )
+            ],
+        )
+        self.assertEqual(lead.stage_id, self.won_stage)
+        customer = lead.partner_id.with_company(self.company)
+        self.assertEqual(customer.property_payment_term_id, term)
+        self.assertIn("30 Days", customer.message_ids[0].body)
+
+    def test_lost_with_reason(self):
+        reason = self.env["crm.lost.reason"].create({"name": "Chose a competitor"})
+        events = self._deliver(
+            self.generic,
+            [
+                self._item(
+                    "deal",
+                    "D-2",
+                    {"name": "Lost one", "stage": "lost", "lost_reason": "chose a competitor"},
+                ),
+                self._item(
+                    "deal",
+                    "D-3",
+                    {"name": "Lost two", "stage": "lost", "lost_reason": "No budget this year"},
+                ),
+            ],
+        )
+        self.assertEqual(events.mapped("state"), ["done", "done"], events.mapped("last_error"))
+        first = self._binding(self.generic, "deal", "D-2").lead_id
+        second = self._binding(self.generic, "deal", "D-3").lead_id
+        self.assertFalse(first.active)
+        self.assertEqual(first.lost_reason_id, reason)
+        self.assertFalse(second.active)
+        self.assertEqual(
+            second.lost_reason_id, self.env.ref("external_crm_connector.lost_reason_external")
+        )
+
+    # -- matching ----------------------------------------------------------------
+    def test_match_by_vat_registry_email_phone_and_name(self):
+        by_vat = self.Partner.create({"name": "Vat Co", "is_company": True, "vat": "MA 00152 4398"})
+        by_registry = self.Partner.create(
+            {"name": "Registry Co", "is_company": True, "company_registry": "RC-77.451"}
+        )
+        by_email = self.Partner.create(
+            {"name": "Mail Co", "is_company": True, "email": "Sales@Mail.Example"}
+        )
+        by_phone = self.Partner.create(
+            {
+                "name": "Phone Co",
+                "is_company": True,
+                "phone": "0522 99 88 77",
+                "country_id": self.morocco.id,
+            }
+        )
+        by_name = self.Partner.create({"name": "  Blue   Harbour Foods ", "is_company": True})
+        before = self.Partner.search_count([])
+        events = self._deliver(
+            self.generic,
+            [
+                self._company("M-1", name="Other name", vat="ma0015-24398"),
+                self._company("M-2", name="Other name 2", company_registry="rc77451"),
+                self._company("M-3", name="Other name 3", email="sales@mail.example"),
+                self._company("M-4", name="Other name 4", phone="+212 522-998877"),
+                self._company("M-5", name="blue harbour foods"),
+            ],
+        )
+        self.assertEqual(events.mapped("state"), ["done"] * 5, events.mapped("summary"))
+        self.assertEqual(self.Partner.search_count([]), before, "nothing created")
+        expected = {
+            "M-1": by_vat,
+            "M-2": by_registry,
+            "M-3": by_email,
+            "M-4": by_phone,
+            "M-5": by_name,
+        }
+        for external_id, partner in expected.items():
+            binding = self._binding(self.generic, "company", external_id)
+            self.assertEqual(binding.partner_id, partner, external_id)
+            self.assertEqual(binding.origin, "matched")
+
+    def test_matching_order_vat_before_email(self):
+        vat_partner = self.Partner.create({"name": "A", "is_company": True, "vat": "FR123"})
+        self.Partner.create({"name": "B", "is_company": True, "email": "b@ex.example"})
+        self._deliver(
+            self.generic, [self._company("O-1", name="X", vat="FR 123", email="b@ex.example")]
+        )
+        self.assertEqual(self._binding(self.generic, "company", "O-1").partner_id, vat_partner)
+
+    def test_contacts_match_people_not_companies(self):
+        company = self.Partner.create(
+            {"name": "Corp", "is_company": True, "email": "info@corp.example"}
+        )
+        person = self.Partner.create(
+            {"name": "Ann", "parent_id": company.id, "email": "ann@corp.example"}
+        )
+        self._deliver(
+            self.generic,
+            [
+                self._item("contact", "P-1", {"name": "Ann B.", "email": "ANN@corp.example"}),
+                self._item("contact", "P-2", {"name": "Info desk", "email": "info@corp.example"}),
+            ],
+        )
+        self.assertEqual(self._binding(self.generic, "contact", "P-1").partner_id, person)
+        created = self._binding(self.generic, "contact", "P-2").partner_id
+        self.assertNotEqual(created, company)
+        self.assertEqual(created.name, "Info desk")
+
+    def test_several_candidates_is_a_conflict_then_linked(self):
+        first = self.Partner.create({"name": "Twin 1", "is_company": True, "email": "t@ex.example"})
+        second = self.Partner.create(
+            {"name": "Twin 2", "is_company": True, "email": "t@ex.example"}
+        )
+        before = self.Partner.search_count([])
+        event = self._deliver(
+            self.generic, [self._company("T-1", name="Twin", email="t@ex.example", city="Fes")]
+        )
+        self.assertEqual(event.state, "conflict")
+        self.assertEqual(self.Partner.search_count([]), before, "nothing merged or created")
+        conflict = event.conflict_ids
+        self.assertEqual(conflict.conflict_type, "identity")
+        self.assertEqual(conflict.candidate_ids, first | second)
+        self.assertEqual(conflict.match_rule, "email")
+        conflict.with_user(self.manager).link_partner_id = second
+        conflict.with_user(self.manager).action_link()
+        self.assertEqual(conflict.state, "resolved")
+        self.assertEqual(conflict.resolution, "linked")
+        binding = self._binding(self.generic, "company", "T-1")
+        self.assertEqual(binding.partner_id, second)
+        self.assertEqual(binding.origin, "linked")
+        self.assertEqual(event.state, "done")
+        self.assertEqual(second.city, "Fes")
+
+    def test_identity_conflict_take_incoming_creates(self):
+        self.Partner.create({"name": "Dup 1", "is_company": True, "phone": "+212600000001"})
+        self.Partner.create(
+            {
+                "name": "Dup 2",
+                "is_company": True,
+                "phone": "0600000001",
+                "country_id": self.morocco.id,
+            }
+        )
+        event = self._deliver(
+            self.generic, [self._company("T-2", name="Dup new", phone="06 00 00 00 01")]
+        )
+        self.assertEqual(event.state, "conflict")
+        self.assertEqual(len(event.conflict_ids.candidate_ids), 2)
+        event.conflict_ids.with_user(self.manager).action_take_incoming()
+        self.assertEqual(self._binding(self.generic, "company", "T-2").partner_id.name, "Dup new")
+        self.assertEqual(event.state, "done")
+
+    def test_candidate_already_bound_elsewhere_is_a_conflict(self):
+        self._deliver(self.generic, [self._company("B-1", name="Bound", email="x@b.example")])
+        event = self._deliver(
+            self.generic, [self._company("B-2", name="Other", email="x@b.example")]
+        )
+        self.assertEqual(event.state, "conflict")
+        event.conflict_ids.with_user(self.manager).action_keep_odoo()
+        self.assertEqual(event.state, "ignored")
+        self.assertFalse(self._binding(self.generic, "company", "B-2"))
+
+    def test_two_new_records_of_one_batch_with_one_identity_give_one_customer(self):
+        before = self.Partner.search_count([])
+        events = self._deliver(
+            self.generic,
+            [
+                self._item("contact", "S-1", {"name": "Sam", "email": "sam@ex.example"}),
+                self._item("contact", "S-2", {"name": "Sam again", "email": "SAM@ex.example"}),
+            ],
+        )
+        self.assertEqual(self.Partner.search_count([]), before + 1)
+        self.assertEqual(events.sorted("id").mapped("state"), ["done", "conflict"])
+        self.assertEqual(
+            events.conflict_ids.candidate_ids,
+            self._binding(self.generic, "contact", "S-1").partner_id,
+        )
+
+    # -- scope ---------------------------------------------------------------------
+    def test_scope_update_only(self):
+        self.generic.sync_scope = "update_only"
+        existing = self.Partner.create(
+            {"name": "Known", "is_company": True, "email": "k@ex.example"}
+        )
+        before = self.Partner.search_count([])
+        events = self._deliver(
+            self.generic,
+            [
+                self._company("U-1", name="Unknown"),
+                self._company("U-2", name="Known", email="k@ex.example", city="Agadir"),
+            ],
+        )
+        self.assertEqual(events.sorted("id").mapped("state"), ["ignored", "done"])
+        self.assertEqual(self.Partner.search_count([]), before)
+        self.assertEqual(existing.city, "Agadir")
+
+    def test_scope_create_only_new_customers(self):
+        self.generic.sync_scope = "create_only"
+        existing = self.Partner.create(
+            {"name": "Old", "is_company": True, "email": "o@ex.example", "city": "Tangier"}
+        )
+        self._deliver(
+            self.generic,
+            [
+                self._company("N-1", name="Old", email="o@ex.example", city="Oujda"),
+                self._company("N-2", name="Brand new", city="Oujda"),
+            ],
+        )
+        self.assertEqual(existing.city, "Tangier", "existing customers are never changed")
+        self.assertEqual(self._binding(self.generic, "company", "N-1").partner_id, existing)
+        new = self._binding(self.generic, "company", "N-2").partner_id
+        self.assertEqual(new.city, "Oujda")
+        self._deliver(
+            self.generic,
+            [
+                self._company("N-1", updated_at="2026-11-21T00:00:00Z", name="Old", city="Nador"),
+                self._company(
+                    "N-2", updated_at="2026-11-21T00:00:00Z", name="Brand new", city="Nador"
+                ),
+            ],
+        )
+        self.assertEqual(existing.city, "Tangier")
+        self.assertEqual(new.city, "Nador", "customers it created are kept up to date")
+
+    # -- master policies -------------------------------------------------------------
+    def _bound_company(self, **data):
+        """A company created from the external CRM three hours ago."""
+        now = self.env.cr.now()
+        updated = (now - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._deliver(self.generic, [self._company("P-1", updated_at=updated, **data)])
+        binding = self._binding(self.generic, "company", "P-1")
+        binding.sync_date = now - timedelta(hours=2)
+        return binding, binding.partner_id
+
+    def _update(self, hours=None, **data):
+        now = self.env.cr.now()
+        updated = (now + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ") if hours else None
+        item = self._company("P-1", **data)
+        if updated:
+            item["updated_at"] = updated
+        else:
+            item.pop("updated_at")
+        return self._deliver(self.generic, [item])
+
+    def _master(self, field_name, master):
+        self.generic.field_map_ids.filtered(
+            lambda m: m.object_kind == "company" and m.field_name == field_name
+        ).master = master
+
+    def test_master_external_overwrites_odoo(self):
+        self._master("city", "external")
+        _binding, partner = self._bound_company(name="Pol", city="Rabat")
+        partner.city = "Sale"
+        event = self._update(hours=-1, name="Pol", city="Kenitra")
+        self.assertEqual(partner.city, "Kenitra", event.summary)
+
+    def test_master_odoo_keeps_and_logs(self):
+        _binding, partner = self._bound_company(name="Pol", vat="MA111")
+        event = self._update(hours=1, name="Pol", vat="MA222")
+        self.assertEqual(partner.vat, "MA111")
+        self.assertEqual(event.state, "done")
+        self.assertIn("Odoo keeps MA111", event.summary)
+        self.assertFalse(event.conflict_ids)
+
+    def test_master_newest_external_change_only(self):
+        _binding, partner = self._bound_company(name="Pol", city="Rabat")
+        self._update(hours=-1, name="Pol", city="Fes")
+        self.assertEqual(partner.city, "Fes")
+
+    def test_master_newest_odoo_change_only(self):
+        _binding, partner = self._bound_company(name="Pol", city="Rabat")
+        partner.city = "Meknes"
+        event = self._update(hours=1, name="Pol", city="Rabat")
+        self.assertEqual(partner.city, "Meknes")
+        self.assertEqual(event.state, "done")
+
+    def test_master_newest_both_changed_external_newer(self):
+        _binding, partner = self._bound_company(name="Pol", city="Rabat", street="1 Old St")
+        partner.write({"city": "Meknes", "street": "2 Odoo St"})
+        self._update(hours=1, name="Pol", city="Fes", street="1 Old St")
+        self.assertEqual(partner.city, "Fes", "the external change is the later one")
+        self.assertEqual(partner.street, "2 Odoo St", "changed in Odoo only")
+
+    def test_master_newest_both_changed_odoo_newer(self):
+        _binding, partner = self._bound_company(name="Pol", city="Rabat")
+        partner.write({"city": "Meknes"})
+        event = self._update(hours=-1, name="Pol", city="Fes")
+        self.assertEqual(partner.city, "Meknes", "the Odoo change is the later one")
+        self.assertEqual(event.state, "done")
+        self.assertIn("Odoo keeps Meknes", event.summary)
+
+    def test_master_newest_fills_empty_odoo_values(self):
+        partner = self.Partner.create(
+            {"name": "Empty", "is_company": True, "email": "e@ex.example"}
+        )
+        self._deliver(
+            self.generic, [self._company("E-1", name="Empty", email="e@ex.example", city="Tetouan")]
+        )
+        self.assertEqual(partner.city, "Tetouan")
+
+    def test_master_newest_undecidable_is_a_conflict(self):
+        binding, partner = self._bound_company(name="Pol", city="Rabat")
+        partner.city = "Meknes"
+        event = self._update(name="Pol", city="Fes")  # no modification time
+        self.assertEqual(event.state, "conflict")
+        self.assertEqual(partner.city, "Meknes", "nothing overwritten")
+        conflict = event.conflict_ids
+        self.assertEqual(conflict.conflict_type, "field")
+        self.assertEqual(conflict.field_name, "city")
+        self.assertEqual(
+            (conflict.odoo_value, conflict.incoming_value, conflict.last_applied_value),
+            ("Meknes", "Fes", "Rabat"),
+        )
+        conflict.with_user(self.manager).action_take_incoming()
+        self.assertEqual(partner.city, "Fes")
+        self.assertEqual(binding.last_values["city"], "Fes")
+
+    def test_field_conflict_keep_odoo(self):
+        binding, partner = self._bound_company(name="Pol", city="Rabat")
+        partner.city = "Meknes"
+        event = self._update(name="Pol", city="Fes")
+        event.conflict_ids.with_user(self.manager).action_keep_odoo()
+        self.assertEqual(partner.city, "Meknes")
+        self.assertEqual(binding.last_values["city"], "Fes")
+        self.assertEqual(event.conflict_ids.state, "resolved")
+
+    # -- dry run -------------------------------------------------------------------------
+    def test_dry_run_writes_nothing(self):
+        self.generic.dry_run = True
+        self.Partner.create({"name": "Match Me", "is_company": True, "email": "m@ex.example"})
+        counts = {
+            model: self.env[model].with_context(active_test=False).search_count([])
+            for model in (
+                "res.partner",
+                "crm.lead",
+                "external.crm.binding",
+                "external.crm.conflict",
+            )
+        }
+        payload = [
+            *json.loads(sample("generic_batch.json")),
+            self._company("DR-1", name="Matched", email="m@ex.example", city="Rabat"),
+        ]
+        events = self._deliver(self.generic, payload)
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.assertTrue(all(events.mapped("dry_run")))
+        for model, count in counts.items():
+            self.assertEqual(
+                self.env[model].with_context(active_test=False).search_count([]), count, model
+            )
+        company_event = events.filtered(lambda e: e.external_id == "ext-C-100")
+        self.assertIn("Atlas Distribution SARL", company_event.summary)
+        matched = events.filtered(lambda e: e.external_id == "DR-1")
+        self.assertIn("Matched existing customer Match Me", matched.summary)
+        self.assertIn("Rabat", matched.summary)
+        # turned off, the previewed events are processed for real on demand
+        self.generic.dry_run = False
+        events.with_user(self.manager).action_retry()
+        self._process(self.generic)
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.assertFalse(any(events.mapped("dry_run")))
+        self.assertTrue(events.filtered(lambda e: e.external_id == "ext-C-100").partner_id)
+
+    # -- life of a record -------------------------------------------------------------------
+    def test_deletion_archives_then_restore(self):
+        self._deliver(self.generic, [self._company("DEL-1", name="Gone")])
+        binding = self._binding(self.generic, "company", "DEL-1")
+        partner = binding.partner_id
+        event = self._deliver(
+            self.generic,
+            [self._item("company", "DEL-1", action="delete", updated_at="2026-11-21T00:00:00Z")],
+        )
+        self.assertEqual(event.state, "done")
+        self.assertFalse(partner.active)
+        self.assertTrue(partner.exists(), "archived, never deleted")
+        self.assertTrue(binding.external_deleted)
+        self._deliver(
+            self.generic, [self._company("DEL-1", updated_at="2026-11-22T00:00:00Z", name="Back")]
+        )
+        self.assertTrue(partner.active)
+        self.assertEqual(partner.name, "Back")
+        unknown = self._deliver(self.generic, [self._item("company", "NEVER", action="delete")])
+        self.assertEqual(unknown.state, "ignored")
+
+    def test_older_change_ignored_same_change_duplicate(self):
+        self._deliver(
+            self.generic, [self._company("ORD-1", updated_at="2026-11-20T12:00:00Z", name="Newest")]
+        )
+        older = self._deliver(
+            self.generic, [self._company("ORD-1", updated_at="2026-11-20T11:00:00Z", name="Older")]
+        )
+        self.assertEqual(older.state, "ignored")
+        same = self._deliver(
+            self.generic,
+            [
+                self._item(
+                    "company",
+                    "ORD-1",
+                    {"name": "Newest"},
+                    event_id="resent",
+                    updated_at="2026-11-20T12:00:00Z",
+                )
+            ],
+        )
+        self.assertEqual(same.state, "duplicate")
+        self.assertEqual(self._binding(self.generic, "company", "ORD-1").partner_id.name, "Newest")
+
+    def test_changes_of_one_record_apply_in_order(self):
+        events = self._deliver(
+            self.generic,
+            [
+                self._company("SEQ-1", updated_at="2026-11-20T12:00:00Z", name="Third", city="C"),
+                self._company("SEQ-1", updated_at="2026-11-20T10:00:00Z", name="First", city="A"),
+                self._company("SEQ-1", updated_at="2026-11-20T11:00:00Z", name="Second"),
+            ],
+        )
+        self.assertEqual(set(events.mapped("state")), {"done"}, events.mapped("summary"))
+        partner = self._binding(self.generic, "company", "SEQ-1").partner_id
+        self.assertEqual((partner.name, partner.city), ("Third", "C"))
+
+    def test_an_event_waiting_for_a_retry_holds_back_its_record(self):
+        first = self._store(self.generic, [self._company("HOLD-1", name="First")])
+        first.write({"attempts": 1, "next_attempt_at": fields.Datetime.now() + timedelta(hours=1)})
+        later = self._store(
+            self.generic,
+            [
+                self._company("HOLD-1", updated_at="2026-11-21T00:00:00Z", name="Later"),
+                self._company("FREE-1", name="Other record"),
+            ],
+        )
+        batch, _more = self.generic._as_integration_user()._inbox_batch()
+        self.assertEqual(batch.mapped("external_id"), ["FREE-1"])
+        self.assertNotIn(first, batch)
+        self.assertTrue(later.filtered(lambda e: e.external_id == "HOLD-1"))
+
+    def test_contact_before_its_company(self):
+        self._deliver(
+            self.generic,
+            [self._item("contact", "EARLY", {"name": "Early Bird", "company_id": "LATE"})],
+        )
+        binding = self._binding(self.generic, "contact", "EARLY")
+        self.assertFalse(binding.partner_id.parent_id)
+        self.assertEqual(binding.pending_reference, "company:LATE")
+        self._deliver(self.generic, [self._company("LATE", name="Late Corp")])
+        self.assertEqual(binding.partner_id.parent_id.name, "Late Corp")
+        self.assertFalse(binding.pending_reference)
+
+    def test_merge(self):
+        self._deliver(
+            self.generic,
+            [self._company("MG-1", name="Keep"), self._company("MG-2", name="Other")],
+        )
+        first = self._binding(self.generic, "company", "MG-1")
+        second = self._binding(self.generic, "company", "MG-2")
+        event = self._deliver(
+            self.generic,
+            [
+                self._item(
+                    "company",
+                    "MG-1",
+                    {"name": "Keep"},
+                    action="merge",
+                    merged_ids=["MG-2"],
+                    updated_at="2026-11-21T00:00:00Z",
+                )
+            ],
+        )
+        self.assertEqual(event.state, "conflict", "two Odoo customers are never merged silently")
+        self.assertFalse(second.active)
+        self.assertTrue(second.partner_id.active)
+        self.assertEqual(event.conflict_ids.candidate_ids, first.partner_id | second.partner_id)
+        # merged into a record Odoo does not know: the binding follows
+        self._deliver(self.generic, [self._company("MG-3", name="Renamed later")])
+        moved = self._binding(self.generic, "company", "MG-3")
+        self._deliver(
+            self.generic,
+            [
+                self._item(
+                    "company",
+                    "MG-4",
+                    {"name": "Survivor"},
+                    action="merge",
+                    merged_ids=["MG-3"],
+                    updated_at="2026-11-21T00:00:00Z",
+                )
+            ],
+        )
+        self.assertEqual(moved.external_id, "MG-4")
+        self.assertEqual(moved.partner_id.name, "Survivor")
+
+    def test_failure_then_retry_succeeds(self):
+        event = self._deliver(
+            self.generic, [self._item("company", "NAMELESS", {"title": "Nameless SA"})]
+        )
+        self.assertEqual(event.state, "failed")
+        self.assertIn("no name", event.last_error)
+        self.assertEqual(event.attempts, 1)
+        # the integrator fixes the map, then retries from the list
+        self.generic.field_map_ids.filtered(
+            lambda m: m.object_kind == "company" and m.field_name == "name"
+        ).external_field = "title"
+        event.with_user(self.manager).action_retry()
+        self.assertEqual(event.state, "received")
+        self._process(self.generic)
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(event.attempts, 2)
+        self.assertEqual(event.partner_id.name, "Nameless SA")
+
+    def test_bad_values_are_skipped_with_a_note(self):
+        event = self._deliver(
+            self.generic,
+            [
+                self._company(
+                    "BAD-1", name="Bad values", country="Atlantis", phone="12", email="not-an-email"
+                )
+            ],
+        )
+        self.assertEqual(event.state, "done")
+        partner = event.partner_id
+        self.assertFalse(partner.country_id)
+        self.assertFalse(partner.email)
+        self.assertEqual(partner.phone, "12", "kept as received")
+        self.assertIn("Atlantis", event.summary)
+        self.assertIn("not-an-email", event.summary)

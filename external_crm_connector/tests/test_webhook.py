@@ -1,0 +1,310 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import time
+from unittest.mock import patch
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import config
+
+from .common import ExternalCrmCase, hubspot_v1, hubspot_v2, hubspot_v3, sample, sign_generic
+
+HUBSPOT_SECRET = "hubspot-client-secret"
+
+
+@tagged("post_install", "-at_install")
+class TestWebhook(ExternalCrmCase, HttpCase):
+    """The real controller, over HTTP."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_connector()
+        cls.bearer = cls._create_backend(
+            name="Make", provider="generic", generic_auth="bearer", webhook_secret="bearer-secret"
+        )
+        cls.hubspot = cls._create_backend(
+            name="HubSpot", provider="hubspot", webhook_secret=HUBSPOT_SECRET
+        )
+
+    def setUp(self):
+        super().setUp()
+        # the webhook caches backend settings per worker: start each test afresh
+        self.env.registry.clear_cache()
+
+    def _url(self, backend):
+        return f"/external_crm/webhook/{backend.webhook_token}"
+
+    def _post(self, backend_or_url, body, headers=None):
+        url = backend_or_url if isinstance(backend_or_url, str) else self._url(backend_or_url)
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        return self.url_open(url, data=body, headers=headers)
+
+    def _signed(self, body, secret="generic-secret", timestamp=None):
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        return {
+            "X-Signature-Timestamp": str(timestamp),
+            "X-Signature": sign_generic(secret, timestamp, body),
+        }
+
+    def _events(self, backend):
+        return self.env["external.crm.event"].search([("backend_id", "=", backend.id)])
+
+    def _rejections(self, reason, backend=None):
+        return sum(
+            self.env["external.crm.rejection"]
+            .search(
+                [("reason", "=", reason), ("backend_id", "=", backend.id if backend else False)]
+            )
+            .mapped("count")
+        )
+
+    # -- generic door -----------------------------------------------------
+    def test_hmac_delivery_is_stored_and_queued_not_processed(self):
+        body = sample("generic_batch.json")
+        response = self._post(self.generic, body, self._signed(body))
+        self.assertEqual(response.status_code, 202, response.text)
+        self.assertEqual(response.json(), {"status": "accepted", "accepted": 3, "duplicates": 0})
+        job = self.env["queue.job"].search(
+            [("identity_key", "=", f"external_crm_inbox:{self.generic.id}")]
+        )
+        self.assertEqual(len(job), 1)
+        self.assertEqual(job.state, "pending")
+        self.assertEqual(job.method_name, "_process_inbox")
+        self.assertEqual(job.records, self.generic)
+        self.assertEqual(job.channel, self.generic.channel_id.complete_name)
+        # processed as the integration user, never as superuser
+        self.assertEqual(job.user_id, self.integration_user)
+        self.assertEqual(job.records.env.uid, self.integration_user.id)
+        self.assertFalse(job.records.env.su)
+        # a second delivery finds the waiting job and adds no other
+        other = json.dumps(self._item("company", "Q-2", {"name": "Second"})).encode()
+        self.assertEqual(self._post(self.generic, other, self._signed(other)).status_code, 202)
+        self.assertEqual(
+            self.env["queue.job"].search_count(
+                [("identity_key", "=", f"external_crm_inbox:{self.generic.id}")]
+            ),
+            1,
+        )
+        events = self._events(self.generic).filtered(lambda e: e.external_id != "Q-2")
+        self.assertEqual(len(events), 3)
+        self.assertEqual(set(events.mapped("state")), {"received"})
+        self.assertEqual(
+            set(events.mapped("external_event_id")), {"zap-0001", "zap-0002", "zap-0003"}
+        )
+        # the raw item is kept as it was sent
+        contact_event = events.filtered(lambda e: e.object_kind == "contact")
+        self.assertIn('"Karim.Benali@Atlas.example"', contact_event.payload)
+        self.assertFalse(
+            self.env["res.partner"].search([("name", "=", "Atlas Distribution SARL")]),
+            "nothing is mapped inside the request",
+        )
+        self._process(self.generic)
+        self.assertEqual(set(events.mapped("state")), {"done"})
+
+    def test_repeated_delivery_is_200_and_stored_once(self):
+        body = sample("generic_batch.json")
+        first = self._post(self.generic, body, self._signed(body))
+        self.assertEqual(first.status_code, 202)
+        jobs = self.env["queue.job"].search_count([])
+        again = self._post(self.generic, body, self._signed(body))
+        self.assertEqual(again.status_code, 200)
+        self.assertEqual(again.json()["status"], "duplicate")
+        self.assertEqual(len(self._events(self.generic)), 3)
+        self.assertEqual(self.env["queue.job"].search_count([]), jobs, "no new job")
+
+    def test_item_without_event_id_is_recognised_by_its_hash(self):
+        payload = [self._item("company", "C-9", {"name": "Hashless"})]
+        body = json.dumps(payload).encode()
+        self.assertEqual(self._post(self.generic, body, self._signed(body)).status_code, 202)
+        reformatted = json.dumps(payload, indent=2).encode()
+        self.assertEqual(
+            self._post(self.generic, reformatted, self._signed(reformatted)).status_code, 200
+        )
+
+    def test_bad_or_missing_signature_is_401_and_stores_nothing(self):
+        body = sample("generic_batch.json")
+        cases = [
+            {},
+            {"X-Signature-Timestamp": str(int(time.time())), "X-Signature": "sha256=00"},
+            self._signed(body, secret="wrong"),
+            self._signed(body, timestamp=int(time.time()) - 360),
+            self._signed(body, timestamp=int(time.time()) + 360),
+            self._signed(body + b" "),
+        ]
+        for headers in cases:
+            response = self._post(self.generic, body, headers)
+            self.assertEqual(response.status_code, 401, headers)
+            self.assertNotIn("Atlas", response.text)
+            self.assertNotIn("Server-Timing", response.headers, "refusals tell no timing")
+        self.assertFalse(self._events(self.generic))
+        self.assertEqual(self._rejections("bad_signature", self.generic), len(cases))
+        accepted = self._post(self.generic, body, self._signed(body))
+        self.assertTrue(accepted.headers["Server-Timing"].startswith("connector;dur="))
+
+    def test_bearer_secret(self):
+        body = json.dumps(self._item("company", "B-1", {"name": "Bearer Co"})).encode()
+        ok = self._post(self.bearer, body, {"Authorization": "Bearer bearer-secret"})
+        self.assertEqual(ok.status_code, 202)
+        for headers in ({"Authorization": "Bearer nope"}, {}, self._signed(body, "bearer-secret")):
+            self.assertEqual(self._post(self.bearer, body, headers).status_code, 401)
+        # an HMAC backend does not take the bearer secret
+        self.assertEqual(
+            self._post(self.generic, body, {"Authorization": "Bearer generic-secret"}).status_code,
+            401,
+        )
+
+    def test_unknown_or_inactive_token_is_404(self):
+        body = sample("generic_batch.json")
+        self.assertEqual(
+            self._post("/external_crm/webhook/not-a-token", body, self._signed(body)).status_code,
+            404,
+        )
+        url = self._url(self.generic)
+        self.generic.active = False
+        self.assertEqual(self._post(url, body, self._signed(body)).status_code, 404)
+        self.generic.active = True
+        self.generic.webhook_secret = False  # fail closed: no secret, no webhook
+        self.assertEqual(self._post(url, body, self._signed(body)).status_code, 404)
+        self.assertFalse(self._events(self.generic))
+        self.assertEqual(self._rejections("unknown_token"), 3)
+
+    def test_regenerated_token_stops_the_old_url(self):
+        body = sample("generic_batch.json")
+        old_url = self._url(self.generic)
+        self.generic.action_regenerate_token()
+        self.assertEqual(self._post(old_url, body, self._signed(body)).status_code, 404)
+        self.assertEqual(self._post(self.generic, body, self._signed(body)).status_code, 202)
+        self.assertGreaterEqual(len(self.generic.webhook_token), 43)  # 256 bits, url-safe
+
+    def test_unknown_token_and_bad_signature_do_the_same_work(self):
+        """Same queries for 404 and 401: nothing tells a token apart by timing."""
+        body = sample("generic_batch.json")
+        headers = self._signed(body, secret="wrong")
+        # warm both paths (caches, prepared routes)
+        self._post("/external_crm/webhook/unknown-token", body, headers)
+        self._post(self.generic, body, headers)
+        counts = {}
+        for name, url in (
+            ("404", "/external_crm/webhook/unknown-token"),
+            ("401", self._url(self.generic)),
+        ):
+            before = self.cr.sql_log_count
+            response = self._post(url, body, headers)
+            counts[name] = self.cr.sql_log_count - before
+            self.assertEqual(str(response.status_code), name)
+        self.assertEqual(counts["404"], counts["401"])
+
+    def test_size_limit_is_413(self):
+        self.generic.max_payload_size = 200
+        item = self._item("company", "BIG", {"name": "x" * 300})
+        body = json.dumps(item).encode()
+        response = self._post(self.generic, body, self._signed(body))
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self._events(self.generic))
+        self.assertEqual(self._rejections("too_large", self.generic), 1)
+        # the default limit is 1 MiB
+        self.generic.max_payload_size = 1024 * 1024
+        big = json.dumps(self._item("company", "BIG", {"name": "x" * (1024 * 1024)})).encode()
+        self.assertEqual(self._post(self.generic, big, self._signed(big)).status_code, 413)
+        small = json.dumps(self._item("company", "BIG", {"name": "x" * 1000})).encode()
+        self.assertEqual(self._post(self.generic, small, self._signed(small)).status_code, 202)
+
+    def test_malformed_body_is_400(self):
+        bodies = {
+            b"{not json": "not valid JSON",
+            b"[]": "non-empty list",
+            b"[1, 2]": "item 0 is not a JSON object",
+            json.dumps({"object": "ticket", "id": "1", "data": {}}).encode(): "'object' must be",
+            json.dumps({"object": "company", "data": {}}).encode(): "'id'",
+            json.dumps({"object": "company", "id": "1"}).encode(): "'data' must be",
+            json.dumps(
+                {"object": "company", "id": "1", "data": {}, "updated_at": "yesterday"}
+            ).encode(): "updated_at",
+            b"\xff\xfe": "UTF-8",
+        }
+        for body, message in bodies.items():
+            response = self._post(self.generic, body, self._signed(body))
+            self.assertEqual(response.status_code, 400, body)
+            self.assertIn(message, response.json()["error"])
+        self.assertFalse(self._events(self.generic))
+
+    def test_batch_of_100_items(self):
+        payload = [
+            self._item("contact", f"P-{i}", {"name": f"Person {i}"}, event_id=f"e-{i}")
+            for i in range(100)
+        ]
+        body = json.dumps(payload).encode()
+        response = self._post(self.generic, body, self._signed(body))
+        self.assertEqual(response.status_code, 202)
+        self.assertEqual(response.json()["accepted"], 100)
+        # a partly repeated batch stores only the new items
+        payload.append(self._item("contact", "P-100", {"name": "Person 100"}, event_id="e-100"))
+        body = json.dumps(payload).encode()
+        response = self._post(self.generic, body, self._signed(body))
+        self.assertEqual(response.json(), {"status": "accepted", "accepted": 1, "duplicates": 100})
+        self.assertEqual(len(self._events(self.generic)), 101)
+
+    # -- HubSpot ------------------------------------------------------------
+    def _hubspot_headers(self, url, body, secret=HUBSPOT_SECRET, timestamp=None):
+        timestamp = str(int(time.time() * 1000) if timestamp is None else timestamp)
+        return {
+            "X-HubSpot-Signature-v3": hubspot_v3(secret, "POST", url, body, timestamp),
+            "X-HubSpot-Request-Timestamp": timestamp,
+        }
+
+    def test_hubspot_v3(self):
+        body = sample("hubspot_webhook_batch.json")
+        url = self.base_url() + self._url(self.hubspot)
+        response = self._post(self.hubspot, body, self._hubspot_headers(url, body))
+        self.assertEqual(response.status_code, 202, response.text)
+        events = self._events(self.hubspot)
+        self.assertEqual(len(events), 6)
+        self.assertEqual(
+            sorted(events.mapped("action")),
+            ["delete", "merge", "upsert", "upsert", "upsert", "upsert"],
+        )
+        # retried by HubSpot (attemptNumber + 1): recognised
+        retried = json.loads(body)
+        for event in retried:
+            event["attemptNumber"] += 1
+        retried = json.dumps(retried).encode()
+        response = self._post(self.hubspot, retried, self._hubspot_headers(url, retried))
+        self.assertEqual(response.status_code, 200)
+        stale = self._hubspot_headers(url, body, timestamp=int(time.time() * 1000) - 301000)
+        self.assertEqual(self._post(self.hubspot, body, stale).status_code, 401)
+        wrong = self._hubspot_headers(url, body, secret="other")
+        self.assertEqual(self._post(self.hubspot, body, wrong).status_code, 401)
+        # signed for another URI (the URI is part of the signature)
+        other = self._hubspot_headers(url + "x", body)
+        self.assertEqual(self._post(self.hubspot, body, other).status_code, 401)
+
+    def test_hubspot_v3_behind_a_reverse_proxy(self):
+        body = sample("hubspot_webhook_batch.json")
+        public = "https://crm.example.com" + self._url(self.hubspot)
+        headers = {
+            **self._hubspot_headers(public, body),
+            "X-Forwarded-Host": "crm.example.com",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "203.0.113.7",
+        }
+        with patch.dict(config.options, {"proxy_mode": True}):
+            self.assertEqual(self._post(self.hubspot, body, headers).status_code, 202)
+        # without proxy mode, the forwarded host is not trusted: the URI differs
+        self.env["external.crm.event"].search([("backend_id", "=", self.hubspot.id)]).unlink()
+        with patch.dict(config.options, {"proxy_mode": False}):
+            self.assertEqual(self._post(self.hubspot, body, headers).status_code, 401)
+
+    def test_hubspot_legacy_signatures_when_allowed(self):
+        body = sample("hubspot_webhook_batch.json")
+        url = self.base_url() + self._url(self.hubspot)
+        v1 = {"X-HubSpot-Signature": hubspot_v1(HUBSPOT_SECRET, body)}
+        v2 = {
+            "X-HubSpot-Signature": hubspot_v2(HUBSPOT_SECRET, "POST", url, body),
+            "X-HubSpot-Signature-Version": "v2",
+        }
+        self.assertEqual(self._post(self.hubspot, body, v1).status_code, 401)
+        self.assertEqual(self._post(self.hubspot, body, v2).status_code, 401)
+        self.hubspot.hubspot_legacy_signatures = True
+        self.assertEqual(self._post(self.hubspot, body, v2).status_code, 202)
+        self.assertEqual(self._post(self.hubspot, body, v1).status_code, 200)
