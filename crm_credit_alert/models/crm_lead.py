@@ -69,12 +69,13 @@ class CrmLead(models.Model):
             lambda lead: lead.company_id or self.env.company
         ).items():
             assessments = company._credit_alert_assessments(leads.partner_id)
+            figures = company._credit_alert_figures()
             for lead in leads:
                 assessment = assessments.get(lead.partner_id.commercial_partner_id._origin.id)
                 level = assessment["level"] if assessment else "none"
                 lead.credit_alert_level = level
                 lead.credit_alert_message = (
-                    company._credit_alert_message(assessment) if level != "none" else False
+                    company._credit_alert_message(assessment, figures) if level != "none" else False
                 )
 
     def _search_credit_alert_level(self, operator, value):

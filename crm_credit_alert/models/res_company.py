@@ -2,7 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, format_amount, formatLang
+from odoo.tools import SQL, format_amount
+
+from .figure_formatter import FigureFormatter
 
 CREDIT_ALERT_LEVELS = [
     ("none", "No alert"),
@@ -258,16 +260,23 @@ class ResCompany(models.Model):
             "credit_available": credit_available,
         }
 
-    def _credit_alert_message(self, assessment):
+    def _credit_alert_figures(self):
+        """The formatter of the messages of a batch (see ``_credit_alert_message``)."""
+        self.ensure_one()
+        return FigureFormatter(self.env, self.currency_id)
+
+    def _credit_alert_message(self, assessment, figures=None):
         """One plain sentence with the figures of ``assessment``.
 
         In the user's language and the company currency, for example
         "3 overdue invoices, 12,450.00 MAD, oldest 47 days overdue;
-        2,000.00 MAD of credit left".
+        2,000.00 MAD of credit left". A batch passes the ``figures`` of
+        ``_credit_alert_figures`` so that the language is looked up once.
         """
         self.ensure_one()
         env = self.env
         currency = self.currency_id
+        figures = figures or self._credit_alert_figures()
         parts = []
         if assessment["overdue_counts"]:
             count = assessment["overdue_invoice_count"]
@@ -280,16 +289,16 @@ class ResCompany(models.Model):
                         if count == 1
                         else env._(
                             "%(count)s overdue invoices",
-                            count=formatLang(env, count, digits=0),
+                            count=figures.number(count),
                         )
                     ),
-                    amount=format_amount(env, assessment["overdue_amount"], currency),
+                    amount=figures.amount(assessment["overdue_amount"]),
                     oldest=(
                         env._("oldest 1 day overdue")
                         if days == 1
                         else env._(
                             "oldest %(days)s days overdue",
-                            days=formatLang(env, days, digits=0),
+                            days=figures.number(days),
                         )
                     ),
                 )
@@ -300,7 +309,7 @@ class ResCompany(models.Model):
                 parts.append(
                     env._(
                         "%(amount)s of credit left",
-                        amount=format_amount(env, available, currency),
+                        amount=figures.amount(available),
                     )
                 )
             elif assessment.get("order_amount"):
@@ -308,17 +317,17 @@ class ResCompany(models.Model):
                     env._(
                         "%(amount)s over the credit limit of %(limit)s with this "
                         "order of %(order)s",
-                        amount=format_amount(env, -available, currency),
-                        limit=format_amount(env, assessment["credit_limit"], currency),
-                        order=format_amount(env, assessment["order_amount"], currency),
+                        amount=figures.amount(-available),
+                        limit=figures.amount(assessment["credit_limit"]),
+                        order=figures.amount(assessment["order_amount"]),
                     )
                 )
             else:
                 parts.append(
                     env._(
                         "%(amount)s over the credit limit of %(limit)s",
-                        amount=format_amount(env, -available, currency),
-                        limit=format_amount(env, assessment["credit_limit"], currency),
+                        amount=figures.amount(-available),
+                        limit=figures.amount(assessment["credit_limit"]),
                     )
                 )
         return "; ".join(parts)

@@ -31,12 +31,13 @@ class SaleOrder(models.Model):
         (self - alerted).update({"credit_alert_level": "none", "credit_alert_message": False})
         for company, orders in alerted.grouped("company_id").items():
             assessments = company._credit_alert_assessments(orders.partner_id)
+            figures = company._credit_alert_figures()
             for order in orders:
                 assessment = assessments.get(order.partner_id.commercial_partner_id._origin.id)
                 level = assessment["level"] if assessment else "none"
                 order.credit_alert_level = level
                 order.credit_alert_message = (
-                    company._credit_alert_message(assessment) if level != "none" else False
+                    company._credit_alert_message(assessment, figures) if level != "none" else False
                 )
 
     def action_confirm(self):

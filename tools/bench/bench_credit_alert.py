@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Benchmark of crm_credit_alert on the opportunity kanban (issue 3).
+
+On the bridge's data set (200,000 posted invoices), reads one kanban page of
+80 opportunities as the web client does (``web_search_read`` with the
+kanban's fields), side by side in the same run with the same read plus the
+alert fields ``credit_alert_level`` and ``credit_alert_message``. Two pages:
+the opportunities of the 80 busiest customers (the most invoices, the
+heaviest page there can be), and the first page of the pipeline.
+
+    python3 tools/bench/bench_credit_alert.py
+
+Installs crm_credit_alert in the benchmark database on first run. Targets
+(issue 3): the read with the alert fields at most 1.3 times the plain read,
+and a query count independent of the number of invoices.
+"""
+
+import argparse
+import builtins
+import contextlib
+import functools
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_bridge import PAGE_SIZE, customer_page, invoice_counts, timed
+from dataset import DEFAULT_DB, DEFAULT_PG_DIR, ensure_dataset
+
+print = functools.partial(builtins.print, flush=True)
+
+TARGET_RATIO = 1.3
+# what the CRM kanban card reads (crm.crm_case_kanban_view_leads, ungrouped)
+KANBAN_SPEC = {
+    "name": {},
+    "partner_id": {"fields": {"display_name": {}}},
+    "expected_revenue": {},
+    "company_currency": {"fields": {}},
+    "stage_id": {"fields": {"display_name": {}}},
+    "user_id": {"fields": {"display_name": {}}},
+    "tag_ids": {"fields": {"display_name": {}, "color": {}}},
+    "priority": {},
+    "probability": {},
+    "color": {},
+    "activity_state": {},
+    "activity_ids": {"fields": {}},
+    "active": {},
+    "company_id": {"fields": {"display_name": {}}},
+}
+ALERT_SPEC = dict(KANBAN_SPEC, credit_alert_level={}, credit_alert_message={})
+
+
+def ensure_module(bench_db):
+    # asked with psycopg2: the registry of this process must load after the install
+    with contextlib.closing(psycopg2.connect(**bench_db.dsn())) as cnx, cnx.cursor() as cr:
+        cr.execute("SELECT state FROM ir_module_module WHERE name = 'crm_credit_alert'")
+        row = cr.fetchone()
+    if not row or row[0] != "installed":
+        print("installing crm_credit_alert in the benchmark database")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                *bench_db.odoo_args(),
+                "-d",
+                bench_db.name,
+                "-i",
+                "crm_credit_alert",
+                "--stop-after-init",
+            ],
+            check=True,
+            cwd="/tmp",
+        )
+
+
+def busiest_page(env):
+    """One opportunity for each of the 80 busiest customers (made in this transaction)."""
+    partner_ids = customer_page(env)
+    stage = env["crm.stage"].search([("is_won", "=", False)], limit=1)
+    leads = env["crm.lead"].create(
+        [
+            {
+                "name": f"Bench opportunity {partner_id}",
+                "type": "opportunity",
+                "partner_id": partner_id,
+                "stage_id": stage.id,
+            }
+            for partner_id in partner_ids
+        ]
+    )
+    env.flush_all()
+    return [("id", "in", leads.ids)], partner_ids
+
+
+def pipeline_page(env):
+    """The first page of the pipeline, as the kanban orders it."""
+    leads = env["crm.lead"].search([("type", "=", "opportunity")], limit=PAGE_SIZE)
+    return [("id", "in", leads.ids)], leads.partner_id.ids
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--pg-dir", default=str(DEFAULT_PG_DIR))
+    parser.add_argument("--db", default=DEFAULT_DB)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--warmup", type=int, default=3)
+    args = parser.parse_args(argv)
+    bench_db = ensure_dataset(args.pg_dir, args.db)
+    ensure_module(bench_db)
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
+    results = {}
+    queries = {}
+    with bench_db.environment() as env:
+        env = env(context=dict(env.context, tz="UTC"))
+        company = env.company
+        if not company._crm_accounting_ready():
+            raise SystemExit("accounting is not ready in the benchmark company: no alert to time")
+        # the pipeline's first page before the bench opportunities join it
+        pipeline = pipeline_page(env)
+        pages = {"80 busiest customers": busiest_page(env), "pipeline page": pipeline}
+        Lead = env["crm.lead"]
+        actions = {}
+        for page, (domain, partner_ids) in pages.items():
+            print(f"  {page}: {invoice_counts(env, partner_ids)} posted invoices of its customers")
+            for label, spec in (("plain", KANBAN_SPEC), ("with alert", ALERT_SPEC)):
+                actions[label, page] = functools.partial(
+                    Lead.web_search_read, domain=domain, specification=spec, limit=PAGE_SIZE
+                )
+        results = timed(env, actions, args.repeats, args.warmup)
+        levels = {
+            page: Lead.search(domain).mapped("credit_alert_level")
+            for page, (domain, _ids) in pages.items()
+        }
+        env.cr.rollback()
+    print(
+        f"\nBest of {args.repeats} after {args.warmup} warm-up runs, cold ORM cache each run "
+        "(median in brackets, q = SQL queries)"
+    )
+    missed = False
+    for page in pages:
+        plain, alert = results["plain", page], results["with alert", page]
+        ratio = alert[0] / plain[0]
+        counts = {level: levels[page].count(level) for level in ("none", "warning", "block")}
+        print(
+            f"  {page:22} plain {plain[0]:7.1f} ms ({plain[1]:6.1f}) {plain[2]:2d} q   "
+            f"with alert {alert[0]:7.1f} ms ({alert[1]:6.1f}) {alert[2]:2d} q   "
+            f"ratio {ratio:.2f} x  (target <= {TARGET_RATIO})   levels {counts}"
+        )
+        missed |= ratio > TARGET_RATIO
+        queries[page] = alert[2]
+    same = len(set(queries.values())) == 1
+    print(
+        f"\nQueries with the alert fields: {queries} "
+        f"({'the same' if same else 'NOT the same'} whatever the number of invoices)"
+    )
+    print("Target met." if not missed and same else "Some targets are not met (see above).")
+
+
+if __name__ == "__main__":
+    main()
