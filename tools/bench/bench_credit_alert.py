@@ -23,7 +23,6 @@ import contextlib
 import functools
 import os
 import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_bridge import PAGE_SIZE, customer_page, invoice_counts, timed
-from dataset import DEFAULT_DB, DEFAULT_PG_DIR, ensure_dataset
+from dataset import DEFAULT_DB, DEFAULT_PG_DIR, ensure_dataset, install_modules
 
 print = functools.partial(builtins.print, flush=True)
 
@@ -63,22 +62,7 @@ def ensure_module(bench_db):
         cr.execute("SELECT state FROM ir_module_module WHERE name = 'crm_credit_alert'")
         row = cr.fetchone()
     if not row or row[0] != "installed":
-        print("installing crm_credit_alert in the benchmark database")
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                *bench_db.odoo_args(),
-                "-d",
-                bench_db.name,
-                "-i",
-                "crm_credit_alert",
-                "--stop-after-init",
-            ],
-            check=True,
-            cwd="/tmp",
-        )
+        install_modules(bench_db, "crm_credit_alert")
 
 
 def busiest_page(env):

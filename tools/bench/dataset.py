@@ -274,9 +274,13 @@ def _read_marker(bench_db):
     return json.loads(row[0]) if row else None
 
 
-def _install(bench_db):
-    """Create the database with the modules, without demo data (separate process)."""
-    log(f"installing {MODULES} without demo data in '{bench_db.name}' (about 2 minutes)")
+def install_modules(bench_db, modules=MODULES):
+    """Install ``modules`` without demo data, in a separate process.
+
+    On a new database this creates it. A registry already loaded in this
+    process does not see the new modules: install before opening it.
+    """
+    log(f"installing {modules} without demo data in '{bench_db.name}'")
     subprocess.run(
         [
             sys.executable,
@@ -286,7 +290,7 @@ def _install(bench_db):
             "-d",
             bench_db.name,
             "-i",
-            MODULES,
+            modules,
             "--without-demo=all",
             "--stop-after-init",
         ],
@@ -1432,7 +1436,7 @@ def _prepare_base(bench_db, rebuild_base):
         or not _module_version(bench_db, base.name)
     ):
         _drop_database(bench_db, base.name)
-        _install(base)
+        install_modules(base)
     _drop_database(bench_db, bench_db.name)
     with contextlib.closing(_admin_connection(bench_db)) as cnx, cnx.cursor() as cr:
         cr.execute(f'CREATE DATABASE "{bench_db.name}" TEMPLATE "{base.name}"')
