@@ -156,6 +156,31 @@ class Provider:
         """External ids merged into ``event.external_id`` by a merge event."""
         return []
 
+    def acknowledgement(self, accepted, duplicates):
+        """The answer to a stored delivery, when the provider expects its own.
+
+        ``None`` (the default) answers JSON: 202 with the counts, or 200 when
+        everything was a repeat. A provider whose sender waits for a given
+        body (Salesforce's SOAP acknowledgement) returns ``(status,
+        content type, body)``.
+        """
+        return None
+
+    # -- pulls (initial import, catch-up) ----------------------------------
+    def snapshot_payload(self, record):
+        """The inbox payload of a ``RemoteRecord`` read by a pull.
+
+        ``fetch`` must give the same record back from it without calling the
+        API again. The default keeps the shape of a HubSpot CRM object.
+        """
+        return {
+            "snapshot": {
+                "id": record.external_id,
+                "properties": record.values,
+                "updatedAt": (record.modified_at.isoformat() + "Z" if record.modified_at else None),
+            }
+        }
+
     def dependency_item(self, kind, external_id):
         """An inbox item that imports a missing related record, or None."""
         return None

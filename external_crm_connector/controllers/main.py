@@ -102,6 +102,14 @@ class ExternalCrmWebhook(http.Controller):
         # the connector's own time in the request, for monitoring (accepted
         # deliveries only: refusals must not tell anything by their timing)
         timing = {"Server-Timing": f"connector;dur={(time.perf_counter() - started) * 1000:.3f}"}
+        answer = provider_class(settings).acknowledgement(len(new_ids), len(items) - len(new_ids))
+        if answer is not None:
+            status, content_type, answer_body = answer
+            return request.make_response(
+                answer_body,
+                headers=[("Content-Type", content_type), *timing.items()],
+                status=status,
+            )
         if not new_ids:
             return request.make_json_response(
                 {"status": "duplicate", "accepted": 0, "duplicates": len(items)},

@@ -95,7 +95,7 @@ class ExternalCrmSyncCursor(models.Model):
                 external_id=record.external_id,
                 action="upsert",
                 external_modified_at=record.modified_at,
-                payload=json.dumps({"snapshot": self._snapshot(record)}),
+                payload=json.dumps(provider.snapshot_payload(record)),
             )
             for record in records
         ]
@@ -127,12 +127,3 @@ class ExternalCrmSyncCursor(models.Model):
                 "last_error": values.get("exc_message") or values.get("exc_name") or "",
             }
         )
-
-    @staticmethod
-    def _snapshot(record):
-        """The record as HubSpot's list API returned it (what ``fetch`` reads back)."""
-        return {
-            "id": record.external_id,
-            "properties": record.values,
-            "updatedAt": record.modified_at.isoformat() + "Z" if record.modified_at else None,
-        }
