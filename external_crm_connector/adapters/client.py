@@ -163,6 +163,43 @@ class HubSpotClient(RestClient):
         next_page = (answer.get("paging") or {}).get("next") or {}
         return answer.get("results", []), next_page.get("after")
 
+    # the property holding the last modification time, per object type
+    MODIFIED_PROPERTIES = {
+        "company": "hs_lastmodifieddate",
+        "contact": "lastmodifieddate",
+        "deal": "hs_lastmodifieddate",
+    }
+    # the search API answers at most this many results for one query
+    SEARCH_LIMIT = 10000
+
+    def search_changed(self, kind, properties, since_ms, after=None, limit=100):
+        """One page of the objects modified at or after ``since_ms`` (epoch ms).
+
+        Oldest change first, through the CRM search API. Returns ``(results,
+        next after cursor or None)``; the cursor stops before the search
+        API's limit of results per query, and the caller goes on from the
+        newest change it stored.
+        """
+        modified = self.MODIFIED_PROPERTIES[kind]
+        body = {
+            "filterGroups": [
+                {"filters": [{"propertyName": modified, "operator": "GTE", "value": since_ms}]}
+            ],
+            "sorts": [{"propertyName": modified, "direction": "ASCENDING"}],
+            "properties": list(properties),
+            "limit": limit,
+        }
+        if after:
+            body["after"] = after
+        answer = self.request(
+            "POST", f"/crm/v3/objects/{self.OBJECT_TYPES[kind]}/search", json=body
+        )
+        answer = answer or {}
+        next_after = ((answer.get("paging") or {}).get("next") or {}).get("after")
+        if next_after and int(next_after) + limit > self.SEARCH_LIMIT:
+            next_after = None
+        return answer.get("results", []), next_after
+
     def count(self, kind):
         """Total number of objects of ``kind``, from the search API."""
         answer = self.request(

@@ -10,6 +10,7 @@ record cost one read.
 """
 
 import json
+from datetime import UTC
 
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError, MalformedDelivery
 from . import signatures, transforms
@@ -260,6 +261,22 @@ class HubSpotProvider(Provider):
             kind, self.properties(kind), after=after, limit=limit, associations=associations
         )
         return [self.record_from_object(kind, item) for item in results], next_after
+
+    def changed_page(self, kind, since, after, limit=100):
+        """One page of the ``kind`` records changed since ``since`` (naive UTC)."""
+        client = self._client()
+        since_ms = int(since.replace(tzinfo=UTC).timestamp() * 1000) if since else 0
+        results, next_after = client.search_changed(
+            kind, self.properties(kind), since_ms, after=after, limit=limit
+        )
+        # search results carry no associations: read the deals' companies
+        associations = (
+            client.read_associations("deal", "company", [item["id"] for item in results])
+            if kind == "deal" and results
+            else None
+        )
+        records = [self.record_from_object(kind, item, associations) for item in results]
+        return records, next_after
 
     def import_total(self, kind):
         return self._client().count(kind)

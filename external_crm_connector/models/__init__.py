@@ -4,5 +4,7 @@ from . import external_crm_value_map
 from . import external_crm_event
 from . import external_crm_binding
 from . import external_crm_conflict
+from . import external_crm_cursor_mixin
 from . import external_crm_sync_cursor
+from . import external_crm_pull_cursor
 from . import external_crm_rejection

@@ -175,6 +175,19 @@ class ExternalCrmBackend(models.Model):
         [("none", "Not started"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
         compute="_compute_import_progress",
     )
+    pull_enabled = fields.Boolean(
+        string="Catch-up Pull",
+        help="Read the records changed in the external CRM on a schedule, so that "
+        "a change whose webhook was lost is recovered.",
+    )
+    pull_interval = fields.Integer(
+        string="Pull Every (minutes)",
+        default=60,
+        help="Minutes between two catch-up pulls.",
+    )
+    pull_cursor_ids = fields.One2many(
+        "external.crm.pull.cursor", "backend_id", string="Catch-up Cursors"
+    )
     stat_chart = fields.Html(compute="_compute_stat_chart", sanitize=False)
     share_vat = fields.Float(string="With VAT", compute="_compute_shares")
     share_email = fields.Float(string="With E-mail", compute="_compute_shares")
@@ -188,6 +201,11 @@ class ExternalCrmBackend(models.Model):
             "The size limit must be positive.",
         ),
         ("batch_size_positive", "CHECK(batch_size > 0)", "The batch size must be positive."),
+        (
+            "pull_interval_positive",
+            "CHECK(pull_interval > 0)",
+            "The catch-up pull interval must be at least one minute.",
+        ),
     ]
 
     @api.model
@@ -419,6 +437,57 @@ class ExternalCrmBackend(models.Model):
         first = cursors.filtered(lambda c: c.state != "done")[:1]
         first._schedule_page()
         return True
+
+    def _can_pull(self):
+        """True when the provider can list the records changed since a date."""
+        provider = get_provider(self)
+        return bool(provider) and hasattr(provider, "changed_page")
+
+    def action_pull_changes(self):
+        """Read the records changed since the last pull now, in the background."""
+        for backend in self:
+            if not backend._can_pull():
+                raise UserError(
+                    self.env._(
+                        "The %(name)s backend cannot read changed records by itself.",
+                        name=backend.name,
+                    )
+                )
+            backend._pull_cursors()._start()
+        return True
+
+    def _pull_cursors(self):
+        """The catch-up cursor of each object kind, created when missing."""
+        self.ensure_one()
+        cursors = self.env["external.crm.pull.cursor"]
+        for kind in KIND_ORDER:
+            cursor = self.pull_cursor_ids.filtered(lambda c, kind=kind: c.object_kind == kind)
+            cursors |= cursor or cursors.create({"backend_id": self.id, "object_kind": kind})
+        return cursors
+
+    @api.model
+    def _cron_pull_changes(self):
+        """Scheduled: start the catch-up pull of every backend that is due.
+
+        A backend is due when the last complete pull of one of its kinds is
+        older than its interval. A failed pull is resumed at its stored page.
+        """
+        now = fields.Datetime.now()
+        for backend in self.search([("pull_enabled", "=", True)]):
+            if not backend._can_pull():
+                continue
+            cursors = backend._pull_cursors()
+            due = cursors.filtered(
+                lambda c, backend=backend: c.state == "failed"
+                or (
+                    c.state == "idle"
+                    and (
+                        not c.last_pull_date
+                        or c.last_pull_date + timedelta(minutes=backend.pull_interval) <= now
+                    )
+                )
+            )
+            due._start()
 
     def _open_related(self, xmlid):
         action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)

@@ -1,14 +1,12 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import json
-
 from odoo import fields, models
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..adapters.provider import InboxItem, get_provider
+from ..adapters.provider import get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
-from .external_crm_field_map import OBJECT_KINDS
+from .external_crm_pull_cursor import pulled_item
 
 # pages read by one queue job
 PAGE_SIZE = 100
@@ -22,15 +20,9 @@ class ExternalCrmSyncCursor(models.Model):
     """
 
     _name = "external.crm.sync.cursor"
+    _inherit = "external.crm.cursor.mixin"
     _description = "External CRM Import Cursor"
-    _order = "backend_id, id"
-    _check_company_auto = True
 
-    backend_id = fields.Many2one(
-        "external.crm.backend", required=True, ondelete="cascade", index=True
-    )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
-    object_kind = fields.Selection(OBJECT_KINDS, required=True)
     after = fields.Char(help="Paging cursor of the next page to read.", readonly=True)
     done_count = fields.Integer(string="Imported", readonly=True)
     total_count = fields.Integer(string="Total", readonly=True)
@@ -41,7 +33,6 @@ class ExternalCrmSyncCursor(models.Model):
         required=True,
         readonly=True,
     )
-    last_error = fields.Text(readonly=True)
 
     _sql_constraints = [
         (
@@ -52,16 +43,14 @@ class ExternalCrmSyncCursor(models.Model):
     ]
 
     def _schedule_page(self):
-        self.ensure_one()
-        backend = self.backend_id
-        cursor = self.with_env(backend._as_integration_user().env)
-        cursor.with_delay(
-            channel=backend._channel_name(),
-            identity_key=f"external_crm_import:{self.id}",
-            description=self.env._(
-                "Import %(kind)s records of %(name)s", kind=self.object_kind, name=backend.name
+        self._schedule_job(
+            "_import_next_page",
+            self.env._(
+                "Import %(kind)s records of %(name)s",
+                kind=self.object_kind,
+                name=self.backend_id.name,
             ),
-        )._import_next_page()
+        )
 
     def _import_next_page(self):
         """Job: read one page, store it in the inbox, move the cursor, chain.
@@ -85,20 +74,7 @@ class ExternalCrmSyncCursor(models.Model):
         except ExternalCrmError as error:
             self.write({"state": "failed", "last_error": str(error)})
             return str(error)
-        items = [
-            InboxItem(
-                idempotency_key=(
-                    f"import:{record.kind}:{record.external_id}:"
-                    f"{record.modified_at.isoformat() if record.modified_at else ''}"
-                ),
-                object_kind=record.kind,
-                external_id=record.external_id,
-                action="upsert",
-                external_modified_at=record.modified_at,
-                payload=json.dumps(provider.snapshot_payload(record)),
-            )
-            for record in records
-        ]
+        items = [pulled_item(provider, record) for record in records]
         backend._store_items(items)
         self.write(
             {
@@ -118,12 +94,3 @@ class ExternalCrmSyncCursor(models.Model):
             if following:
                 following._schedule_page()
         return f"{len(records)} {self.object_kind} records stored"
-
-    def _on_import_page_failed(self, **values):
-        """Called by queue_job when a page job gives up: show it on the backend."""
-        self.write(
-            {
-                "state": "failed",
-                "last_error": values.get("exc_message") or values.get("exc_name") or "",
-            }
-        )

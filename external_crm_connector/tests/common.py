@@ -11,6 +11,8 @@ from odoo.tests import new_test_user
 
 from odoo.addons.external_crm_connector.adapters.provider import get_provider
 
+from .fake_hubspot import FakeHubSpot
+
 SAMPLES = Path(__file__).parent / "samples"
 
 
@@ -62,6 +64,27 @@ class ExternalCrmCase:
         stage_line = cls.generic.field_map_ids.filtered(lambda m: m.field_name == "stage_id")
         stage_line.value_ids.filtered(lambda v: v.external_value == "won").stage_id = cls.won_stage
         stage_line.value_ids.filtered(lambda v: v.external_value == "new").stage_id = cls.new_stage
+
+    @classmethod
+    def _setup_fake_hubspot(cls, token, **values):
+        """Start a fake HubSpot API on loopback; return a backend that calls it."""
+        cls.fake = FakeHubSpot(token=token).start()
+        cls.addClassCleanup(cls.fake.stop)
+        cls.env["ir.config_parameter"].set_param("external_crm_connector.api_backoff", "0.01")
+        return cls._create_backend(
+            provider="hubspot",
+            webhook_secret="client-secret",
+            api_token=token,
+            api_base_url=cls.fake.url,
+            **values,
+        )
+
+    def _reset_fake_hubspot(self):
+        """Empty the fake HubSpot between tests (it lives as long as the class)."""
+        self.fake.objects = {"company": {}, "contact": {}, "deal": {}}
+        self.fake.deal_companies = {}
+        self.fake.failures = []
+        self.fake.requests = []
 
     @classmethod
     def _create_backend(cls, **values):

@@ -10,10 +10,15 @@ Retry-After, 500) to test the retries.
 
 import json
 import threading
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 TYPES = {"companies": "company", "contacts": "contact", "deals": "deal"}
+
+
+def _moment(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class FakeHubSpot:
@@ -122,9 +127,7 @@ class FakeHubSpot:
             if parts[:3] == ["crm", "v3", "objects"] and parts[4:] == ["batch", "read"]:
                 return self._batch_read(handler, TYPES[parts[3]], body)
             if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 5 and parts[4] == "search":
-                return self._send(
-                    handler, 200, {"total": len(self.objects[TYPES[parts[3]]]), "results": []}
-                )
+                return self._search(handler, TYPES[parts[3]], body)
             if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 4 and method == "GET":
                 return self._list(handler, TYPES[parts[3]], query)
             if parts[:3] == ["crm", "v4", "associations"]:
@@ -183,6 +186,27 @@ class FakeHubSpot:
             payload["paging"] = {
                 "next": {"after": str(after + limit), "link": f"?after={after + limit}"}
             }
+        return self._send(handler, 200, payload)
+
+    def _search(self, handler, kind, body):
+        """The search API: a GTE filter on the modification time, oldest first."""
+        items = list(self.objects[kind].values())
+        for group in body.get("filterGroups") or []:
+            for rule in group.get("filters") or []:
+                if rule.get("operator") == "GTE":
+                    since = datetime.fromtimestamp(int(rule["value"]) / 1000, UTC)
+                    items = [item for item in items if _moment(item["updatedAt"]) >= since]
+        items.sort(key=lambda item: (_moment(item["updatedAt"]), int(item["id"])))
+        limit = int(body.get("limit") or 10)
+        after = int(body.get("after") or 0)
+        page = items[after : after + limit]
+        properties = body.get("properties") or []
+        payload = {
+            "total": len(items),
+            "results": [self._object(kind, item, properties) for item in page],
+        }
+        if after + limit < len(items):
+            payload["paging"] = {"next": {"after": str(after + limit)}}
         return self._send(handler, 200, payload)
 
     def _associations(self, handler, body):

@@ -16,7 +16,6 @@ from odoo.addons.external_crm_connector.exceptions import (
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .common import ExternalCrmCase, sample
-from .fake_hubspot import FakeHubSpot
 
 TOKEN = "pat-na1-test"
 
@@ -29,24 +28,12 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_connector()
-        cls.fake = FakeHubSpot(token=TOKEN).start()
-        cls.addClassCleanup(cls.fake.stop)
-        cls.env["ir.config_parameter"].set_param("external_crm_connector.api_backoff", "0.01")
-        cls.hubspot = cls._create_backend(
-            name="HubSpot",
-            provider="hubspot",
-            webhook_secret="client-secret",
-            api_token=TOKEN,
-            api_base_url=cls.fake.url,
-        )
+        cls.hubspot = cls._setup_fake_hubspot(TOKEN, name="HubSpot")
 
     def setUp(self):
         super().setUp()
+        self._reset_fake_hubspot()
         fake = self.fake
-        fake.objects = {"company": {}, "contact": {}, "deal": {}}
-        fake.deal_companies = {}
-        fake.failures = []
-        fake.requests = []
         fake.add(
             "company",
             9001,
