@@ -200,6 +200,19 @@ class HubSpotClient(RestClient):
             next_after = None
         return answer.get("results", []), next_after
 
+    def batch_update(self, kind, updates):
+        """Write ``{id: {property: value}}`` on existing objects, 100 per call."""
+        inputs = [
+            {"id": str(object_id), "properties": properties}
+            for object_id, properties in sorted(updates.items())
+        ]
+        for start in range(0, len(inputs), self.BATCH_SIZE):
+            self.request(
+                "POST",
+                f"/crm/v3/objects/{self.OBJECT_TYPES[kind]}/batch/update",
+                json={"inputs": inputs[start : start + self.BATCH_SIZE]},
+            )
+
     def count(self, kind):
         """Total number of objects of ``kind``, from the search API."""
         answer = self.request(

@@ -63,6 +63,9 @@ class HubSpotProvider(Provider):
 
     def parse_delivery(self, body):
         items = []
+        # properties the connector writes itself (financial write-back): their
+        # change events echo our own writes, and are stored but not processed
+        echoed = self.webhook_setting("written_properties", ())
         for index, (item, raw) in enumerate(load_items(body, self.max_items)):
             subscription = item.get("subscriptionType")
             if not isinstance(subscription, str) or "." not in subscription:
@@ -75,6 +78,8 @@ class HubSpotProvider(Provider):
                 kind, object_id = self._association_side(item)
             elif action == "merge":
                 object_id = item.get("primaryObjectId") or object_id
+            elif change == "propertyChange" and item.get("propertyName") in echoed:
+                action = None
             if object_id in (None, "") or isinstance(object_id, bool | dict | list):
                 raise MalformedDelivery(f"item {index}: 'objectId' is missing")
             try:
@@ -277,6 +282,10 @@ class HubSpotProvider(Provider):
         )
         records = [self.record_from_object(kind, item, associations) for item in results]
         return records, next_after
+
+    def write_company_properties(self, updates):
+        """Write ``{company id: {property: value}}`` on HubSpot companies."""
+        self._client().batch_update("company", updates)
 
     def import_total(self, kind):
         return self._client().count(kind)

@@ -134,6 +134,17 @@ class Provider:
     def __init__(self, backend):
         self.backend = backend
 
+    def webhook_setting(self, name, default=None):
+        """A provider setting of ``_webhook_extra``.
+
+        ``backend`` is the cached webhook settings in a request and a backend
+        record elsewhere (processing, tests): both answer.
+        """
+        extra = getattr(self.backend, "extra", None)
+        if extra is None:
+            extra = self.backend._webhook_extra()
+        return extra.get(name, default)
+
     # -- inbound -----------------------------------------------------------
     def authenticate(self, secret, request, body, now):
         """Return True when ``request`` (method, url, headers) is authentic."""

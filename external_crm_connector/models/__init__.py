@@ -7,4 +7,5 @@ from . import external_crm_conflict
 from . import external_crm_cursor_mixin
 from . import external_crm_sync_cursor
 from . import external_crm_pull_cursor
+from . import external_crm_financial_writeback
 from . import external_crm_rejection

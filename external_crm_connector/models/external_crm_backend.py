@@ -26,7 +26,7 @@ KIND_ORDER = ("company", "contact", "deal")
 WebhookSettings = namedtuple(
     "WebhookSettings",
     "id token secret provider max_payload_size integration_user_id company_id "
-    "generic_auth hubspot_legacy_signatures",
+    "generic_auth hubspot_legacy_signatures extra",
 )
 
 
@@ -597,7 +597,17 @@ class ExternalCrmBackend(models.Model):
             company_id=backend.company_id.id,
             generic_auth=backend.generic_auth,
             hubspot_legacy_signatures=backend.hubspot_legacy_signatures,
+            extra=backend._webhook_extra(),
         )
+
+    def _webhook_extra(self):
+        """Provider settings the webhook needs beyond the common ones: a dict.
+
+        Extended by the addon's other features and providers; the result is
+        cached with the settings, so it must only hold plain values.
+        """
+        self.ensure_one()
+        return {}
 
     def _as_integration_user(self):
         """This backend as its integration user, in its company (no superuser)."""

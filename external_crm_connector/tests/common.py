@@ -85,6 +85,7 @@ class ExternalCrmCase:
         self.fake.deal_companies = {}
         self.fake.failures = []
         self.fake.requests = []
+        self.fake.updates = []
 
     @classmethod
     def _create_backend(cls, **values):

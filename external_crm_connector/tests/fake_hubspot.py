@@ -27,6 +27,7 @@ class FakeHubSpot:
         self.objects = {"company": {}, "contact": {}, "deal": {}}
         self.deal_companies = {}
         self.failures = []  # [(path fragment, status, retry_after)]
+        self.updates = []  # [(kind, id, properties)] written by the connector
         self.requests = []
         self.lock = threading.Lock()
         self.server = None
@@ -126,6 +127,8 @@ class FakeHubSpot:
         with self.lock:
             if parts[:3] == ["crm", "v3", "objects"] and parts[4:] == ["batch", "read"]:
                 return self._batch_read(handler, TYPES[parts[3]], body)
+            if parts[:3] == ["crm", "v3", "objects"] and parts[4:] == ["batch", "update"]:
+                return self._batch_update(handler, TYPES[parts[3]], body)
             if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 5 and parts[4] == "search":
                 return self._search(handler, TYPES[parts[3]], body)
             if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 4 and method == "GET":
@@ -187,6 +190,17 @@ class FakeHubSpot:
                 "next": {"after": str(after + limit), "link": f"?after={after + limit}"}
             }
         return self._send(handler, 200, payload)
+
+    def _batch_update(self, handler, kind, body):
+        results = []
+        for entry in body.get("inputs", []):
+            item = self.objects[kind].get(str(entry["id"]))
+            if not item:
+                return self._send(handler, 404, {"status": "error", "category": "OBJECT_NOT_FOUND"})
+            item["properties"].update(entry.get("properties") or {})
+            self.updates.append((kind, str(entry["id"]), dict(entry.get("properties") or {})))
+            results.append(item)
+        return self._send(handler, 200, {"status": "COMPLETE", "results": results})
 
     def _search(self, handler, kind, body):
         """The search API: a GTE filter on the modification time, oldest first."""

@@ -1,0 +1,203 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The customer's financial status written back to the external CRM.
+
+A salesperson who works in the external CRM never opens Odoo: the credit
+alert level, the overdue amount and the credit available of each bound
+customer are written to properties of its external company record.
+Accounting moves the figures, not an edit of the customer, so a scheduled
+action compares them with what was last written and queues a batched write
+of the customers that changed. Our own writes come back as property change
+webhooks: those are stored but not processed (see ``_webhook_extra``), and
+incoming changes never trigger a write, so the two directions cannot loop.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import split_every
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..adapters.provider import get_provider
+from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+
+# customers compared, and written, per batch
+WRITEBACK_BATCH = 500
+
+
+class ExternalCrmBackend(models.Model):
+    _inherit = "external.crm.backend"
+
+    writeback_enabled = fields.Boolean(
+        string="Write Financial Status Back",
+        help="Write each bound customer's credit status, overdue amount and credit "
+        "available to properties of its company record in the external CRM.",
+    )
+    writeback_status_property = fields.Char(
+        string="Credit Status Property",
+        default="odoo_credit_status",
+        help="Receives none, warning or block (the credit alert level).",
+    )
+    writeback_overdue_property = fields.Char(
+        string="Overdue Amount Property", default="odoo_overdue_amount"
+    )
+    writeback_available_property = fields.Char(
+        string="Credit Available Property",
+        default="odoo_credit_available",
+        help="Left empty for a customer without a credit limit.",
+    )
+
+    @api.constrains(
+        "writeback_enabled",
+        "writeback_status_property",
+        "writeback_overdue_property",
+        "writeback_available_property",
+    )
+    def _check_writeback_properties(self):
+        for backend in self.filtered("writeback_enabled"):
+            names = backend._written_properties()
+            if not names:
+                raise ValidationError(
+                    self.env._(
+                        "The write-back of %(name)s needs at least one property name.",
+                        name=backend.name,
+                    )
+                )
+            if len(set(names)) != len(names):
+                raise ValidationError(
+                    self.env._(
+                        "The write-back of %(name)s writes two figures to the same property.",
+                        name=backend.name,
+                    )
+                )
+
+    def _written_properties(self):
+        self.ensure_one()
+        names = (
+            self.writeback_status_property,
+            self.writeback_overdue_property,
+            self.writeback_available_property,
+        )
+        return tuple(name.strip() for name in names if name and name.strip())
+
+    def _webhook_extra(self):
+        extra = super()._webhook_extra()
+        if self.writeback_enabled:
+            extra["written_properties"] = self._written_properties()
+        return extra
+
+    def _can_write_back(self):
+        provider = get_provider(self)
+        return bool(provider) and hasattr(provider, "write_company_properties")
+
+    @api.model
+    def _cron_write_financial_status(self):
+        """Scheduled: queue the write of the customers whose figures changed."""
+        for backend in self.search([("writeback_enabled", "=", True)]):
+            if backend._can_write_back():
+                backend._as_integration_user()._queue_financial_status()
+
+    def _queue_financial_status(self):
+        """Compare each bound customer's figures with the last written; queue the changes."""
+        self.ensure_one()
+        bindings = self.env["external.crm.binding"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("object_kind", "=", "company"),
+                ("partner_id", "!=", False),
+                ("external_deleted", "=", False),
+            ]
+        )
+        queued = 0
+        for ids in split_every(WRITEBACK_BATCH, bindings.ids):
+            batch = bindings.browse(ids)
+            figures = self._financial_status(batch.partner_id)
+            updates = [
+                [binding.id, figures[binding.partner_id.id]]
+                for binding in batch
+                if figures[binding.partner_id.id] != (binding.financial_values or {})
+            ]
+            if updates:
+                self.with_delay(
+                    channel=self._channel_name(),
+                    description=self.env._(
+                        "Write the financial status of %(count)s customers to %(name)s",
+                        count=len(updates),
+                        name=self.name,
+                    ),
+                )._write_financial_status(updates)
+                queued += len(updates)
+        return queued
+
+    def _financial_status(self, partners):
+        """``{partner id: {property: value}}`` in the backend's company.
+
+        The level is crm_credit_alert's when it is installed; otherwise an
+        overdue amount gives "warning". Amounts in the company currency.
+        """
+        self.ensure_one()
+        company = self.company_id
+        partners = partners.with_company(company)
+        # computed from accounting, which moved since they were last read in
+        # this transaction without the ORM knowing: read them again
+        partners.invalidate_recordset(
+            ["overdue_amount", "credit_available", "credit_limit_applies"]
+        )
+        currency = company.currency_id
+        levels = {}
+        if hasattr(company, "_credit_alert_assessments"):
+            assessments = company._credit_alert_assessments(partners)
+            levels = {
+                partner_id: assessment["level"] for partner_id, assessment in assessments.items()
+            }
+        status_name = (self.writeback_status_property or "").strip()
+        overdue_name = (self.writeback_overdue_property or "").strip()
+        available_name = (self.writeback_available_property or "").strip()
+        result = {}
+        for partner in partners:
+            overdue = currency.round(partner.overdue_amount)
+            commercial_id = partner.commercial_partner_id.id
+            level = levels.get(commercial_id) or ("warning" if overdue > 0 else "none")
+            values = {}
+            if status_name:
+                values[status_name] = level
+            if overdue_name:
+                values[overdue_name] = overdue
+            if available_name:
+                values[available_name] = (
+                    currency.round(partner.credit_available) if partner.credit_limit_applies else ""
+                )
+            result[partner.id] = values
+        return result
+
+    def _write_financial_status(self, updates):
+        """Job: write ``[[binding id, {property: value}], ...]`` in batches.
+
+        A rate limit or an unavailable API retries the job later; the
+        written values are recorded only once the external CRM accepted them.
+        """
+        self.ensure_one()
+        provider = get_provider(self)
+        bindings = self.env["external.crm.binding"].browse([row[0] for row in updates]).exists()
+        values = {binding_id: properties for binding_id, properties in updates}
+        try:
+            provider.write_company_properties(
+                {binding.external_id: values[binding.id] for binding in bindings}
+            )
+        except ExternalCrmTransientError as error:
+            raise RetryableJobError(str(error), seconds=error.retry_after) from error
+        except ExternalCrmError as error:
+            return str(error)
+        for binding in bindings:
+            binding.financial_values = values[binding.id]
+        return f"{len(bindings)} customers written"
+
+
+class ExternalCrmBinding(models.Model):
+    _inherit = "external.crm.binding"
+
+    financial_values = fields.Json(
+        string="Financial Status Written",
+        readonly=True,
+        help="The figures last written to the external record (write-back).",
+    )
