@@ -16,6 +16,8 @@ PULL_PAGE_SIZE = 100
 def pulled_item(provider, record):
     """The inbox item of a record read by a pull (initial import or catch-up).
 
+    A deleted record is a deletion: its bound customer is archived.
+
     The key holds the record's modification time: the same version of a
     record, pulled twice, is stored once.
     """
@@ -24,7 +26,8 @@ def pulled_item(provider, record):
         idempotency_key=f"import:{record.kind}:{record.external_id}:{modified}",
         object_kind=record.kind,
         external_id=record.external_id,
-        action="upsert",
+        # a provider that lists deleted records (Salesforce's queryAll) marks them missing
+        action="delete" if record.missing else "upsert",
         external_modified_at=record.modified_at,
         payload=json.dumps(provider.snapshot_payload(record)),
     )

@@ -1037,6 +1037,12 @@ class EventProcessor:
         # defaults that are the same for every record of the batch, costly to
         # compute once per record (a query each)
         defaults = model.default_get([f for f in BATCH_DEFAULTS if f in model._fields])
+        if model._name == "res.partner":
+            self._cache_commercial_fields(
+                model.browse(
+                    {item.values["parent_id"] for item in items if item.values.get("parent_id")}
+                )
+            )
         # the bulk creation of Odoo's own import (load): for customers it
         # syncs the commercial and address fields of a batch together
         records = model._load_records_create([{**defaults, **item.values} for item in items])
@@ -1160,6 +1166,20 @@ class EventProcessor:
                 self.env._("Created by another job at the same time: applied at the next try."),
                 retry_after=1,
             )
+
+    def _cache_commercial_fields(self, partners):
+        """Read the commercial fields of ``partners``' companies into the cache.
+
+        Odoo's bulk creation of contacts copies them from their company,
+        accounting fields such as ``credit_limit`` included, which the
+        integration user may not read; with the values in the cache, the
+        copy reads nothing.
+        """
+        companies = partners.commercial_partner_id
+        if companies:
+            # sudo: read only, so that Odoo's commercial sync can pass the
+            # values on; nothing of them is shown or returned
+            companies.sudo().fetch(companies._commercial_fields())
 
     def _resolve_pending_references(self, company_bindings):
         """Link the contacts and deals that were waiting for these companies."""

@@ -516,6 +516,53 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         self.assertEqual(binding.partner_id.parent_id.name, "Late Corp")
         self.assertFalse(binding.pending_reference)
 
+    def test_contact_of_a_company_created_by_an_earlier_job(self):
+        """The integration user has no accounting rights, yet a new contact
+        copies its company's commercial fields (credit limit included)."""
+        self._deliver(self.generic, [self._company("OLD-CO", name="Known Corp")])
+        self.env.invalidate_all()
+        event = self._deliver(
+            self.generic,
+            [self._item("contact", "NEW-P", {"name": "New Person", "company_id": "OLD-CO"})],
+        )
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(event.partner_id.parent_id.name, "Known Corp")
+        # and a known contact moving to another known company
+        self._deliver(self.generic, [self._company("OTHER-CO", name="Other Corp")])
+        self.env.invalidate_all()
+        event = self._deliver(
+            self.generic,
+            [
+                self._item(
+                    "contact",
+                    "NEW-P",
+                    {"name": "New Person", "company_id": "OTHER-CO"},
+                    updated_at="2026-11-21T10:00:00Z",
+                )
+            ],
+        )
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(event.partner_id.parent_id.name, "Other Corp")
+        # and a company with contacts changing a field Odoo copies to them
+        self.generic.field_map_ids.filtered(
+            lambda m: m.object_kind == "company" and m.field_name == "vat"
+        ).master = "external"
+        self.env.invalidate_all()
+        event = self._deliver(
+            self.generic,
+            [
+                self._company(
+                    "OTHER-CO",
+                    name="Other Corp",
+                    vat="MA 99887766",
+                    updated_at="2026-11-22T10:00:00Z",
+                )
+            ],
+        )
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(event.partner_id.vat, "MA99887766", event.summary)
+        self.assertEqual(event.partner_id.child_ids.vat, "MA99887766")
+
     def test_merge(self):
         self._deliver(
             self.generic,

@@ -9,6 +9,8 @@ from odoo import fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.external_crm_connector.adapters.provider import RemoteRecord, get_provider
+from odoo.addons.external_crm_connector.models.external_crm_pull_cursor import pulled_item
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .common import ExternalCrmCase
@@ -155,6 +157,24 @@ class TestCatchUpPull(ExternalCrmCase, TransactionCase):
         self.hubspot.pull_enabled = False
         Backend._cron_pull_changes()
         self.assertFalse(Job.search_count([("method_name", "=", "_pull_next_page")]))
+
+    def test_a_pulled_deletion_archives(self):
+        self.hubspot.action_pull_changes()
+        self._run_pull(self.hubspot)
+        self._process(self.hubspot)
+        partner = self._binding(self.hubspot, "company", "9001").partner_id
+        provider = get_provider(self.hubspot)
+        gone = RemoteRecord(
+            kind="company",
+            external_id="9001",
+            modified_at=self.start + timedelta(minutes=30),
+            missing=True,
+        )
+        item = pulled_item(provider, gone)
+        self.assertEqual(item.action, "delete")
+        self.hubspot._as_integration_user()._store_items([item])
+        self._process(self.hubspot)
+        self.assertFalse(partner.active, "archived, never deleted")
 
     def test_generic_backend_cannot_pull(self):
         with self.assertRaises(Exception) as caught:

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Initial import of external_crm_connector per provider (issue 6).
+
+For each provider with a fake API server, imports N contacts from it (the
+pages of the initial import stored in the inbox, then processed into
+partners) and, in the same run, takes the same N contacts through the
+generic JSON path (deliveries of 100 items stored as the webhook stores
+them, then processed). Each path runs in a worker process of its own, on a
+fresh copy of the database, and reports its contacts per second and its
+peak memory (maximum resident set size). The fake servers run in this
+process, so that their data does not count in the worker's memory.
+Two sizes show whether memory stays flat in the number of records.
+
+    python3 tools/bench/bench_import.py                     # 5,000 and 20,000 contacts
+    python3 tools/bench/bench_import.py --sizes 2000        # quicker
+
+Targets (issue 6): each provider within 1.5 times the generic path's time,
+memory flat in the number of records (pages, not lists of everything).
+"""
+
+import argparse
+import builtins
+import functools
+import importlib
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the fake API servers of the tests use the standard library only
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "external_crm_connector" / "tests"))
+
+from dataset import DEFAULT_PG_DIR, BenchDatabase, install_modules, start_cluster
+from fake_hubspot import FakeHubSpot
+
+print = functools.partial(builtins.print, flush=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = "bench_import_tmpl"
+WORKER_DB = "bench_import_run"
+TARGET_RATIO = 1.5
+STORE_BATCH = 100
+TOKEN = "pat-bench-import"
+
+
+def contact(index):
+    return {
+        "firstname": "Person",
+        "lastname": f"{index:06d}",
+        "email": f"person{index}@import.example",
+        "phone": f"+212 522-{index % 1000000:06d}",
+    }
+
+
+# -- fake servers (in this process) ------------------------------------------
+
+
+def start_hubspot(count):
+    fake = FakeHubSpot(token=TOKEN)
+    for index in range(count):
+        fake.add("contact", 100000 + index, contact(index))
+    fake.start()
+    backend = {
+        "provider": "hubspot",
+        "api_token": TOKEN,
+        "api_base_url": fake.url,
+        "webhook_secret": "bench-secret",
+    }
+    return fake, backend
+
+
+FAKES = {"hubspot": start_hubspot}
+
+
+# -- worker (one process per path) -------------------------------------------
+
+
+def worker(args):
+    """Run one path in this process; print one JSON line of figures."""
+    pg_dir = Path(args.pg_dir)
+    host, port, user = start_cluster(pg_dir)
+    bench_db = BenchDatabase(WORKER_DB, pg_dir, host, port, user)
+    backend_values = json.loads(args.backend)
+    with bench_db.environment(uid=1, commit=True) as env:
+        # importable once the registry has set Odoo's addons path up
+        get_provider = importlib.import_module(
+            "odoo.addons.external_crm_connector.adapters.provider"
+        ).get_provider
+        env = env(context=dict(env.context, tracking_disable=True))
+        backend = env["external.crm.backend"].create(
+            {"name": f"Bench {args.path}", "default_country_id": env.ref("base.ma").id}
+            | backend_values
+        )
+        env.cr.commit()
+        integration = backend._as_integration_user()
+        started = time.perf_counter()
+        if args.path == "generic":
+            provider = get_provider(backend)
+            for start in range(0, args.count, STORE_BATCH):
+                body = json.dumps(
+                    [
+                        {
+                            "object": "contact",
+                            "id": f"g-{index}",
+                            "updated_at": "2026-11-20T10:00:00Z",
+                            "data": {
+                                "name": f"Person {index:06d}",
+                                "email": f"person{index}@import.example",
+                                "phone": f"+212 522-{index % 1000000:06d}",
+                            },
+                        }
+                        for index in range(start, min(start + STORE_BATCH, args.count))
+                    ]
+                ).encode()
+                integration._store_items(provider.parse_delivery(body))
+                env.cr.commit()
+        else:
+            backend.action_start_import()
+            env.cr.commit()
+            for _page in range(10 * args.count):
+                cursor = backend.cursor_ids.filtered(lambda c: c.state in ("waiting", "running"))
+                if not cursor:
+                    break
+                cursor[:1].with_env(integration.env)._import_next_page()
+                env.cr.commit()
+        stored = time.perf_counter()
+        while True:
+            events, _more = integration._inbox_batch()
+            if not events:
+                break
+            integration._process_inbox()
+            env.cr.commit()
+            env.invalidate_all()
+        finished = time.perf_counter()
+        created = env["external.crm.binding"].search_count(
+            [("backend_id", "=", backend.id), ("object_kind", "=", "contact")]
+        )
+        failed = env["external.crm.event"].search_count(
+            [("backend_id", "=", backend.id), ("state", "!=", "done")]
+        )
+    print(
+        json.dumps(
+            {
+                "store": stored - started,
+                "process": finished - stored,
+                "total": finished - started,
+                "contacts": created,
+                "not_done": failed,
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
+
+
+# -- parent ------------------------------------------------------------------
+
+
+def run_worker(bench_db, path, count, backend_values):
+    """A fresh copy of the template, then the path in a worker process."""
+    subprocess.run(
+        ["dropdb", "-h", bench_db.host, "-U", bench_db.user, "--if-exists", WORKER_DB],
+        check=True,
+    )
+    subprocess.run(
+        ["createdb", "-h", bench_db.host, "-U", bench_db.user, "-T", TEMPLATE, WORKER_DB],
+        check=True,
+    )
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            path,
+            "--count",
+            str(count),
+            "--pg-dir",
+            str(bench_db.pg_dir),
+            "--backend",
+            json.dumps(backend_values),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd="/tmp",
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def ensure_template(pg_dir, rebuild):
+    host, port, user = start_cluster(pg_dir)
+    bench_db = BenchDatabase(TEMPLATE, pg_dir, host, port, user)
+    query = f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE}'"
+    exists = subprocess.run(
+        ["psql", "-h", host, "-U", user, "-d", "postgres", "-tAXqc", query],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    if rebuild or exists != "1":
+        subprocess.run(["dropdb", "-h", host, "-U", user, "--if-exists", TEMPLATE], check=True)
+        install_modules(bench_db, "external_crm_connector")
+    return bench_db
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--sizes", default="5000,20000")
+    parser.add_argument("--providers", default=",".join(FAKES))
+    parser.add_argument("--pg-dir", default=str(DEFAULT_PG_DIR))
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--backend", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        args.path = args.worker
+        return worker(args)
+    pg_dir = Path(args.pg_dir).resolve()
+    bench_db = ensure_template(pg_dir, args.rebuild)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    providers = [name for name in args.providers.split(",") if name]
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
+    results = {}
+    for size in sizes:
+        results["generic", size] = run_worker(
+            bench_db,
+            "generic",
+            size,
+            {"provider": "generic", "webhook_secret": "bench-secret", "generic_auth": "hmac"},
+        )
+        for name in providers:
+            fake, backend_values = FAKES[name](size)
+            try:
+                results[name, size] = run_worker(bench_db, "import", size, backend_values)
+            finally:
+                fake.stop()
+        for name in ("generic", *providers):
+            figures = results[name, size]
+            print(
+                f"  {name:10} {size:6d} contacts: {figures['total']:7.1f} s "
+                f"({figures['contacts'] / figures['total']:6.1f}/s; stored in "
+                f"{figures['store']:.1f} s, processed in {figures['process']:.1f} s), "
+                f"peak {figures['peak_mb']:.0f} MB, {figures['contacts']} partners, "
+                f"{figures['not_done']} events not done"
+            )
+    print("\nRatios (time of the provider / time of the generic path; memory growth):")
+    missed = False
+    for name in providers:
+        for size in sizes:
+            ratio = results[name, size]["total"] / results["generic", size]["total"]
+            missed |= ratio > TARGET_RATIO
+            print(f"  {name:10} {size:6d} contacts: {ratio:.2f} x  (target <= {TARGET_RATIO})")
+        if len(sizes) > 1:
+            growth = results[name, sizes[-1]]["peak_mb"] / results[name, sizes[0]]["peak_mb"]
+            base = (
+                results["generic", sizes[-1]]["peak_mb"] / results["generic", sizes[0]]["peak_mb"]
+            )
+            print(
+                f"  {name:10} peak memory x{growth:.2f} from {sizes[0]} to {sizes[-1]} "
+                f"contacts (generic path: x{base:.2f})"
+            )
+    print(
+        f"\nload average {os.getloadavg()[0]:.1f} at the end; "
+        + ("some targets are not met." if missed else "time targets met.")
+    )
+
+
+if __name__ == "__main__":
+    main()
