@@ -2,9 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "External CRM Connector",
-    "summary": "Signed webhooks from HubSpot and generic JSON into a durable inbox, "
-    "with field mapping, identity matching and conflict policies",
-    "version": "18.0.1.0.0",
+    "summary": "HubSpot, Salesforce, Zoho CRM, Pipedrive and signed JSON into a durable "
+    "inbox, with field mapping, identity matching, conflict policies, catch-up pulls "
+    "and the financial status written back",
+    "version": "18.0.1.1.0",
     "category": "Sales/CRM",
     "website": "https://github.com/accounting-first/odoo-crm-accounting",
     "author": "Accounting First",
@@ -19,7 +20,11 @@
         "data/external_crm_data.xml",
         "data/queue_job_data.xml",
         "data/ir_cron_data.xml",
+        "data/zoho_cron_data.xml",
         "views/external_crm_backend_views.xml",
+        "views/external_crm_backend_salesforce_views.xml",
+        "views/external_crm_backend_zoho_views.xml",
+        "views/external_crm_backend_pipedrive_views.xml",
         "views/external_crm_field_map_views.xml",
         "views/external_crm_event_views.xml",
         "views/external_crm_binding_views.xml",

@@ -61,11 +61,39 @@ class RestClient:
         moment = email.utils.parsedate_to_datetime(value)
         return max(0.0, moment.timestamp() - time.time()) if moment else None
 
-    def request(self, method, path, params=None, json=None):
-        """Call ``path`` and return its decoded JSON (``None`` for 404)."""
-        url = path if path.startswith("http") else f"{self.base_url}{path}"
-        for attempt in range(1, self.max_attempts + 1):
-            last = attempt == self.max_attempts
+    # -- hooks of the providers' clients -------------------------------------
+    # statuses whose Retry-After header says how long to wait
+    RETRY_AFTER_STATUSES = (429,)
+
+    def _ensure_token(self):
+        """Get an access token before the first call (OAuth clients)."""
+
+    def _renew_token(self, response):
+        """Renew the access token refused by ``response`` (401); True when renewed."""
+        return False
+
+    def _check_answer(self, method, path, response):
+        """Raise the provider's own error for ``response``, before the common rules."""
+
+    def _api_error(self, method, path, response):
+        return ExternalCrmApiError(
+            f"{method} {path} answered HTTP {response.status_code}: {response.text[:500]}"
+        )
+
+    # -- calls -------------------------------------------------------------
+    def request(self, method, path, params=None, json=None, headers=None):
+        """Call ``path`` and return its decoded JSON (``{}`` without a body, ``None`` for 404).
+
+        A refused access token (401) is renewed once per call, when the client
+        can; 429 and 5xx wait and try again, as the class says.
+        """
+        self._ensure_token()
+        renewed = False
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.max_attempts
+            url = path if path.startswith("http") else f"{self.base_url}{path}"
             self.calls += 1
             try:
                 response = self.session.request(
@@ -73,7 +101,7 @@ class RestClient:
                     url,
                     params=params,
                     json=json,
-                    headers=self._headers(),
+                    headers={**self._headers(), **(headers or {})},
                     timeout=self.timeout,
                 )
             except (requests.ConnectionError, requests.Timeout) as error:
@@ -85,8 +113,15 @@ class RestClient:
                 self.sleep(min(wait, self.max_wait))
                 continue
             status = response.status_code
+            if status == 401 and not renewed and self._renew_token(response):
+                # one new token per call, and the renewal uses up no attempt:
+                # a second refusal is an error
+                renewed = True
+                attempt -= 1
+                continue
+            self._check_answer(method, path, response)
             if status == 429 or status >= 500:
-                wait = self._retry_after(response) if status == 429 else None
+                wait = self._retry_after(response) if status in self.RETRY_AFTER_STATUSES else None
                 if wait is None:
                     wait = self.backoff * 2 ** (attempt - 1)
                 _logger.info("%s %s answered %s, attempt %s", method, path, status, attempt)
@@ -98,14 +133,9 @@ class RestClient:
                 continue
             if status == 404:
                 return None
-            try:
-                response.raise_for_status()
-            except requests.HTTPError as error:
-                raise ExternalCrmApiError(
-                    f"{method} {path} answered HTTP {status}: {response.text[:500]}"
-                ) from error
+            if status >= 400:
+                raise self._api_error(method, path, response)
             return response.json() if response.content else {}
-        raise ExternalCrmTransientError(f"{method} {path}: no answer")  # pragma: no cover
 
 
 class HubSpotClient(RestClient):

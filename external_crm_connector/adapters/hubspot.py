@@ -12,7 +12,7 @@ record cost one read.
 import json
 from datetime import UTC
 
-from ..exceptions import ExternalCrmError, ExternalCrmTransientError, MalformedDelivery
+from ..exceptions import ExternalCrmError, MalformedDelivery
 from . import signatures, transforms
 from .client import HubSpotClient
 from .provider import InboxItem, Provider, RemoteRecord, body_hash, load_items, register
@@ -160,48 +160,23 @@ class HubSpotProvider(Provider):
         )
 
     def fetch(self, events):
-        records = {}
-        to_read = {}
-        for event in events:
-            if not event.object_kind:
-                continue  # not a company, contact or deal: nothing to read
-            payload = json.loads(event.payload or "{}")
-            if isinstance(payload, dict) and isinstance(payload.get("snapshot"), dict):
-                # initial import: the page already held the full record
-                records[event.id] = self.record_from_object(event.object_kind, payload["snapshot"])
-            elif event.action == "delete":
-                records[event.id] = RemoteRecord(
-                    kind=event.object_kind, external_id=event.external_id, missing=True
-                )
-            else:
-                to_read.setdefault(event.object_kind, []).append(event)
-        if not to_read:
-            return records
-        try:
-            client = self._client()
-        except ExternalCrmError as error:
-            return {**records, **{e.id: error for group in to_read.values() for e in group}}
-        for kind, kind_events in to_read.items():
-            ids = sorted({event.external_id for event in kind_events})
-            try:
-                found = client.read_batch(kind, ids, self.properties(kind))
-                associations = (
-                    client.read_associations("deal", "company", list(found))
-                    if kind == "deal"
-                    else {}
-                )
-            except (ExternalCrmTransientError, ExternalCrmError) as error:
-                records.update({event.id: error for event in kind_events})
-                continue
-            for event in kind_events:
-                item = found.get(event.external_id)
-                if item is None:
-                    records[event.id] = RemoteRecord(
-                        kind=kind, external_id=event.external_id, missing=True
-                    )
-                else:
-                    records[event.id] = self.record_from_object(kind, item, associations)
-        return records
+        records, to_read = self._split_events(events, self.record_from_object)
+        links = {}
+
+        def read(client, kind, ids):
+            found = client.read_batch(kind, ids, self.properties(kind))
+            # the company of each deal, from the associations API
+            links[kind] = (
+                client.read_associations("deal", "company", list(found)) if kind == "deal" else {}
+            )
+            return found
+
+        return self._read_events(
+            records,
+            to_read,
+            read,
+            lambda kind, item: self.record_from_object(kind, item, links[kind]),
+        )
 
     def merged_ids(self, event):
         item = json.loads(event.payload or "{}")
@@ -209,13 +184,7 @@ class HubSpotProvider(Provider):
         return [str(i) for i in item.get("mergedObjectIds") or [] if str(i) != primary]
 
     def dependency_item(self, kind, external_id):
-        return InboxItem(
-            idempotency_key=f"dependency:{kind}:{external_id}",
-            object_kind=kind,
-            external_id=str(external_id),
-            action="upsert",
-            payload=json.dumps({"dependency": True, "objectId": str(external_id)}),
-        )
+        return self._api_dependency_item(kind, external_id, "objectId")
 
     # -- configuration ---------------------------------------------------
     def default_field_maps(self):

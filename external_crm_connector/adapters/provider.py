@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..exceptions import MalformedDelivery
+from ..exceptions import ExternalCrmError, ExternalCrmTransientError, MalformedDelivery
 
 PROVIDERS = {}
 
@@ -134,6 +134,11 @@ class Provider:
     def __init__(self, backend):
         self.backend = backend
 
+    @classmethod
+    def webhook_extra(cls, backend):
+        """Backend settings this provider needs at the webhook: a dict of plain values."""
+        return {}
+
     def webhook_setting(self, name, default=None):
         """A provider setting of ``_webhook_extra``.
 
@@ -195,6 +200,76 @@ class Provider:
     def dependency_item(self, kind, external_id):
         """An inbox item that imports a missing related record, or None."""
         return None
+
+    def _api_dependency_item(self, kind, external_id, id_key="id"):
+        """A dependency read through the API like a notified change.
+
+        Its payload only says which record to read (``{"dependency": true,
+        <id_key>: id}``); the key makes two requests of one record a single
+        inbox item.
+        """
+        return InboxItem(
+            idempotency_key=f"dependency:{kind}:{external_id}",
+            object_kind=kind,
+            external_id=str(external_id),
+            action="upsert",
+            payload=json.dumps({"dependency": True, id_key: str(external_id)}),
+        )
+
+    def _split_events(self, events, from_snapshot):
+        """``(records, to_read)``: what the inbox already says, and what to read.
+
+        A pulled record carries its full state (``{"snapshot": ...}``, turned
+        into a record by ``from_snapshot(kind, snapshot)``) and a deletion
+        needs no read; the other events are returned by kind, for
+        ``_read_events``.
+        """
+        records, to_read = {}, {}
+        for event in events:
+            if not event.object_kind:
+                continue  # not a company, contact or deal: nothing to read
+            payload = json.loads(event.payload or "{}")
+            if isinstance(payload, dict) and isinstance(payload.get("snapshot"), dict):
+                records[event.id] = from_snapshot(event.object_kind, payload["snapshot"])
+            elif event.action == "delete":
+                records[event.id] = RemoteRecord(
+                    kind=event.object_kind, external_id=event.external_id, missing=True
+                )
+            else:
+                to_read.setdefault(event.object_kind, []).append(event)
+        return records, to_read
+
+    def _read_events(self, records, to_read, read, to_record):
+        """Read through the API the records of the events ``to_read``.
+
+        ``to_read`` is ``{kind: [events]}``; ``read(client, kind, ids)``
+        returns ``{id: raw object}`` in as few calls as the API allows, and
+        ``to_record(kind, raw)`` a ``RemoteRecord``. An error fails the events
+        of its kind only; an id the API no longer knows is a record deleted
+        since the event. Fills and returns ``records``, as ``fetch`` does.
+        """
+        if not to_read:
+            return records
+        try:
+            client = self._client()
+        except (ExternalCrmTransientError, ExternalCrmError) as error:
+            records.update({event.id: error for group in to_read.values() for event in group})
+            return records
+        for kind, kind_events in to_read.items():
+            ids = sorted({event.external_id for event in kind_events})
+            try:
+                found = read(client, kind, ids)
+            except (ExternalCrmTransientError, ExternalCrmError) as error:
+                records.update({event.id: error for event in kind_events})
+                continue
+            for event in kind_events:
+                raw = found.get(event.external_id)
+                records[event.id] = (
+                    RemoteRecord(kind=kind, external_id=event.external_id, missing=True)
+                    if raw is None
+                    else to_record(kind, raw)
+                )
+        return records
 
     # -- configuration ---------------------------------------------------
     def default_field_maps(self):

@@ -1,3 +1,7 @@
+from . import external_crm_backend_pipedrive
+from . import external_crm_backend_salesforce
+from . import external_crm_backend_zoho
+from . import external_crm_financial_writeback
 from . import external_crm_backend
 from . import external_crm_field_map
 from . import external_crm_value_map
@@ -7,5 +11,4 @@ from . import external_crm_conflict
 from . import external_crm_cursor_mixin
 from . import external_crm_sync_cursor
 from . import external_crm_pull_cursor
-from . import external_crm_financial_writeback
 from . import external_crm_rejection

@@ -37,6 +37,12 @@ def token_hash(token):
 
 class ExternalCrmBackend(models.Model):
     _name = "external.crm.backend"
+    _inherit = [
+        "external.crm.backend.writeback",
+        "external.crm.backend.pipedrive",
+        "external.crm.backend.salesforce",
+        "external.crm.backend.zoho",
+    ]
     _description = "External CRM Backend"
     _check_company_auto = True
     _order = "name, id"
@@ -309,8 +315,7 @@ class ExternalCrmBackend(models.Model):
             if backend.provider not in PROVIDERS:
                 raise ValidationError(
                     self.env._(
-                        "The %(provider)s provider is not available yet: choose HubSpot "
-                        "or Generic JSON.",
+                        "The %(provider)s provider is not available.",
                         provider=dict(
                             self._fields["provider"]._description_selection(self.env)
                         ).get(backend.provider),
@@ -601,13 +606,20 @@ class ExternalCrmBackend(models.Model):
         )
 
     def _webhook_extra(self):
-        """Provider settings the webhook needs beyond the common ones: a dict.
+        """Settings the webhook needs beyond the common ones: a dict.
 
-        Extended by the addon's other features and providers; the result is
-        cached with the settings, so it must only hold plain values.
+        The provider names its own (``Provider.webhook_extra``); the
+        properties written back are there so that their echoes are not
+        processed. Cached with the settings: plain values only.
         """
         self.ensure_one()
-        return {}
+        extra = {}
+        if self.writeback_enabled:
+            extra["written_properties"] = self._written_properties()
+        provider_class = PROVIDERS.get(self.provider)
+        if provider_class:
+            extra.update(provider_class.webhook_extra(self))
+        return extra
 
     def _as_integration_user(self):
         """This backend as its integration user, in its company (no superuser)."""

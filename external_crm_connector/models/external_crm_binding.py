@@ -59,6 +59,11 @@ class ExternalCrmBinding(models.Model):
         help="A related external record not known yet (kind:id), linked when it arrives.",
     )
     pending_field = fields.Char(readonly=True)
+    financial_values = fields.Json(
+        string="Financial Status Written",
+        readonly=True,
+        help="The figures last written to the external record (financial write-back).",
+    )
     external_deleted = fields.Boolean(
         readonly=True, help="Deleted in the external CRM: the Odoo record was archived."
     )

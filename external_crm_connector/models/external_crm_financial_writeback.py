@@ -25,8 +25,9 @@ from ..exceptions import ExternalCrmError, ExternalCrmTransientError
 WRITEBACK_BATCH = 500
 
 
-class ExternalCrmBackend(models.Model):
-    _inherit = "external.crm.backend"
+class ExternalCrmBackendWriteback(models.AbstractModel):
+    _name = "external.crm.backend.writeback"
+    _description = "External CRM Backend: Financial Write-back"
 
     writeback_enabled = fields.Boolean(
         string="Write Financial Status Back",
@@ -79,12 +80,6 @@ class ExternalCrmBackend(models.Model):
             self.writeback_available_property,
         )
         return tuple(name.strip() for name in names if name and name.strip())
-
-    def _webhook_extra(self):
-        extra = super()._webhook_extra()
-        if self.writeback_enabled:
-            extra["written_properties"] = self._written_properties()
-        return extra
 
     def _can_write_back(self):
         provider = get_provider(self)
@@ -191,13 +186,3 @@ class ExternalCrmBackend(models.Model):
         for binding in bindings:
             binding.financial_values = values[binding.id]
         return f"{len(bindings)} customers written"
-
-
-class ExternalCrmBinding(models.Model):
-    _inherit = "external.crm.binding"
-
-    financial_values = fields.Json(
-        string="Financial Status Written",
-        readonly=True,
-        help="The figures last written to the external record (write-back).",
-    )

@@ -2,6 +2,9 @@ from . import test_signatures
 from . import test_webhook
 from . import test_processing
 from . import test_hubspot
+from . import test_salesforce
+from . import test_zoho
+from . import test_pipedrive
 from . import test_pull
 from . import test_writeback
 from . import test_concurrency

@@ -116,6 +116,16 @@ class ExternalCrmCase:
             backend._as_integration_user()._process_inbox()
         self.env.invalidate_all()
 
+    def _run_import(self, backend, limit=50):
+        """Run the initial import's page jobs in order, as the job runner would."""
+        for _round in range(limit):
+            cursor = backend.cursor_ids.filtered(lambda c: c.state in ("waiting", "running"))[:1]
+            if not cursor:
+                return
+            cursor.with_user(self.integration_user)._import_next_page()
+            if cursor.state == "failed":
+                return
+
     def _deliver(self, backend, payload):
         events = self._store(backend, payload)
         self._process(backend)

@@ -9,10 +9,10 @@ Retry-After, 500) to test the retries.
 """
 
 import json
-import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from .fake_server import FakeApiServer
 
 TYPES = {"companies": "company", "contacts": "contact", "deals": "deal"}
 
@@ -21,17 +21,15 @@ def _moment(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-class FakeHubSpot:
+class FakeHubSpot(FakeApiServer):
     def __init__(self, token="pat-test-token"):
+        super().__init__()
         self.token = token
         self.objects = {"company": {}, "contact": {}, "deal": {}}
         self.deal_companies = {}
         self.failures = []  # [(path fragment, status, retry_after)]
         self.updates = []  # [(kind, id, properties)] written by the connector
         self.requests = []
-        self.lock = threading.Lock()
-        self.server = None
-        self.thread = None
 
     # -- data --------------------------------------------------------------
     def add(self, kind, object_id, properties, updated_at="2026-11-20T10:00:00Z", company=None):
@@ -50,57 +48,8 @@ class FakeHubSpot:
         with self.lock:
             self.objects[kind].pop(str(object_id), None)
 
-    def fail(self, fragment, *statuses, retry_after=None):
-        """The next calls whose path holds ``fragment`` answer ``statuses``."""
-        with self.lock:
-            for status in statuses:
-                self.failures.append((fragment, status, retry_after))
-
-    def calls(self, fragment=""):
-        return [r for r in self.requests if fragment in r[1]]
-
     # -- server ------------------------------------------------------------
-    @property
-    def url(self):
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                return
-
-            def do_GET(self):
-                fake._handle(self, "GET")
-
-            def do_POST(self):
-                fake._handle(self, "POST")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self):
-        if self.server:
-            self.server.shutdown()
-            self.server.server_close()
-            self.thread.join(5)
-
     # -- handling ----------------------------------------------------------
-    def _send(self, handler, status, payload, headers=None):
-        body = json.dumps(payload).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(body)
-
     def _handle(self, handler, method):
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""

@@ -262,16 +262,6 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
         self.assertEqual(partner.name, "Karim B.")
 
     # -- initial import ------------------------------------------------------------
-    def _run_import(self, backend, limit=50):
-        """Run the page jobs in order, as the job runner would."""
-        for _round in range(limit):
-            cursor = backend.cursor_ids.filtered(lambda c: c.state in ("waiting", "running"))[:1]
-            if not cursor:
-                return
-            cursor.with_user(self.integration_user)._import_next_page()
-            if cursor.state == "failed":
-                return
-
     def _many(self, contacts=250):
         for index in range(contacts):
             self.fake.add(

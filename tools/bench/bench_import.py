@@ -31,14 +31,41 @@ import resource
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-# the fake API servers of the tests use the standard library only
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "external_crm_connector" / "tests"))
 
 from dataset import DEFAULT_PG_DIR, BenchDatabase, install_modules, start_cluster
-from fake_hubspot import FakeHubSpot
+
+
+def _fakes():
+    """The fake API servers of the connector's tests (standard library only).
+
+    Loaded as a package of their own, without the tests' ``__init__`` (which
+    needs Odoo's addons path).
+    """
+    package = types.ModuleType("connector_fakes")
+    package.__path__ = [
+        str(Path(__file__).resolve().parents[2] / "external_crm_connector" / "tests")
+    ]
+    sys.modules["connector_fakes"] = package
+    return {
+        name: getattr(importlib.import_module(f"connector_fakes.{module}"), name)
+        for module, name in (
+            ("fake_hubspot", "FakeHubSpot"),
+            ("fake_pipedrive", "FakePipedrive"),
+            ("fake_salesforce", "FakeSalesforce"),
+            ("fake_zoho", "FakeZoho"),
+        )
+    }
+
+
+FAKE_CLASSES = _fakes()
+FakeHubSpot = FAKE_CLASSES["FakeHubSpot"]
+FakePipedrive = FAKE_CLASSES["FakePipedrive"]
+FakeSalesforce = FAKE_CLASSES["FakeSalesforce"]
+FakeZoho = FAKE_CLASSES["FakeZoho"]
 
 print = functools.partial(builtins.print, flush=True)
 
@@ -76,7 +103,91 @@ def start_hubspot(count):
     return fake, backend
 
 
-FAKES = {"hubspot": start_hubspot}
+def start_pipedrive(count):
+    fake = FakePipedrive(token=TOKEN)
+    for index in range(count):
+        person = contact(index)
+        fake.add(
+            "contact",
+            100000 + index,
+            {
+                "name": f"{person['firstname']} {person['lastname']}",
+                "emails": [{"label": "work", "primary": True, "value": person["email"]}],
+                "phones": [{"label": "work", "primary": True, "value": person["phone"]}],
+            },
+        )
+    fake.start()
+    backend = {
+        "provider": "pipedrive",
+        "api_token": TOKEN,
+        "api_base_url": fake.url,
+        "webhook_secret": "bench-secret",
+        "pipedrive_webhook_user": "bench",
+    }
+    return fake, backend
+
+
+def start_salesforce(count):
+    organization = "00D5e000000AbCdEAK"
+    fake = FakeSalesforce(organization_id=organization)
+    for index in range(count):
+        person = contact(index)
+        fake.add(
+            "Contact",
+            f"0035e{index:010d}",
+            {
+                "FirstName": person["firstname"],
+                "LastName": person["lastname"],
+                "Email": person["email"],
+                "Phone": person["phone"],
+            },
+        )
+    fake.start()
+    backend = {
+        "provider": "salesforce",
+        "webhook_secret": fake.client_secret,
+        "salesforce_organization_id": organization,
+        "salesforce_login_url": fake.url,
+        "salesforce_client_id": fake.client_id,
+        "salesforce_refresh_token": fake.refresh_token,
+    }
+    return fake, backend
+
+
+def start_zoho(count):
+    fake = FakeZoho()
+    for index in range(count):
+        person = contact(index)
+        fake.add(
+            "contact",
+            4000000000 + index,
+            {
+                "First_Name": person["firstname"],
+                "Last_Name": person["lastname"],
+                "Email": person["email"],
+                "Phone": person["phone"],
+            },
+        )
+    fake.start()
+    backend = {
+        "provider": "zoho",
+        "webhook_secret": "bench-channel-token",
+        "zoho_data_centre": "eu",
+        "zoho_accounts_url": fake.url,
+        "zoho_client_id": fake.client_id,
+        "zoho_client_secret": fake.client_secret,
+        "zoho_refresh_token": fake.refresh_token,
+        "api_base_url": fake.url,
+    }
+    return fake, backend
+
+
+FAKES = {
+    "hubspot": start_hubspot,
+    "pipedrive": start_pipedrive,
+    "salesforce": start_salesforce,
+    "zoho": start_zoho,
+}
 
 
 # -- worker (one process per path) -------------------------------------------

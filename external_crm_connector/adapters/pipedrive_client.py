@@ -1,0 +1,93 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Pipedrive's REST API v2 (plain Python, no Odoo).
+
+Organizations, persons and deals are read from the v2 list endpoints, which
+page with an opaque ``cursor`` (``additional_data.next_cursor``), filter on
+``updated_since`` and read up to 100 given ``ids`` in one call. The API token
+travels in the ``x-api-token`` header, as Pipedrive documents it, never in the
+URL where proxies and logs would keep it.
+"""
+
+import re
+
+from .client import RestClient
+
+# "https://acme.pipedrive.com/api/v2/" and "https://api.pipedrive.com" both work
+_API_SUFFIX = re.compile(r"/api(/v[12])?/*$|/v[12]/*$")
+
+
+def api_root(base_url):
+    """The host part of a Pipedrive API URL, whatever suffix was typed."""
+    return _API_SUFFIX.sub("", (base_url or "").strip().rstrip("/"))
+
+
+def rfc3339(moment):
+    """``updated_since`` as Pipedrive wants it: ``2026-11-20T10:00:00Z`` (UTC)."""
+    return moment.replace(microsecond=0).isoformat() + "Z"
+
+
+class PipedriveClient(RestClient):
+    """Pipedrive API v2 for organizations, persons and deals, with an API token."""
+
+    ENTITIES = {"company": "organizations", "contact": "persons", "deal": "deals"}
+    # Pipedrive accepts at most 100 ids and 500 records per call
+    IDS_PER_CALL = 100
+    MAX_LIMIT = 500
+
+    def __init__(self, base_url, token, **kwargs):
+        super().__init__(api_root(base_url), token, **kwargs)
+
+    def _headers(self):
+        return {
+            "x-api-token": self.token or "",
+            "Accept": "application/json",
+            "User-Agent": "odoo-external-crm-connector",
+        }
+
+    @staticmethod
+    def _retry_after(response):
+        """``Retry-After``, else Pipedrive's ``x-ratelimit-reset`` (seconds)."""
+        wait = RestClient._retry_after(response)
+        if wait is None:
+            reset = (response.headers.get("x-ratelimit-reset") or "").strip()
+            if reset.replace(".", "", 1).isdigit():
+                wait = float(reset)
+        return wait
+
+    def _path(self, kind):
+        return f"/api/v2/{self.ENTITIES[kind]}"
+
+    def list_page(self, kind, cursor=None, limit=100, updated_since=None):
+        """One page: ``(items, next cursor or None)``.
+
+        With ``updated_since`` (a naive UTC datetime), only the records changed
+        at or after it, oldest change first; without it, every record by id.
+        """
+        params = {"limit": max(1, min(int(limit or 100), self.MAX_LIMIT))}
+        if cursor:
+            params["cursor"] = cursor
+        if updated_since:
+            params["updated_since"] = rfc3339(updated_since)
+            params["sort_by"] = "update_time"
+        else:
+            params["sort_by"] = "id"
+        params["sort_direction"] = "asc"
+        answer = self.request("GET", self._path(kind), params=params) or {}
+        next_cursor = (answer.get("additional_data") or {}).get("next_cursor")
+        return answer.get("data") or [], next_cursor or None
+
+    def read_ids(self, kind, ids):
+        """``{id: item}`` of the given ids that still exist, 100 per call."""
+        found = {}
+        ids = sorted({str(object_id) for object_id in ids})
+        for start in range(0, len(ids), self.IDS_PER_CALL):
+            chunk = ids[start : start + self.IDS_PER_CALL]
+            answer = self.request(
+                "GET",
+                self._path(kind),
+                params={"ids": ",".join(chunk), "limit": self.IDS_PER_CALL},
+            )
+            for item in (answer or {}).get("data") or []:
+                found[str(item.get("id"))] = item
+        return found

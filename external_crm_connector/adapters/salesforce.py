@@ -1,0 +1,542 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Salesforce: Outbound Messages (SOAP) in, REST API and SOQL for the rest.
+
+An Outbound Message is a SOAP envelope holding up to 100 ``Notification``
+elements, each with its notification id and an ``sObject`` (Account,
+Contact or Opportunity) carrying the fields chosen in Salesforce. It has no
+signature: the unguessable webhook URL and the ``OrganizationId`` of the
+message, which must be the backend's, authenticate it. Salesforce delivers
+at least once and out of order and retries until it gets its SOAP
+acknowledgement: the notification id is the idempotency key and
+``LastModifiedDate`` the modification time (older changes are not applied).
+
+A notification that carries every mapped field is applied as it is; the
+others (and related records still unknown) are read through the REST API
+with SOQL, in batches. Pulls (initial import, catch-up) run SOQL ordered by
+``LastModifiedDate, Id`` and follow ``nextRecordsUrl``; the cursor also
+remembers the last record read, so that a pull resumes after its query
+locator expired.
+"""
+
+import json
+import re
+from datetime import datetime
+from xml.etree import ElementTree
+
+from ..exceptions import ExternalCrmError, MalformedDelivery
+from . import transforms
+from .provider import InboxItem, Provider, RemoteRecord, register
+from .salesforce_client import (
+    DEFAULT_API_VERSION,
+    DEFAULT_LOGIN_URL,
+    ID_PATTERN,
+    QueryLocatorExpired,
+    SalesforceClient,
+    id18,
+    same_organization,
+)
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+OUTBOUND_NS = "http://soap.sforce.com/2005/09/outbound"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+
+SOBJECTS = {"company": "Account", "contact": "Contact", "deal": "Opportunity"}
+KINDS_BY_SOBJECT = {sobject: kind for kind, sobject in SOBJECTS.items()}
+# fields every read asks for, whatever the field map says
+SYSTEM_FIELDS = ("Id", "LastModifiedDate")
+# ids per ``WHERE Id IN (...)`` query: far below SOQL's 100,000 characters
+READ_BATCH = 200
+
+_FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)*$")
+# a DTD can declare entities (billion laughs, external files): none is read
+_DTD = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+
+ACKNOWLEDGEMENT = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}">'
+    "<soapenv:Body>"
+    f'<notificationsResponse xmlns="{OUTBOUND_NS}"><Ack>true</Ack></notificationsResponse>'
+    "</soapenv:Body>"
+    "</soapenv:Envelope>"
+)
+
+
+def _tag(namespace, name):
+    return f"{{{namespace}}}{name}"
+
+
+def _local(tag):
+    return tag.rpartition("}")[2]
+
+
+def xml_text(body):
+    """The body as text, refused when it is not UTF-8 or declares a DTD."""
+    try:
+        text = body.decode("utf-8-sig") if isinstance(body, bytes) else body
+    except UnicodeDecodeError as error:
+        raise MalformedDelivery(f"the body is not UTF-8: {error}") from error
+    if _DTD.search(text):
+        raise MalformedDelivery("document type declarations and entities are refused")
+    return text
+
+
+def organization_id(body):
+    """The ``OrganizationId`` of an Outbound Message, read without parsing it all.
+
+    ``OrganizationId`` is the first element of ``notifications``: parsing
+    stops there. ``None`` when the message has none.
+    """
+    text = xml_text(body)
+    parser = ElementTree.XMLPullParser(events=("end",))
+    wanted = _tag(OUTBOUND_NS, "OrganizationId")
+    stop = _tag(OUTBOUND_NS, "Notification")
+    try:
+        for start in range(0, len(text), 8192):
+            parser.feed(text[start : start + 8192])
+            for _event, element in parser.read_events():
+                if element.tag == wanted:
+                    return (element.text or "").strip()
+                if element.tag == stop:
+                    return None
+        parser.close()
+    except ElementTree.ParseError as error:
+        raise MalformedDelivery(f"the body is not well-formed XML: {error}") from error
+    return None
+
+
+def _child_text(element, name):
+    child = element.find(_tag(OUTBOUND_NS, name))
+    return (child.text or "").strip() if child is not None else None
+
+
+def soql_datetime(moment):
+    """A SOQL datetime literal (UTC) from a naive UTC datetime."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def soql_string(value):
+    """A quoted SOQL string of an id (ids are checked: nothing to escape)."""
+    if not ID_PATTERN.match(value or ""):
+        raise ExternalCrmError(f"{value!r} is not a Salesforce id")
+    return f"'{value}'"
+
+
+def flatten(record, prefix=""):
+    """REST record values, related records as ``Account.Name``; no ``attributes``."""
+    values = {}
+    for name, value in record.items():
+        if name == "attributes":
+            continue
+        if isinstance(value, dict):
+            values.update(flatten(value, f"{prefix}{name}."))
+        else:
+            values[f"{prefix}{name}"] = value
+    return values
+
+
+@register
+class SalesforceProvider(Provider):
+    code = "salesforce"
+    default_api_url = False  # the instance URL comes with the access token
+    # Salesforce sends at most 100 notifications in one message
+    max_items = 100
+
+    @classmethod
+    def webhook_extra(cls, backend):
+        return {"salesforce_organization_id": backend.salesforce_organization_id or None}
+
+    def __init__(self, backend):
+        super().__init__(backend)
+        self._mapped_fields = {}
+
+    # -- inbound -----------------------------------------------------------
+    def _organization(self):
+        """The backend's organization id, from a record or the webhook's settings."""
+        return self.webhook_setting("salesforce_organization_id") or None
+
+    def authenticate(self, secret, request, body, now):
+        """Outbound Messages are not signed: the organization id must be ours.
+
+        The webhook URL's token (256 random bits) proves the sender was given
+        the URL; the ``OrganizationId`` proves the message comes from the
+        organization configured on the backend. A body that cannot be read
+        at all is let through to ``parse_delivery``, which answers 400 and
+        stores nothing.
+        """
+        expected = self._organization()
+        if not secret or not expected:
+            return False
+        try:
+            found = organization_id(body)
+        except MalformedDelivery:
+            return True
+        return same_organization(found, expected)
+
+    def parse_delivery(self, body):
+        text = xml_text(body)
+        try:
+            root = ElementTree.fromstring(text)
+        except ElementTree.ParseError as error:
+            raise MalformedDelivery(f"the body is not well-formed XML: {error}") from error
+        if root.tag != _tag(SOAP_NS, "Envelope"):
+            raise MalformedDelivery("the body is not a SOAP 1.1 envelope")
+        envelope_body = root.find(_tag(SOAP_NS, "Body"))
+        message = (
+            envelope_body.find(_tag(OUTBOUND_NS, "notifications"))
+            if envelope_body is not None
+            else None
+        )
+        if message is None:
+            raise MalformedDelivery("the SOAP body holds no Outbound Message notifications")
+        organization = _child_text(message, "OrganizationId")
+        if not organization or not ID_PATTERN.match(organization):
+            raise MalformedDelivery("the message has no valid OrganizationId")
+        action_id = _child_text(message, "ActionId")
+        notifications = message.findall(_tag(OUTBOUND_NS, "Notification"))
+        if not notifications:
+            raise MalformedDelivery("the message holds no Notification")
+        if len(notifications) > self.max_items:
+            raise MalformedDelivery(f"a message holds at most {self.max_items} notifications")
+        return [
+            self._notification_item(index, notification, organization, action_id)
+            for index, notification in enumerate(notifications)
+        ]
+
+    def _notification_item(self, index, notification, organization, action_id):
+        notification_id = _child_text(notification, "Id")
+        if not notification_id or not ID_PATTERN.match(notification_id):
+            raise MalformedDelivery(f"notification {index}: no valid notification Id")
+        sobject = notification.find(_tag(OUTBOUND_NS, "sObject"))
+        if sobject is None:
+            raise MalformedDelivery(f"notification {index}: no sObject")
+        # xsi:type="sf:Account": the prefix is the enterprise sObject namespace
+        sobject_type = (sobject.get(_tag(XSI_NS, "type")) or "").rpartition(":")[2]
+        fields = {}
+        for child in sobject:
+            if len(child):
+                continue  # a related record: not sent by Outbound Messages
+            if child.get(_tag(XSI_NS, "nil")) == "true":
+                fields[_local(child.tag)] = None
+            else:
+                fields[_local(child.tag)] = child.text or ""
+        record_id = id18((fields.get("Id") or "").strip())
+        if not ID_PATTERN.match(record_id):
+            raise MalformedDelivery(f"notification {index}: the sObject has no valid Id")
+        fields["Id"] = record_id
+        try:
+            modified_at = transforms.parse_datetime(fields.get("LastModifiedDate"))
+        except ValueError as error:
+            raise MalformedDelivery(f"notification {index}: LastModifiedDate: {error}") from error
+        kind = KINDS_BY_SOBJECT.get(sobject_type)
+        deleted = str(fields.get("IsDeleted") or "").lower() == "true"
+        payload = {
+            "organizationId": organization,
+            "actionId": action_id,
+            "notificationId": notification_id,
+            "sObjectType": sobject_type,
+            "fields": fields,
+        }
+        return InboxItem(
+            # one key per notification: Salesforce repeats it when it retries
+            idempotency_key=f"salesforce:{organization[:15]}:{notification_id}",
+            object_kind=kind,
+            external_id=record_id,
+            action="delete" if deleted else "upsert",
+            external_event_id=notification_id,
+            external_modified_at=modified_at or None,
+            payload=json.dumps(payload, ensure_ascii=False),
+        )
+
+    def acknowledgement(self, accepted, duplicates):
+        # without this exact answer, Salesforce sends the message again and
+        # again for 24 hours; repeats are acknowledged the same way
+        return 200, "text/xml; charset=utf-8", ACKNOWLEDGEMENT
+
+    # -- API ---------------------------------------------------------------
+    def _client(self):
+        backend = self.backend
+        # sudo: the consumer secret and the tokens are readable by
+        # administrators only; they are used here to call Salesforce and are
+        # never returned to the user
+        backend_sudo = backend.sudo()
+        if not (
+            backend_sudo.salesforce_client_id
+            and backend_sudo.webhook_secret
+            and backend_sudo.salesforce_refresh_token
+        ):
+            raise ExternalCrmError(
+                backend.env._(
+                    "The backend %(name)s cannot call Salesforce: set the consumer key, "
+                    "the consumer secret and the refresh token.",
+                    name=backend.name,
+                )
+            )
+
+        def store_token(token, instance_url):
+            backend_sudo.write(
+                {"salesforce_access_token": token, "salesforce_instance_url": instance_url}
+            )
+
+        return SalesforceClient(
+            backend_sudo.salesforce_login_url or DEFAULT_LOGIN_URL,
+            backend_sudo.salesforce_client_id,
+            backend_sudo.webhook_secret,
+            backend_sudo.salesforce_refresh_token,
+            access_token=backend_sudo.salesforce_access_token or None,
+            instance_url=backend_sudo.salesforce_instance_url or None,
+            api_version=backend_sudo.salesforce_api_version or DEFAULT_API_VERSION,
+            organization_id=backend_sudo.salesforce_organization_id,
+            on_token=store_token,
+            timeout=backend_sudo.api_timeout or 30,
+            backoff=backend._api_backoff(),
+        )
+
+    def _api_ready(self):
+        # sudo: only whether the credentials are set is read
+        backend_sudo = self.backend.sudo()
+        return bool(backend_sudo.salesforce_client_id and backend_sudo.salesforce_refresh_token)
+
+    def mapped_fields(self, kind):
+        """Salesforce fields of the field map for ``kind`` (without system fields)."""
+        if kind not in self._mapped_fields:
+            self._mapped_fields[kind] = self._read_mapped_fields(kind)
+        return self._mapped_fields[kind]
+
+    def _read_mapped_fields(self, kind):
+        names = {}
+        for line in self.backend.field_map_ids.filtered(lambda m: m.object_kind == kind):
+            for part in line.external_field.split("+"):
+                name = part.strip()
+                if name:
+                    names.setdefault(name.lower(), name)
+        return list(names.values())
+
+    def select_fields(self, kind, include_deleted=False):
+        """The SELECT list of ``kind``: mapped fields, checked, each once."""
+        names = {}
+        extra = ("IsDeleted",) if include_deleted else ()
+        for name in (*SYSTEM_FIELDS, *extra, *self.mapped_fields(kind)):
+            if not _FIELD_NAME.match(name):
+                raise ExternalCrmError(
+                    self.backend.env._(
+                        "%(field)s is not a Salesforce field name: correct the field map.",
+                        field=name,
+                    )
+                )
+            names.setdefault(name.lower(), name)
+        return list(names.values())
+
+    def record_from_rest(self, kind, item):
+        values = flatten(item)
+        record_id = id18(values.get("Id"))
+        values["Id"] = record_id
+        return RemoteRecord(
+            kind=kind,
+            external_id=record_id,
+            values=values,
+            modified_at=transforms.parse_datetime(values.get("LastModifiedDate")) or None,
+            missing=bool(values.get("IsDeleted")),
+        )
+
+    def _soql(self, kind, where=(), ordered=True, include_deleted=False):
+        soql = (
+            f"SELECT {', '.join(self.select_fields(kind, include_deleted))} FROM {SOBJECTS[kind]}"
+        )
+        if where:
+            soql += " WHERE " + " AND ".join(where)
+        if ordered:
+            soql += " ORDER BY LastModifiedDate, Id"
+        return soql
+
+    def read_ids(self, client, kind, ids):
+        """``{id: REST record}`` of the ids that exist, ``READ_BATCH`` per query."""
+        found = {}
+        for start in range(0, len(ids), READ_BATCH):
+            chunk = ids[start : start + READ_BATCH]
+            where = [f"Id IN ({', '.join(soql_string(i) for i in chunk)})"]
+            answer = client.query(self._soql(kind, where, ordered=False)) or {}
+            while True:
+                for item in answer.get("records") or []:
+                    found[id18(item["Id"])] = item
+                next_url = answer.get("nextRecordsUrl")
+                if answer.get("done", True) or not next_url:
+                    break
+                answer = client.query_more(next_url) or {}
+        return found
+
+    # -- processing --------------------------------------------------------
+    def _complete(self, kind, fields):
+        """True when a notification carries every mapped field and its time."""
+        return "LastModifiedDate" in fields and all(
+            name in fields for name in self.mapped_fields(kind)
+        )
+
+    def fetch(self, events):
+        records = {}
+        to_read = {}
+        api_ready = None
+        for event in events:
+            kind = event.object_kind
+            if not kind:
+                continue  # another sObject type: nothing to read
+            payload = json.loads(event.payload or "{}")
+            snapshot = payload.get("snapshot") if isinstance(payload, dict) else None
+            fields = payload.get("fields") if isinstance(payload, dict) else None
+            if isinstance(snapshot, dict):
+                # a pull: the page already held the full record
+                records[event.id] = self.record_from_snapshot(kind, snapshot)
+                continue
+            if event.action == "delete":
+                records[event.id] = RemoteRecord(
+                    kind=kind, external_id=event.external_id, missing=True
+                )
+                continue
+            if isinstance(fields, dict):
+                if api_ready is None:
+                    api_ready = self._api_ready()
+                if self._complete(kind, fields) or not api_ready:
+                    # the notification says it all (or the API is not set up:
+                    # its fields are applied, the others left as they are)
+                    records[event.id] = RemoteRecord(
+                        kind=kind,
+                        external_id=event.external_id,
+                        values=fields,
+                        modified_at=event.external_modified_at or None,
+                    )
+                    continue
+            to_read.setdefault(kind, []).append(event)
+        return self._read_events(records, to_read, self.read_ids, self.record_from_rest)
+
+    def dependency_item(self, kind, external_id):
+        return self._api_dependency_item(kind, external_id, "Id")
+
+    # -- pulls -------------------------------------------------------------
+    def snapshot_payload(self, record):
+        return {
+            "snapshot": {
+                "Id": record.external_id,
+                "fields": record.values,
+                "LastModifiedDate": (
+                    record.modified_at.isoformat() + "Z" if record.modified_at else None
+                ),
+                "IsDeleted": record.missing,
+            }
+        }
+
+    def record_from_snapshot(self, kind, snapshot):
+        return RemoteRecord(
+            kind=kind,
+            external_id=str(snapshot["Id"]),
+            values=dict(snapshot.get("fields") or {}),
+            modified_at=transforms.parse_datetime(snapshot.get("LastModifiedDate")) or None,
+            missing=bool(snapshot.get("IsDeleted")),
+        )
+
+    def _page(self, kind, since, after, limit, include_deleted):
+        """One page ordered by ``LastModifiedDate, Id``: ``(records, next cursor)``.
+
+        The cursor holds the ``nextRecordsUrl`` of the running query and the
+        (time, id) of the last record given: when the query locator expired
+        (they live about 15 minutes), the next page is asked again by SOQL
+        from that record on.
+        """
+        client = self._client()
+        state = json.loads(after) if after else {}
+        answer = None
+        if state.get("next"):
+            try:
+                answer = client.query_more(state["next"], batch_size=limit)
+            except QueryLocatorExpired:
+                answer = None
+        if answer is None:
+            where = []
+            if since:
+                where.append(f"LastModifiedDate >= {soql_datetime(since)}")
+            if state.get("at") and state.get("id"):
+                moment = soql_datetime(transforms.parse_datetime(state["at"]))
+                where.append(
+                    f"(LastModifiedDate > {moment} OR (LastModifiedDate = {moment} "
+                    f"AND Id > {soql_string(state['id'])}))"
+                )
+            answer = client.query(
+                self._soql(kind, where, include_deleted=include_deleted),
+                include_deleted=include_deleted,
+                batch_size=limit,
+            )
+        answer = answer or {}
+        records = [self.record_from_rest(kind, item) for item in answer.get("records") or []]
+        next_url = answer.get("nextRecordsUrl")
+        if answer.get("done", True) or not next_url or not records:
+            return records, None
+        last = records[-1]
+        return records, json.dumps(
+            {
+                "next": next_url,
+                "at": last.values.get("LastModifiedDate"),
+                "id": last.external_id,
+            }
+        )
+
+    def import_page(self, kind, after, limit=100):
+        """One page of all ``kind`` records: ``([RemoteRecord], next cursor)``."""
+        return self._page(kind, None, after, limit, include_deleted=False)
+
+    def import_total(self, kind):
+        return self._client().count(SOBJECTS[kind])
+
+    def changed_page(self, kind, since, after, limit=100):
+        """Records changed at or after ``since`` (naive UTC), oldest first.
+
+        Read with ``queryAll``: records deleted since then (in the recycle
+        bin) come too, as ``missing`` records.
+        """
+        if isinstance(since, str):
+            since = transforms.parse_datetime(since)
+        if since is not None and not isinstance(since, datetime):
+            raise ExternalCrmError(f"{since!r} is not a date and time")
+        return self._page(kind, since, after, limit, include_deleted=True)
+
+    # -- configuration ---------------------------------------------------
+    def default_field_maps(self):
+        def address(prefix):
+            return [
+                (f"{prefix}Street", "street", "trim", "newest"),
+                (f"{prefix}City", "city", "trim", "newest"),
+                (f"{prefix}PostalCode", "zip", "trim", "newest"),
+                (f"{prefix}Country", "country_id", "country_iso", "newest"),
+            ]
+
+        return [
+            ("company", "Name", "name", "trim", "newest"),
+            ("company", "Phone", "phone", "phone_e164", "newest"),
+            ("company", "Website", "website", "trim", "newest"),
+            *[("company", *line) for line in address("Billing")],
+            ("contact", "FirstName+LastName", "name", "trim", "newest"),
+            ("contact", "Email", "email", "lower_email", "newest"),
+            ("contact", "Phone", "phone", "phone_e164", "newest"),
+            ("contact", "MobilePhone", "mobile", "phone_e164", "newest"),
+            ("contact", "Title", "function", "trim", "newest"),
+            ("contact", "AccountId", "parent_id", "reference", "external"),
+            *[("contact", *line) for line in address("Mailing")],
+            ("deal", "Name", "name", "trim", "external"),
+            ("deal", "Amount", "expected_revenue", "number", "external"),
+            ("deal", "CloseDate", "date_deadline", "date", "external"),
+            ("deal", "StageName", "stage_id", "value_table", "external"),
+            ("deal", "AccountId", "partner_id", "reference", "external"),
+        ]
+
+    def default_stage_values(self):
+        # the stages of a new Salesforce organization's sales process
+        return [
+            ("Prospecting", "crm.stage_lead1"),
+            ("Qualification", "crm.stage_lead2"),
+            ("Needs Analysis", "crm.stage_lead2"),
+            ("Value Proposition", "crm.stage_lead2"),
+            ("Id. Decision Makers", "crm.stage_lead2"),
+            ("Perception Analysis", "crm.stage_lead2"),
+            ("Proposal/Price Quote", "crm.stage_lead3"),
+            ("Negotiation/Review", "crm.stage_lead3"),
+            ("Closed Won", "crm.stage_lead4"),
+            ("Closed Lost", "lost"),
+        ]

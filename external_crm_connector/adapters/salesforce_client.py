@@ -1,0 +1,229 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Salesforce REST API client: OAuth 2 refresh-token flow and SOQL queries.
+
+Plain Python, no Odoo. The access token is obtained from the configured
+login URL (login.salesforce.com, test.salesforce.com or a My Domain) with the
+refresh token of a connected app; the answer also gives the instance URL that
+every other call goes to. An expired access token (HTTP 401) is renewed once
+per call. Rate limits follow the ``RestClient`` rules: 429 and 503 wait as
+long as ``Retry-After`` says, other 5xx answers are retried with a backoff;
+Salesforce's daily API limit (403 ``REQUEST_LIMIT_EXCEEDED``) is a temporary
+error for the inbox, not a reason to wait inside the call.
+"""
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+import requests
+
+from ..exceptions import ExternalCrmApiError, ExternalCrmTransientError
+from .client import RestClient
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+DEFAULT_API_VERSION = "62.0"
+# how long to wait when the daily API limit is reached and nothing says more
+DAILY_LIMIT_WAIT = 900.0
+
+ID_PATTERN = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
+_ID_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def id18(value):
+    """The 18-character, case-safe form of a Salesforce id (15 or 18 characters).
+
+    Salesforce documents the suffix: for each block of five characters, one
+    bit per upper-case letter, read as an index in A-Z0-5. Bindings always use
+    the 18-character form, so that an id typed in its short form matches.
+    """
+    if not isinstance(value, str) or len(value) != 15 or not ID_PATTERN.match(value):
+        return value
+    suffix = ""
+    for block in range(3):
+        bits = 0
+        for position, char in enumerate(value[block * 5 : block * 5 + 5]):
+            if "A" <= char <= "Z":
+                bits |= 1 << position
+        suffix += _ID_SUFFIX[bits]
+    return value + suffix
+
+
+def same_organization(first, second):
+    """True when two organization ids (15 or 18 characters) are the same org.
+
+    The first 15 characters are the id itself (case-sensitive); the three
+    more of the 18-character form only encode the case.
+    """
+    first = (first or "").strip()
+    second = (second or "").strip()
+    if not (ID_PATTERN.match(first) and ID_PATTERN.match(second)):
+        return False
+    return first[:15] == second[:15]
+
+
+class QueryLocatorExpired(ExternalCrmApiError):
+    """A ``nextRecordsUrl`` that Salesforce no longer knows (it expires)."""
+
+
+class SalesforceClient(RestClient):
+    """Salesforce REST API with OAuth 2 refresh tokens."""
+
+    def __init__(
+        self,
+        login_url,
+        client_id,
+        client_secret,
+        refresh_token,
+        access_token=None,
+        instance_url=None,
+        api_version=DEFAULT_API_VERSION,
+        organization_id=None,
+        on_token=None,
+        **kwargs,
+    ):
+        super().__init__(instance_url, access_token, **kwargs)
+        self.login_url = (login_url or DEFAULT_LOGIN_URL).rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.refresh_token = refresh_token
+        self.api_version = api_version or DEFAULT_API_VERSION
+        self.organization_id = organization_id
+        self.on_token = on_token
+        self.refreshes = 0
+
+    # -- OAuth -------------------------------------------------------------
+    def refresh(self):
+        """Get a new access token (and the instance URL) with the refresh token."""
+        if not (self.client_id and self.client_secret and self.refresh_token):
+            raise ExternalCrmApiError(
+                "Salesforce: the consumer key, consumer secret and refresh token are required"
+            )
+        url = f"{self.login_url}/services/oauth2/token"
+        self.refreshes += 1
+        self.calls += 1
+        try:
+            response = self.session.post(
+                url,
+                data={
+                    "grant_type": "refresh_token",
+                    "client_id": self.client_id,
+                    "client_secret": self.client_secret,
+                    "refresh_token": self.refresh_token,
+                },
+                headers={"Accept": "application/json"},
+                timeout=self.timeout,
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise ExternalCrmTransientError(
+                f"Salesforce login {self.login_url}: {error}", retry_after=self.backoff
+            ) from error
+        if response.status_code == 429 or response.status_code >= 500:
+            raise ExternalCrmTransientError(
+                f"Salesforce login answered HTTP {response.status_code}",
+                retry_after=self._retry_after(response) or self.backoff,
+            )
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = {}
+        if response.status_code != 200 or not answer.get("access_token"):
+            # invalid_grant: the refresh token was revoked or expired;
+            # invalid_client: wrong consumer key or secret
+            error = answer.get("error", "")
+            description = answer.get("error_description", response.text[:200])
+            raise ExternalCrmApiError(
+                f"Salesforce refused the refresh token (HTTP {response.status_code}): "
+                f"{error} {description}"
+            )
+        instance_url = (answer.get("instance_url") or "").rstrip("/")
+        if urlsplit(instance_url).scheme not in ("https", "http"):
+            raise ExternalCrmApiError("Salesforce gave no instance URL with the access token")
+        # the identity URL ends with /id/<organization id>/<user id>: a token
+        # of another organization must not be used for this backend
+        identity = (answer.get("id") or "").rstrip("/").split("/")
+        if (
+            self.organization_id
+            and len(identity) >= 2
+            and identity[-3:-2] == ["id"]
+            and not same_organization(identity[-2], self.organization_id)
+        ):
+            raise ExternalCrmApiError(
+                f"The Salesforce user of this refresh token belongs to organization "
+                f"{identity[-2]}, not to {self.organization_id}"
+            )
+        self.token = answer["access_token"]
+        self.base_url = instance_url
+        if self.on_token:
+            self.on_token(self.token, self.base_url)
+        return self.token
+
+    # -- calls -------------------------------------------------------------
+    @staticmethod
+    def _error_code(response):
+        try:
+            answer = response.json()
+        except ValueError:
+            return ""
+        if isinstance(answer, list) and answer and isinstance(answer[0], dict):
+            return answer[0].get("errorCode") or ""
+        if isinstance(answer, dict):
+            return answer.get("errorCode") or answer.get("error") or ""
+        return ""
+
+    # 503 is also how Salesforce says "too many requests at once"
+    RETRY_AFTER_STATUSES = (429, 503)
+
+    def _ensure_token(self):
+        if not self.token or not self.base_url:
+            self.refresh()
+
+    def _renew_token(self, response):
+        # the session expired (INVALID_SESSION_ID): a new token from the
+        # refresh token
+        self.refresh()
+        return True
+
+    def _check_answer(self, method, path, response):
+        status = response.status_code
+        code = self._error_code(response) if status >= 400 else ""
+        if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
+            # the organization's API requests of the last 24 hours are used
+            # up: waiting inside the call would not help
+            raise ExternalCrmTransientError(
+                f"{method} {path}: Salesforce API limit reached (REQUEST_LIMIT_EXCEEDED)",
+                retry_after=self._retry_after(response) or DAILY_LIMIT_WAIT,
+            )
+        if code == "INVALID_QUERY_LOCATOR" or (status == 404 and "/query/" in path):
+            raise QueryLocatorExpired(f"{method} {path}: the query locator expired")
+
+    def _data_path(self, tail):
+        return f"/services/data/v{self.api_version}/{tail}"
+
+    def query(self, soql, include_deleted=False, batch_size=None):
+        """First page of a SOQL query: the decoded answer (records, nextRecordsUrl)."""
+        headers = {}
+        if batch_size:
+            # Salesforce takes 200 to 2,000 and may still answer more or less
+            headers["Sforce-Query-Options"] = f"batchSize={min(2000, max(200, batch_size))}"
+        return self.request(
+            "GET",
+            self._data_path("queryAll" if include_deleted else "query"),
+            params={"q": soql},
+            headers=headers,
+        )
+
+    def query_more(self, next_records_url, batch_size=None):
+        """The page behind a ``nextRecordsUrl``."""
+        headers = {}
+        if batch_size:
+            headers["Sforce-Query-Options"] = f"batchSize={min(2000, max(200, batch_size))}"
+        return self.request("GET", next_records_url, headers=headers)
+
+    def count(self, sobject, where=None):
+        soql = f"SELECT COUNT() FROM {sobject}"
+        if where:
+            soql += f" WHERE {where}"
+        return int((self.query(soql) or {}).get("totalSize") or 0)

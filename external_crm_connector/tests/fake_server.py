@@ -1,0 +1,88 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What the fake external APIs share: a real HTTP server on loopback, in a thread.
+
+Each fake (HubSpot, Salesforce, Zoho, Pipedrive) answers like its provider
+in ``_handle``; this base serves the requests, records them and plays the
+failures a test scripts (429 with Retry-After, 5xx) in order.
+"""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeApiServer:
+    content_type = "application/json"
+    # headers sent with every answer (rate-limit headers, for instance)
+    default_headers = {}
+
+    def __init__(self):
+        self.failures = []  # [(path fragment, status, retry_after)]
+        self.requests = []
+        self.lock = threading.Lock()
+        self.server = None
+        self.thread = None
+
+    def fail(self, fragment, *statuses, retry_after=None):
+        """The next calls whose path holds ``fragment`` answer ``statuses``."""
+        with self.lock:
+            for status in statuses:
+                self.failures.append((fragment, status, retry_after))
+
+    def calls(self, fragment="", method=None):
+        """The requests whose path holds ``fragment`` (and of ``method``)."""
+        return [
+            request
+            for request in self.requests
+            if fragment in request[1] and (method is None or request[0] == method)
+        ]
+
+    # -- server ------------------------------------------------------------
+    @property
+    def url(self):
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                return
+
+            def do_GET(self):
+                fake._handle(self, "GET")
+
+            def do_POST(self):
+                fake._handle(self, "POST")
+
+            def do_PATCH(self):
+                fake._handle(self, "PATCH")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.thread.join(5)
+
+    def _send(self, handler, status, payload=None, headers=None):
+        """Answer ``payload`` as JSON (no body when it is None)."""
+        body = b"" if payload is None else json.dumps(payload).encode()
+        handler.send_response(status)
+        if payload is not None:
+            handler.send_header("Content-Type", self.content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        for name, value in {**self.default_headers, **(headers or {})}.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    def _handle(self, handler, method):
+        raise NotImplementedError

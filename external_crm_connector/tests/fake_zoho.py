@@ -1,0 +1,280 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""A fake Zoho CRM: accounts server and REST API v6, real HTTP on loopback.
+
+It serves what the connector calls, in Zoho's shapes: the OAuth token
+endpoint (refresh-token grant, ``api_domain`` in the answer, refusals with
+HTTP 200 and an ``error`` member as Zoho does), records by ids, pages of
+records (``page`` up to 2,000 records, ``page_token`` beyond, the
+``If-Modified-Since`` header, sorting), the record count and the
+notification ``actions/watch`` endpoint. Access tokens expire on demand
+(401 ``INVALID_TOKEN``); failures (429 with Retry-After, 500) are scripted.
+"""
+
+import json
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlparse
+
+from .fake_server import FakeApiServer
+
+MODULES = {"Accounts": "company", "Contacts": "contact", "Deals": "deal"}
+
+
+def _moment(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+class FakeZoho(FakeApiServer):
+    content_type = "application/json;charset=UTF-8"
+
+    def __init__(self, client_id="1000.CLIENT", client_secret="client-secret", refresh="1000.r"):
+        super().__init__()
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.refresh_token = refresh
+        self.access_token = None
+        self.issued = 0
+        self.records = {"company": {}, "contact": {}, "deal": {}}
+        self.channels = {}
+        self.failures = []  # [(path fragment, status, retry_after)]
+        self.requests = []
+        self.tokens = {}  # page token -> (module, offset)
+
+    def reset(self):
+        with self.lock:
+            self.access_token = None
+            self.issued = 0
+            self.records = {"company": {}, "contact": {}, "deal": {}}
+            self.channels = {}
+            self.failures = []
+            self.requests = []
+            self.tokens = {}
+
+    # -- data --------------------------------------------------------------
+    def add(self, kind, record_id, values, modified="2026-11-24T16:00:00+00:00"):
+        with self.lock:
+            self.records[kind][str(record_id)] = {
+                **values,
+                "id": str(record_id),
+                "Modified_Time": modified,
+            }
+
+    def remove(self, kind, record_id):
+        with self.lock:
+            self.records[kind].pop(str(record_id), None)
+
+    def expire_token(self):
+        """The current access token stops working (as after one hour)."""
+        with self.lock:
+            self.access_token = "1000.expired"
+
+    # -- server ------------------------------------------------------------
+    # -- handling ----------------------------------------------------------
+    def _handle(self, handler, method):
+        length = int(handler.headers.get("Content-Length") or 0)
+        raw = handler.rfile.read(length) if length else b""
+        parsed = urlparse(handler.path)
+        query = parse_qs(parsed.query)
+        with self.lock:
+            self.requests.append(
+                (method, parsed.path, parsed.query, dict(handler.headers), raw.decode())
+            )
+        if parsed.path == "/oauth/v2/token" and method == "POST":
+            return self._token(handler, {k: v[0] for k, v in parse_qs(raw.decode()).items()})
+        with self.lock:
+            failure = next((f for f in self.failures if f[0] in parsed.path), None)
+            if failure:
+                self.failures.remove(failure)
+            token = self.access_token
+        if not token or handler.headers.get("Authorization") != f"Zoho-oauthtoken {token}":
+            return self._send(
+                handler,
+                401,
+                {
+                    "code": "INVALID_TOKEN",
+                    "details": {},
+                    "message": "invalid oauth token",
+                    "status": "error",
+                },
+            )
+        if failure:
+            _fragment, status, retry_after = failure
+            headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+            code = {429: "TOO_MANY_REQUESTS", 403: "NO_PERMISSION"}.get(
+                status, "INTERNAL_ERROR" if status >= 500 else "INVALID_DATA"
+            )
+            return self._send(
+                handler,
+                status,
+                {"code": code, "details": {}, "message": code.lower(), "status": "error"},
+                headers,
+            )
+        parts = parsed.path.strip("/").split("/")
+        if parts[:2] != ["crm", "v6"]:
+            return self._not_found(handler)
+        body = json.loads(raw) if raw else {}
+        with self.lock:
+            if parts[2:] == ["actions", "watch"] and method in ("POST", "PATCH"):
+                return self._watch(handler, method, body)
+            kind = MODULES.get(parts[2]) if len(parts) > 2 else None
+            if kind and parts[3:] == ["actions", "count"]:
+                return self._send(handler, 200, {"count": len(self.records[kind])})
+            if kind and len(parts) == 3 and method == "GET":
+                if "ids" in query:
+                    return self._by_ids(handler, kind, query)
+                return self._list(handler, parts[2], kind, query, handler.headers)
+        return self._not_found(handler)
+
+    def _not_found(self, handler):
+        return self._send(
+            handler,
+            404,
+            {
+                "code": "INVALID_URL_PATTERN",
+                "details": {},
+                "message": "invalid url",
+                "status": "error",
+            },
+        )
+
+    def _token(self, handler, form):
+        if form.get("grant_type") != "refresh_token":
+            return self._send(handler, 200, {"error": "unsupported_grant_type"})
+        if (form.get("client_id"), form.get("client_secret")) != (
+            self.client_id,
+            self.client_secret,
+        ):
+            return self._send(handler, 200, {"error": "invalid_client"})
+        if form.get("refresh_token") != self.refresh_token:
+            return self._send(handler, 200, {"error": "invalid_code"})
+        with self.lock:
+            self.issued += 1
+            self.access_token = f"1000.access.{self.issued}"
+            token = self.access_token
+        return self._send(
+            handler,
+            200,
+            {
+                "access_token": token,
+                "scope": "ZohoCRM.modules.ALL ZohoCRM.notifications.ALL",
+                "api_domain": self.url,
+                "token_type": "Bearer",
+                "expires_in": 3600,
+            },
+        )
+
+    @staticmethod
+    def _select(record, fields):
+        wanted = set(fields) | {"id"}
+        return {name: value for name, value in record.items() if name in wanted}
+
+    def _by_ids(self, handler, kind, query):
+        fields = query.get("fields", [""])[0].split(",")
+        ids = query["ids"][0].split(",")
+        if len(ids) > 100:
+            return self._send(handler, 400, {"code": "LIMIT_EXCEEDED", "status": "error"})
+        data = [
+            self._select(self.records[kind][record_id], fields)
+            for record_id in ids
+            if record_id in self.records[kind]
+        ]
+        if not data:
+            return self._send(handler, 204)
+        return self._send(handler, 200, {"data": data})
+
+    def _list(self, handler, module, kind, query, headers):
+        fields = query.get("fields", [""])[0].split(",")
+        per_page = min(int(query.get("per_page", ["200"])[0]), 200)
+        records = list(self.records[kind].values())
+        since = headers.get("If-Modified-Since")
+        if since:
+            records = [r for r in records if _moment(r["Modified_Time"]) > _moment(since)]
+        sort_by = query.get("sort_by", ["id"])[0]
+        if sort_by == "Modified_Time":
+            records.sort(key=lambda r: (_moment(r["Modified_Time"]), int(r["id"])))
+        else:
+            records.sort(key=lambda r: int(r["id"]))
+        if query.get("sort_order", ["desc"])[0] == "desc":
+            records.reverse()
+        if "page_token" in query:
+            state = self.tokens.get(query["page_token"][0])
+            if not state or state[0] != module:
+                return self._send(
+                    handler,
+                    400,
+                    {"code": "INVALID_DATA", "details": {"param": "page_token"}, "status": "error"},
+                )
+            offset, page = state[1], state[2]
+        else:
+            page = int(query.get("page", ["1"])[0])
+            offset = (page - 1) * per_page
+            if offset + per_page > 2000:
+                # Zoho reads the first 2,000 records only with page numbers
+                return self._send(
+                    handler,
+                    400,
+                    {"code": "DISCRETE_PAGINATION_LIMIT_EXCEEDED", "status": "error"},
+                )
+        chunk = records[offset : offset + per_page]
+        if not chunk:
+            # nothing changed since If-Modified-Since: 304, else 204
+            return self._send(handler, 304 if since else 204)
+        more = offset + per_page < len(records)
+        info = {
+            "per_page": per_page,
+            "count": len(chunk),
+            "page": page,
+            "sort_by": sort_by,
+            "sort_order": query.get("sort_order", ["desc"])[0],
+            "more_records": more,
+            "next_page_token": None,
+            "previous_page_token": None,
+            "page_token_expiry": None,
+        }
+        if more:
+            token = f"tok{len(self.tokens) + 1}x{offset + per_page}"
+            self.tokens[token] = (module, offset + per_page, page + 1)
+            info["next_page_token"] = token
+            info["page_token_expiry"] = "2026-11-25T16:00:00+00:00"
+        data = [self._select(record, fields) for record in chunk]
+        return self._send(handler, 200, {"data": data, "info": info})
+
+    def _watch(self, handler, method, body):
+        answers = []
+        for entry in body.get("watch") or []:
+            channel = str(entry.get("channel_id"))
+            if method == "PATCH" and channel not in self.channels:
+                answers.append(
+                    {
+                        "code": "RESOURCE_NOT_FOUND",
+                        "details": {"channel_id": channel},
+                        "message": "the channel is not subscribed",
+                        "status": "error",
+                    }
+                )
+                continue
+            if not entry.get("notify_url") or not entry.get("events"):
+                answers.append({"code": "MANDATORY_NOT_FOUND", "status": "error"})
+                continue
+            self.channels[channel] = dict(entry)
+            answers.append(
+                {
+                    "code": "SUCCESS",
+                    "details": {
+                        "events": [
+                            {
+                                "channel_expiry": entry.get("channel_expiry"),
+                                "resource_uri": f"{self.url}/crm/v6/{event.split('.')[0]}",
+                                "resource_id": "4150868000000002175",
+                                "resource_name": event.split(".")[0],
+                                "channel_id": channel,
+                            }
+                            for event in entry["events"]
+                        ]
+                    },
+                    "message": "Successfully subscribed for actions-watch of the given module",
+                    "status": "success",
+                }
+            )
+        status = 200 if all(a["status"] == "success" for a in answers) else 400
+        return self._send(handler, status, {"watch": answers})
