@@ -335,42 +335,45 @@ def run_orm_checks(env, seed=42):
         ["_compute_invoice_date_due"],
         ["invoice_date_due"],
     )
-    lines = _sample(cr, "SELECT id FROM account_move_line", 1500, rng)
-    checked += recompute_check(
-        env,
-        "account.move.line",
-        lines,
-        ["_compute_amount_residual"],
-        ["amount_residual", "amount_residual_currency", "reconciled"],
+    # (model, sample query, sample size, compute methods, fields they must find stored)
+    samples = (
+        (
+            "account.move.line",
+            "SELECT id FROM account_move_line",
+            1500,
+            ["_compute_amount_residual"],
+            ["amount_residual", "amount_residual_currency", "reconciled"],
+        ),
+        (
+            "account.payment",
+            "SELECT id FROM account_payment",
+            300,
+            ["_compute_state", "_compute_reconciliation_status"],
+            ["is_reconciled", "is_matched", "state"],
+        ),
+        (
+            "account.bank.statement.line",
+            "SELECT id FROM account_bank_statement_line",
+            200,
+            ["_compute_is_reconciled", "_compute_internal_index"],
+            ["is_reconciled", "amount_residual", "internal_index"],
+        ),
+        (
+            "res.partner",
+            "SELECT id FROM res_partner WHERE id > 3",
+            300,
+            [
+                "_compute_commercial_partner",
+                "_compute_complete_name",
+                "_compute_commercial_company_name",
+            ],
+            ["commercial_partner_id", "complete_name", "commercial_company_name"],
+        ),
     )
-    payments = _sample(cr, "SELECT id FROM account_payment", 300, rng)
-    checked += recompute_check(
-        env,
-        "account.payment",
-        payments,
-        ["_compute_state", "_compute_reconciliation_status"],
-        ["is_reconciled", "is_matched", "state"],
-    )
-    st_lines = _sample(cr, "SELECT id FROM account_bank_statement_line", 200, rng)
-    checked += recompute_check(
-        env,
-        "account.bank.statement.line",
-        st_lines,
-        ["_compute_is_reconciled", "_compute_internal_index"],
-        ["is_reconciled", "amount_residual", "internal_index"],
-    )
-    partners = _sample(cr, "SELECT id FROM res_partner WHERE id > 3", 300, rng)
-    checked += recompute_check(
-        env,
-        "res.partner",
-        partners,
-        [
-            "_compute_commercial_partner",
-            "_compute_complete_name",
-            "_compute_commercial_company_name",
-        ],
-        ["commercial_partner_id", "complete_name", "commercial_company_name"],
-    )
+    # sampled in this order, so that a fixed seed keeps drawing the same records
+    for model, query, size, methods, field_names in samples:
+        ids = _sample(cr, query, size, rng)
+        checked += recompute_check(env, model, ids, methods, field_names)
     log(f"ORM checks: Odoo's compute methods agree on {checked} sampled records")
 
 
