@@ -231,17 +231,44 @@ class HubSpotClient(RestClient):
         return answer.get("results", []), next_after
 
     def batch_update(self, kind, updates):
-        """Write ``{id: {property: value}}`` on existing objects, 100 per call."""
+        """Write ``{id: {property: value}}`` on existing objects, 100 per call.
+
+        Returns ``{id: reason}`` of the objects not written. HubSpot refuses
+        a whole batch when one of its objects no longer exists: that batch is
+        written again one object at a time, so that the others are written
+        and the missing ones named.
+        """
+        refused = {}
         inputs = [
             {"id": str(object_id), "properties": properties}
             for object_id, properties in sorted(updates.items())
         ]
+        path = f"/crm/v3/objects/{self.OBJECT_TYPES[kind]}"
         for start in range(0, len(inputs), self.BATCH_SIZE):
-            self.request(
-                "POST",
-                f"/crm/v3/objects/{self.OBJECT_TYPES[kind]}/batch/update",
-                json={"inputs": inputs[start : start + self.BATCH_SIZE]},
-            )
+            chunk = inputs[start : start + self.BATCH_SIZE]
+            try:
+                answer = self.request("POST", f"{path}/batch/update", json={"inputs": chunk})
+            except ExternalCrmApiError as error:
+                if "OBJECT_NOT_FOUND" not in str(error):
+                    raise
+                answer = None
+            if answer is None:
+                refused.update(self._update_each(path, chunk))
+        return refused
+
+    def _update_each(self, path, inputs):
+        refused = {}
+        for entry in inputs:
+            try:
+                answer = self.request(
+                    "PATCH", f"{path}/{entry['id']}", json={"properties": entry["properties"]}
+                )
+            except ExternalCrmApiError as error:
+                refused[entry["id"]] = str(error)
+                continue
+            if answer is None:
+                refused[entry["id"]] = "no such record"
+        return refused
 
     def count(self, kind):
         """Total number of objects of ``kind``, from the search API."""

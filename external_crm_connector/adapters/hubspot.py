@@ -34,6 +34,7 @@ DEAL_COMPANY = "associations.companies"
 @register
 class HubSpotProvider(Provider):
     code = "hubspot"
+    writes_back = True
     default_api_url = "https://api.hubapi.com"
 
     def authenticate(self, secret, request, body, now):
@@ -79,7 +80,7 @@ class HubSpotProvider(Provider):
             elif action == "merge":
                 object_id = item.get("primaryObjectId") or object_id
             elif change == "propertyChange" and item.get("propertyName") in echoed:
-                action = None
+                action = "echo"
             if object_id in (None, "") or isinstance(object_id, bool | dict | list):
                 raise MalformedDelivery(f"item {index}: 'objectId' is missing")
             try:
@@ -253,8 +254,8 @@ class HubSpotProvider(Provider):
         return records, next_after
 
     def write_company_properties(self, updates):
-        """Write ``{company id: {property: value}}`` on HubSpot companies."""
-        self._client().batch_update("company", updates)
+        # an empty text clears a HubSpot property
+        return self._client().batch_update("company", updates)
 
     def import_total(self, kind):
         return self._client().count(kind)

@@ -23,7 +23,7 @@ import base64
 import binascii
 import json
 
-from ..exceptions import ExternalCrmError, MalformedDelivery
+from ..exceptions import ExternalCrmApiError, ExternalCrmError, MalformedDelivery
 from . import signatures, transforms
 from .pipedrive_client import PipedriveClient
 from .provider import InboxItem, Provider, RemoteRecord, body_hash, load_items, register
@@ -50,6 +50,8 @@ ADDRESS_PARTS = (
 )
 # pseudo-field of deals: "won", "lost", or the id of the open deal's stage
 DEAL_STAGE = "stage"
+# fields Pipedrive changes along with any edit
+SYSTEM_FIELDS = frozenset(("update_time",))
 
 
 def _id_of(value):
@@ -232,6 +234,26 @@ class Notification:
         return [merged] if merged and merged != self.external_id else []
 
     @property
+    def changed_fields(self):
+        """Names of the fields a change notification changed (custom fields by key).
+
+        Webhooks v2 give the previous values of the changed fields only, v1
+        the whole previous record: comparing with the current values serves
+        both.
+        """
+        if not isinstance(self.previous, dict) or not isinstance(self.data, dict):
+            return set()
+        changed = set()
+        for name, before in self.previous.items():
+            after = self.data.get(name)
+            if name == "custom_fields" and isinstance(before, dict):
+                after = after if isinstance(after, dict) else {}
+                changed |= {key for key, value in before.items() if after.get(key) != value}
+            elif after != before:
+                changed.add(name)
+        return changed - SYSTEM_FIELDS
+
+    @property
     def survivor_data(self):
         """The record's state carried by the notification, if any."""
         if self.action == "delete":
@@ -271,6 +293,7 @@ class Notification:
 class PipedriveProvider(Provider):
     code = "pipedrive"
     default_api_url = "https://api.pipedrive.com"
+    writes_back = True
 
     @classmethod
     def webhook_extra(cls, backend):
@@ -305,6 +328,9 @@ class PipedriveProvider(Provider):
 
     def parse_delivery(self, body):
         items = []
+        # custom fields the connector writes itself (financial write-back): a
+        # change of those alone is the echo of our own write, not applied
+        echoed = frozenset(self.webhook_setting("written_properties", ()))
         for index, (item, raw) in enumerate(load_items(body, self.max_items)):
             note = Notification(item, index)
             kind = note.kind
@@ -312,12 +338,17 @@ class PipedriveProvider(Provider):
             if not external_id:
                 raise MalformedDelivery(f"item {index}: the surviving id of the merge is missing")
             event_id = note.meta.get("id") if note.v2 else None
+            action = note.action or "upsert"
+            if action == "upsert" and echoed:
+                changed = note.changed_fields
+                if changed and changed <= echoed:
+                    action = "echo"
             items.append(
                 InboxItem(
                     idempotency_key=note.idempotency_key(),
                     object_kind=kind,
                     external_id=external_id,
-                    action=note.action or "upsert",
+                    action=action,
                     external_event_id=None if event_id in (None, "") else str(event_id),
                     external_modified_at=note.modified_at(index),
                     payload=raw,
@@ -422,6 +453,24 @@ class PipedriveProvider(Provider):
         if not self._has_token():
             return None  # nothing could read it: linked when it is notified
         return self._api_dependency_item(kind, external_id)
+
+    # -- financial write-back ------------------------------------------------
+    def write_company_properties(self, updates):
+        """Write the figures to custom fields (their keys) of the organizations.
+
+        Pipedrive's API has no batch update: one call per organization, the
+        client waiting as its rate limit says.
+        """
+        client = self._client()
+        refused = {}
+        for org_id, values in sorted(updates.items()):
+            values = {key: None if value == "" else value for key, value in values.items()}
+            try:
+                if not client.update_custom_fields("company", org_id, values):
+                    refused[org_id] = "no such organization"
+            except ExternalCrmApiError as error:
+                refused[org_id] = str(error)
+        return refused
 
     # -- pulls -------------------------------------------------------------
     def snapshot_payload(self, record):

@@ -91,3 +91,13 @@ class PipedriveClient(RestClient):
             for item in (answer or {}).get("data") or []:
                 found[str(item.get("id"))] = item
         return found
+
+    def update_custom_fields(self, kind, record_id, values):
+        """Write custom fields ``{key: value}`` on one record (v2 has no batch update).
+
+        Returns False when the record no longer exists.
+        """
+        answer = self.request(
+            "PATCH", f"{self._path(kind)}/{record_id}", json={"custom_fields": values}
+        )
+        return answer is not None

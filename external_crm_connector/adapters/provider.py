@@ -130,6 +130,8 @@ class Provider:
     default_api_url = False
     # maximum number of items in one delivery
     max_items = 1000
+    # implements ``write_company_properties`` (financial write-back)
+    writes_back = False
 
     def __init__(self, backend):
         self.backend = backend
@@ -182,6 +184,18 @@ class Provider:
         """
         return None
 
+    # -- financial write-back ------------------------------------------------
+    def write_company_properties(self, updates):
+        """Write ``{company id: {property: value}}`` on external company records.
+
+        A value ``""`` clears the property (no credit limit). Returns
+        ``{company id: reason}`` of the records the external CRM refused (a
+        record deleted there): the others are written. Raises
+        ``ExternalCrmTransientError`` when the job must try again later and
+        ``ExternalCrmError`` when nothing can be written.
+        """
+        raise NotImplementedError
+
     # -- pulls (initial import, catch-up) ----------------------------------
     def snapshot_payload(self, record):
         """The inbox payload of a ``RemoteRecord`` read by a pull.
@@ -196,6 +210,14 @@ class Provider:
                 "updatedAt": (record.modified_at.isoformat() + "Z" if record.modified_at else None),
             }
         }
+
+    def pulled_action(self, record):
+        """``(action, external id)`` of a record read by a pull.
+
+        A record the pull found deleted (Salesforce's ``queryAll``) is a
+        deletion; a provider that tells a merge from a deletion says so here.
+        """
+        return ("delete" if record.missing else "upsert"), record.external_id
 
     def dependency_item(self, kind, external_id):
         """An inbox item that imports a missing related record, or None."""

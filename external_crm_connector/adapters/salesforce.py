@@ -45,6 +45,8 @@ SOBJECTS = {"company": "Account", "contact": "Contact", "deal": "Opportunity"}
 KINDS_BY_SOBJECT = {sobject: kind for kind, sobject in SOBJECTS.items()}
 # fields every read asks for, whatever the field map says
 SYSTEM_FIELDS = ("Id", "LastModifiedDate")
+# kinds whose records Salesforce merges (``MasterRecordId``)
+MERGEABLE = ("company", "contact")
 # ids per ``WHERE Id IN (...)`` query: far below SOQL's 100,000 characters
 READ_BATCH = 200
 
@@ -141,10 +143,14 @@ class SalesforceProvider(Provider):
     default_api_url = False  # the instance URL comes with the access token
     # Salesforce sends at most 100 notifications in one message
     max_items = 100
+    writes_back = True
 
     @classmethod
     def webhook_extra(cls, backend):
-        return {"salesforce_organization_id": backend.salesforce_organization_id or None}
+        return {
+            "salesforce_organization_id": backend.salesforce_organization_id or None,
+            "salesforce_user_id": backend.salesforce_user_id or None,
+        }
 
     def __init__(self, backend):
         super().__init__(backend)
@@ -198,12 +204,13 @@ class SalesforceProvider(Provider):
             raise MalformedDelivery("the message holds no Notification")
         if len(notifications) > self.max_items:
             raise MalformedDelivery(f"a message holds at most {self.max_items} notifications")
+        connector_user = self.webhook_setting("salesforce_user_id")
         return [
-            self._notification_item(index, notification, organization, action_id)
+            self._notification_item(index, notification, organization, action_id, connector_user)
             for index, notification in enumerate(notifications)
         ]
 
-    def _notification_item(self, index, notification, organization, action_id):
+    def _notification_item(self, index, notification, organization, action_id, connector_user):
         notification_id = _child_text(notification, "Id")
         if not notification_id or not ID_PATTERN.match(notification_id):
             raise MalformedDelivery(f"notification {index}: no valid notification Id")
@@ -230,6 +237,13 @@ class SalesforceProvider(Provider):
             raise MalformedDelivery(f"notification {index}: LastModifiedDate: {error}") from error
         kind = KINDS_BY_SOBJECT.get(sobject_type)
         deleted = str(fields.get("IsDeleted") or "").lower() == "true"
+        action = "delete" if deleted else "upsert"
+        # Outbound Messages do not say which fields changed: a change last
+        # made by the connector's own Salesforce user is the echo of the
+        # financial write-back (the connector writes nothing else)
+        modified_by = fields.get("LastModifiedById")
+        if connector_user and modified_by and id18(modified_by.strip()) == connector_user:
+            action = "echo"
         payload = {
             "organizationId": organization,
             "actionId": action_id,
@@ -242,7 +256,7 @@ class SalesforceProvider(Provider):
             idempotency_key=f"salesforce:{organization[:15]}:{notification_id}",
             object_kind=kind,
             external_id=record_id,
-            action="delete" if deleted else "upsert",
+            action=action,
             external_event_id=notification_id,
             external_modified_at=modified_at or None,
             payload=json.dumps(payload, ensure_ascii=False),
@@ -273,10 +287,11 @@ class SalesforceProvider(Provider):
                 )
             )
 
-        def store_token(token, instance_url):
-            backend_sudo.write(
-                {"salesforce_access_token": token, "salesforce_instance_url": instance_url}
-            )
+        def store_token(token, instance_url, user_id):
+            values = {"salesforce_access_token": token, "salesforce_instance_url": instance_url}
+            if user_id and user_id != backend_sudo.salesforce_user_id:
+                values["salesforce_user_id"] = user_id
+            backend_sudo.write(values)
 
         return SalesforceClient(
             backend_sudo.salesforce_login_url or DEFAULT_LOGIN_URL,
@@ -315,7 +330,11 @@ class SalesforceProvider(Provider):
     def select_fields(self, kind, include_deleted=False):
         """The SELECT list of ``kind``: mapped fields, checked, each once."""
         names = {}
-        extra = ("IsDeleted",) if include_deleted else ()
+        extra = ()
+        if include_deleted:
+            # a record merged away is deleted with the id of the one it was
+            # merged into (accounts and contacts; opportunities do not merge)
+            extra = ("IsDeleted", "MasterRecordId") if kind in MERGEABLE else ("IsDeleted",)
         for name in (*SYSTEM_FIELDS, *extra, *self.mapped_fields(kind)):
             if not _FIELD_NAME.match(name):
                 raise ExternalCrmError(
@@ -383,7 +402,7 @@ class SalesforceProvider(Provider):
             payload = json.loads(event.payload or "{}")
             snapshot = payload.get("snapshot") if isinstance(payload, dict) else None
             fields = payload.get("fields") if isinstance(payload, dict) else None
-            if isinstance(snapshot, dict):
+            if isinstance(snapshot, dict) and event.action != "merge":
                 # a pull: the page already held the full record
                 records[event.id] = self.record_from_snapshot(kind, snapshot)
                 continue
@@ -411,6 +430,24 @@ class SalesforceProvider(Provider):
     def dependency_item(self, kind, external_id):
         return self._api_dependency_item(kind, external_id, "Id")
 
+    def merged_ids(self, event):
+        """The record merged away, whose deletion a pull read (see ``pulled_action``)."""
+        payload = json.loads(event.payload or "{}")
+        snapshot = payload.get("snapshot") if isinstance(payload, dict) else None
+        if event.action != "merge" or not isinstance(snapshot, dict):
+            return []
+        merged = snapshot.get("Id")
+        return [merged] if merged and merged != event.external_id else []
+
+    # -- financial write-back ------------------------------------------------
+    def write_company_properties(self, updates):
+        """Write the figures to fields of the Accounts (custom fields, ``..__c``)."""
+        records = {
+            account_id: {name: None if value == "" else value for name, value in values.items()}
+            for account_id, values in updates.items()
+        }
+        return self._client().update_records(SOBJECTS["company"], records)
+
     # -- pulls -------------------------------------------------------------
     def snapshot_payload(self, record):
         return {
@@ -423,6 +460,18 @@ class SalesforceProvider(Provider):
                 "IsDeleted": record.missing,
             }
         }
+
+    def pulled_action(self, record):
+        """A record deleted by a merge is a merge into the surviving record.
+
+        Salesforce merges accounts and contacts by deleting the others, each
+        with ``MasterRecordId``: the bindings follow the survivor (read
+        through the API), and no customer is archived.
+        """
+        master = record.values.get("MasterRecordId") if record.missing else None
+        if master and ID_PATTERN.match(master):
+            return "merge", id18(master)
+        return super().pulled_action(record)
 
     def record_from_snapshot(self, kind, snapshot):
         return RemoteRecord(

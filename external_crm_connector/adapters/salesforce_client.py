@@ -93,6 +93,8 @@ class SalesforceClient(RestClient):
         self.organization_id = organization_id
         self.on_token = on_token
         self.refreshes = 0
+        # the Salesforce user of the refresh token, known after a refresh
+        self.user_id = None
 
     # -- OAuth -------------------------------------------------------------
     def refresh(self):
@@ -156,8 +158,10 @@ class SalesforceClient(RestClient):
             )
         self.token = answer["access_token"]
         self.base_url = instance_url
+        if len(identity) >= 3 and identity[-3] == "id" and ID_PATTERN.match(identity[-1]):
+            self.user_id = id18(identity[-1])
         if self.on_token:
-            self.on_token(self.token, self.base_url)
+            self.on_token(self.token, self.base_url, self.user_id)
         return self.token
 
     # -- calls -------------------------------------------------------------
@@ -227,3 +231,39 @@ class SalesforceClient(RestClient):
         if where:
             soql += f" WHERE {where}"
         return int((self.query(soql) or {}).get("totalSize") or 0)
+
+    # the sObject Collections API writes at most 200 records per call
+    COLLECTION_SIZE = 200
+
+    def update_records(self, sobject, updates):
+        """Write ``{id: {field: value}}`` on records of ``sobject``, 200 per call.
+
+        ``allOrNone`` is off, so Salesforce writes what it can and says why
+        it refused the others (a deleted record, a field the user cannot
+        edit). Returns ``{id: reason}`` of those.
+        """
+        refused = {}
+        items = sorted(updates.items())
+        for start in range(0, len(items), self.COLLECTION_SIZE):
+            records = [
+                {"attributes": {"type": sobject}, "id": record_id, **values}
+                for record_id, values in items[start : start + self.COLLECTION_SIZE]
+            ]
+            answer = self.request(
+                "PATCH",
+                self._data_path("composite/sobjects"),
+                json={"allOrNone": False, "records": records},
+            )
+            if not isinstance(answer, list) or len(answer) != len(records):
+                raise ExternalCrmApiError(
+                    "Salesforce answered the update of records with no result per record"
+                )
+            # the results come in the order of the records sent
+            for record, result in zip(records, answer, strict=True):
+                if not result.get("success"):
+                    reasons = [
+                        f"{error.get('statusCode')}: {error.get('message')}"
+                        for error in result.get("errors") or []
+                    ]
+                    refused[record["id"]] = "; ".join(reasons) or "refused"
+        return refused

@@ -23,6 +23,25 @@ OPERATIONS = {"insert": "upsert", "update": "upsert", "restore": "upsert", "dele
 WATCH_EVENTS = ("Accounts.all", "Contacts.all", "Deals.all")
 # the lookup of a contact or deal to its account, as the field map names it
 ACCOUNT_ID = "Account_Name.id"
+# fields Zoho changes along with any edit
+SYSTEM_FIELDS = frozenset(("Modified_Time", "Modified_By", "Last_Activity_Time"))
+
+
+def affected_fields(item):
+    """``{record id: [field API names]}`` of an update notification.
+
+    Zoho lists the fields each update changed as ``[{id: [names]}, ...]``;
+    ``{}`` when the notification does not say.
+    """
+    entries = item.get("affected_fields")
+    entries = entries if isinstance(entries, list) else [entries]
+    found = {}
+    for entry in entries:
+        if isinstance(entry, dict):
+            for record_id, names in entry.items():
+                if isinstance(names, list):
+                    found[str(record_id)] = [name for name in names if isinstance(name, str)]
+    return found
 
 
 @register
@@ -31,6 +50,7 @@ class ZohoProvider(Provider):
     default_api_url = API_URLS["com"]
     # Zoho sends one object per delivery; a list is accepted for scripts
     max_items = 100
+    writes_back = True
 
     # -- inbound -----------------------------------------------------------
     def authenticate(self, secret, request, body, now):
@@ -55,6 +75,9 @@ class ZohoProvider(Provider):
 
     def parse_delivery(self, body):
         items = []
+        # fields the connector writes itself (financial write-back): an update
+        # of those alone is the echo of our own write, stored but not applied
+        echoed = frozenset(self.webhook_setting("written_properties", ()))
         for index, (item, _raw) in enumerate(load_items(body, self.max_items)):
             ids = item.get("ids")
             if not isinstance(ids, list) or not ids:
@@ -72,9 +95,10 @@ class ZohoProvider(Provider):
             kind = MODULE_KINDS.get(module.lower())
             action = OPERATIONS.get(operation.lower())
             channel = item.get("channel_id")
+            changed = affected_fields(item)
             # the stored payload: the delivery without its token (a secret),
             # narrowed to the item's own id (a bulk change sends hundreds)
-            stored = {k: v for k, v in item.items() if k not in ("token", "ids")}
+            stored = {k: v for k, v in item.items() if k not in ("token", "ids", "affected_fields")}
             for record_id in ids:
                 if record_id in (None, "") or isinstance(record_id, bool | dict | list | float):
                     raise MalformedDelivery(f"item {index}: {record_id!r} is not a record id")
@@ -89,20 +113,26 @@ class ZohoProvider(Provider):
                         item.get("server_time"),
                     )
                 )
+                fields = changed.get(str(record_id))
+                payload = {**stored, "ids": [record_id]}
+                if fields is not None:
+                    payload["affected_fields"] = [{str(record_id): fields}]
+                own = set(fields or ()) - SYSTEM_FIELDS
+                echo = operation.lower() == "update" and own and own <= echoed
                 items.append(
                     InboxItem(
                         idempotency_key=key[:200],
                         # other modules and operations are stored, then ignored
                         object_kind=kind if action else None,
                         external_id=str(record_id),
-                        action=action or "upsert",
+                        action="echo" if echo else action or "upsert",
                         external_event_id=(
                             None
                             if item.get("server_time") is None
                             else f"{channel}:{item.get('server_time')}"
                         ),
                         external_modified_at=server_time or None,
-                        payload=json.dumps({**stored, "ids": [record_id]}),
+                        payload=json.dumps(payload),
                     )
                 )
         return items
@@ -198,6 +228,15 @@ class ZohoProvider(Provider):
 
     def dependency_item(self, kind, external_id):
         return self._api_dependency_item(kind, external_id)
+
+    # -- financial write-back ------------------------------------------------
+    def write_company_properties(self, updates):
+        """Write the figures to fields of the Accounts (API names)."""
+        records = {
+            account_id: {name: None if value == "" else value for name, value in values.items()}
+            for account_id, values in updates.items()
+        }
+        return self._client().update_records("company", records)
 
     # -- pulls (initial import, catch-up) ----------------------------------
     def snapshot_payload(self, record):

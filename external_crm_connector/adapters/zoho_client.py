@@ -62,10 +62,11 @@ class ZohoTokenError(ExternalCrmApiError):
 class ZohoApiError(ExternalCrmApiError):
     """Zoho refused a call (4xx): with its HTTP status and Zoho's error code."""
 
-    def __init__(self, message, status=None, code=None):
+    def __init__(self, message, status=None, code=None, answer=None):
         super().__init__(message)
         self.status = status
         self.code = code
+        self.answer = answer  # the decoded body, when it was JSON
 
 
 def refresh_access_token(accounts_url, client_id, client_secret, refresh_token, timeout=30):
@@ -165,10 +166,15 @@ class ZohoClient(RestClient):
         return True
 
     def _api_error(self, method, path, response):
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
         return ZohoApiError(
             f"{method} {path} answered HTTP {response.status_code}: {response.text[:500]}",
             status=response.status_code,
             code=self._error_code(response),
+            answer=answer,
         )
 
     # -- records -----------------------------------------------------------
@@ -199,6 +205,40 @@ class ZohoClient(RestClient):
             for record in (answer or {}).get("data") or []:
                 found[str(record["id"])] = record
         return found
+
+    def update_records(self, kind, updates):
+        """Write ``{id: {field: value}}`` on records of ``kind``, 100 per call.
+
+        ``trigger`` is empty: Zoho runs no workflow rule, approval or
+        blueprint for these writes. Zoho answers one result per record, in
+        the order sent, and writes the records it accepts. Returns ``{id:
+        reason}`` of those it refused.
+        """
+        refused = {}
+        items = sorted(updates.items())
+        for start in range(0, len(items), MAX_IDS):
+            data = [
+                {**values, "id": record_id} for record_id, values in items[start : start + MAX_IDS]
+            ]
+            try:
+                answer = self.request(
+                    "PUT", self._path(MODULES[kind]), json={"data": data, "trigger": []}
+                )
+            except ZohoApiError as error:
+                # every record refused: HTTP 400 with the same results
+                if not isinstance(error.answer, dict) or "data" not in error.answer:
+                    raise
+                answer = error.answer
+            results = (answer or {}).get("data")
+            if not isinstance(results, list) or len(results) != len(data):
+                raise ExternalCrmApiError("Zoho answered the update with no result per record")
+            for record, result in zip(data, results, strict=True):
+                if (result.get("status") or "").lower() != "success":
+                    refused[record["id"]] = (
+                        f"{result.get('code')}: {result.get('message') or ''} "
+                        f"{result.get('details') or ''}"
+                    ).strip()
+        return refused
 
     def list_page(self, kind, fields, cursor=None, limit=MAX_PER_PAGE, since=None):
         """One page of records: ``(records, next cursor or None)``.

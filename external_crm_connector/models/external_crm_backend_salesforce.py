@@ -59,6 +59,14 @@ class ExternalCrmBackendSalesforce(models.AbstractModel):
         readonly=True,
         help="Renewed automatically from the refresh token when Salesforce says it expired.",
     )
+    salesforce_user_id = fields.Char(
+        string="Salesforce Integration User ID",
+        copy=False,
+        readonly=True,
+        help="The Salesforce user of the refresh token, given with each access token. "
+        "Changes it makes are the connector's own writes (financial write-back): their "
+        "Outbound Messages are stored, not applied. Use a dedicated integration user.",
+    )
     salesforce_instance_url = fields.Char(
         string="Salesforce Instance URL",
         copy=False,
@@ -123,7 +131,12 @@ class ExternalCrmBackendSalesforce(models.AbstractModel):
             vals
         ) and "salesforce_access_token" not in vals:
             # new credentials: the token of the old ones must not be used
-            vals = {**vals, "salesforce_access_token": False, "salesforce_instance_url": False}
+            vals = {
+                **vals,
+                "salesforce_access_token": False,
+                "salesforce_instance_url": False,
+                "salesforce_user_id": False,
+            }
         return super().write(vals)
 
     @api.model

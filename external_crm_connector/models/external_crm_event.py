@@ -43,6 +43,7 @@ class ExternalCrmEvent(models.Model):
             ("delete", "Deleted"),
             ("merge", "Merged"),
             ("association", "Association changed"),
+            ("echo", "Echo of our write-back"),
         ],
         readonly=True,
         default="upsert",

@@ -83,7 +83,7 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
 
     def _can_write_back(self):
         provider = get_provider(self)
-        return bool(provider) and hasattr(provider, "write_company_properties")
+        return bool(provider) and provider.writes_back
 
     @api.model
     def _cron_write_financial_status(self):
@@ -170,19 +170,29 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
 
         A rate limit or an unavailable API retries the job later; the
         written values are recorded only once the external CRM accepted them.
+        A record the external CRM refuses (deleted there, a property it does
+        not know) is reported in the job's result and tried again at the
+        next run, the others are recorded.
         """
         self.ensure_one()
         provider = get_provider(self)
         bindings = self.env["external.crm.binding"].browse([row[0] for row in updates]).exists()
         values = {binding_id: properties for binding_id, properties in updates}
         try:
-            provider.write_company_properties(
+            refused = provider.write_company_properties(
                 {binding.external_id: values[binding.id] for binding in bindings}
             )
         except ExternalCrmTransientError as error:
             raise RetryableJobError(str(error), seconds=error.retry_after) from error
         except ExternalCrmError as error:
             return str(error)
-        for binding in bindings:
+        refused = refused or {}
+        written = bindings.filtered(lambda binding: binding.external_id not in refused)
+        for binding in written:
             binding.financial_values = values[binding.id]
-        return f"{len(bindings)} customers written"
+        result = f"{len(written)} customers written"
+        if refused:
+            result += "; refused: " + "; ".join(
+                f"{external_id}: {reason}" for external_id, reason in sorted(refused.items())
+            )
+        return result

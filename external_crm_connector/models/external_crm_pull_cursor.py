@@ -16,18 +16,19 @@ PULL_PAGE_SIZE = 100
 def pulled_item(provider, record):
     """The inbox item of a record read by a pull (initial import or catch-up).
 
-    A deleted record is a deletion: its bound customer is archived.
+    A deleted record is a deletion (its bound customer is archived), or a
+    merge when the provider can tell (``Provider.pulled_action``).
 
     The key holds the record's modification time: the same version of a
     record, pulled twice, is stored once.
     """
     modified = record.modified_at.isoformat() if record.modified_at else ""
+    action, external_id = provider.pulled_action(record)
     return InboxItem(
         idempotency_key=f"import:{record.kind}:{record.external_id}:{modified}",
         object_kind=record.kind,
-        external_id=record.external_id,
-        # a provider that lists deleted records (Salesforce's queryAll) marks them missing
-        action="delete" if record.missing else "upsert",
+        external_id=external_id,
+        action=action,
         external_modified_at=record.modified_at,
         payload=json.dumps(provider.snapshot_payload(record)),
     )

@@ -167,10 +167,12 @@ class EventProcessor:
     def run(self):
         """Process the batch and write each event's outcome."""
         events = self.events
+        # our own write-back echoed: nothing to read, nothing to apply
+        to_fetch = events.filtered(lambda event: event.action != "echo")
         try:
-            remotes = self.provider.fetch(events)
+            remotes = self.provider.fetch(to_fetch) if to_fetch else {}
         except ExternalCrmTransientError as error:
-            remotes = dict.fromkeys(events.ids, error)
+            remotes = dict.fromkeys(to_fetch.ids, error)
         ordered = sorted(
             events,
             key=lambda e: (
@@ -248,7 +250,14 @@ class EventProcessor:
         try:
             if isinstance(remote, Exception):
                 raise remote
-            if remote is None or not event.object_kind:
+            if event.action == "echo":
+                outcome = Outcome(state="ignored").note(
+                    self.env._(
+                        "The external CRM echoed the financial status that Odoo wrote back: "
+                        "nothing to apply."
+                    )
+                )
+            elif remote is None or not event.object_kind:
                 outcome = Outcome(state="ignored").note(
                     self.env._("Not a company, contact or deal: nothing to do.")
                 )

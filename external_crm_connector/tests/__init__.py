@@ -10,3 +10,4 @@ from . import test_writeback
 from . import test_concurrency
 from . import test_security
 from . import test_statistics
+from . import test_writeback_providers

@@ -126,6 +126,14 @@ class ExternalCrmCase:
             if cursor.state == "failed":
                 return
 
+    def _run_pull(self, backend, limit=50):
+        """Run the catch-up pull's page jobs in order, as the job runner would."""
+        for _round in range(limit):
+            cursor = backend.pull_cursor_ids.filtered(lambda c: c.state == "running")[:1]
+            if not cursor:
+                return
+            cursor.with_user(self.integration_user)._pull_next_page()
+
     def _deliver(self, backend, payload):
         events = self._store(backend, payload)
         self._process(backend)

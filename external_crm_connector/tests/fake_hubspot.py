@@ -82,6 +82,8 @@ class FakeHubSpot(FakeApiServer):
                 return self._search(handler, TYPES[parts[3]], body)
             if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 4 and method == "GET":
                 return self._list(handler, TYPES[parts[3]], query)
+            if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 5 and method == "PATCH":
+                return self._update(handler, TYPES[parts[3]], parts[4], body)
             if parts[:3] == ["crm", "v4", "associations"]:
                 return self._associations(handler, body)
         return self._send(handler, 404, {"status": "error", "category": "OBJECT_NOT_FOUND"})
@@ -150,6 +152,14 @@ class FakeHubSpot(FakeApiServer):
             self.updates.append((kind, str(entry["id"]), dict(entry.get("properties") or {})))
             results.append(item)
         return self._send(handler, 200, {"status": "COMPLETE", "results": results})
+
+    def _update(self, handler, kind, object_id, body):
+        item = self.objects[kind].get(object_id)
+        if not item:
+            return self._send(handler, 404, {"status": "error", "category": "OBJECT_NOT_FOUND"})
+        item["properties"].update(body.get("properties") or {})
+        self.updates.append((kind, object_id, dict(body.get("properties") or {})))
+        return self._send(handler, 200, item)
 
     def _search(self, handler, kind, body):
         """The search API: a GTE filter on the modification time, oldest first."""

@@ -33,6 +33,7 @@ class FakePipedrive(FakeApiServer):
         self.records = {"company": {}, "contact": {}, "deal": {}}
         self.failures = []  # [(path fragment, status, retry_after)]
         self.requests = []  # [(method, path, query dict)]
+        self.updates = []  # [(kind, id, custom fields)] written by the connector
 
     # -- data --------------------------------------------------------------
     def reset(self):
@@ -40,6 +41,7 @@ class FakePipedrive(FakeApiServer):
             self.records = {"company": {}, "contact": {}, "deal": {}}
             self.failures = []
             self.requests = []
+            self.updates = []
 
     def add(self, kind, record_id, values, update_time="2026-11-24T16:00:00Z"):
         """Store a record as Pipedrive's API v2 returns it."""
@@ -92,7 +94,26 @@ class FakePipedrive(FakeApiServer):
         if parts[:2] == ["api", "v2"] and len(parts) == 3 and parts[2] in ENTITIES:
             with self.lock:
                 return self._list(handler, ENTITIES[parts[2]], query)
+        if (
+            parts[:2] == ["api", "v2"]
+            and len(parts) == 4
+            and parts[2] in ENTITIES
+            and (method == "PATCH")
+        ):
+            length = int(handler.headers.get("Content-Length") or 0)
+            body = json.loads(handler.rfile.read(length) or b"{}")
+            with self.lock:
+                return self._update(handler, ENTITIES[parts[2]], parts[3], body)
         return self._error(handler, 404, "Unknown method .", 404)
+
+    def _update(self, handler, kind, record_id, body):
+        record = self.records[kind].get(record_id)
+        if record is None:
+            return self._error(handler, 404, "Organization not found", 404)
+        custom = body.get("custom_fields") or {}
+        record["custom_fields"].update(custom)
+        self.updates.append((kind, record_id, dict(custom)))
+        return self._send(handler, 200, {"success": True, "data": record})
 
     @staticmethod
     def _cursor(position):

@@ -13,6 +13,7 @@ fields, ``LastModifiedDate`` and ``Id`` conditions, ``Id IN (...)``,
 """
 
 import itertools
+import json
 import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
@@ -62,6 +63,8 @@ class FakeSalesforce(FakeApiServer):
         self.locators = {}
         self.page_size = 2000
         self.counter = itertools.count(1)
+        self.user_id = "0055e000001AbCdAAK"  # the user of the refresh token
+        self.updates = []  # [(sobject, id, values, allOrNone)] written by the connector
 
     # -- data --------------------------------------------------------------
     def add(self, sobject, record_id, fields, modified="2026-11-20T10:00:00Z", deleted=False):
@@ -111,6 +114,7 @@ class FakeSalesforce(FakeApiServer):
             self.requests = []
             self.locators = {}
             self.page_size = 2000
+            self.updates = []
 
     # -- server ------------------------------------------------------------
     # -- handling ----------------------------------------------------------
@@ -151,7 +155,42 @@ class FakeSalesforce(FakeApiServer):
                 return self._query(handler, soql, parsed.path.endswith("queryAll"), batch)
             if parsed.path.startswith(prefix + "query/") and method == "GET":
                 return self._query_more(handler, parsed.path.rpartition("/")[2], batch)
+            if parsed.path == prefix + "composite/sobjects" and method == "PATCH":
+                return self._update(handler, json.loads(raw or b"{}"))
         return self._send(handler, 404, [{"message": "not found", "errorCode": "NOT_FOUND"}])
+
+    def _update(self, handler, body):
+        """sObject Collections update: one result per record, in order."""
+        records = body.get("records") or []
+        if len(records) > 200:
+            return self._send(
+                handler, 400, [{"message": "max 200 records", "errorCode": "EXCEEDED_ID_LIMIT"}]
+            )
+        results = []
+        for record in records:
+            sobject = (record.get("attributes") or {}).get("type")
+            row = self.records.get(sobject, {}).get(record.get("id"))
+            if row is None or row["IsDeleted"]:
+                results.append(
+                    {
+                        "id": record.get("id"),
+                        "success": False,
+                        "errors": [
+                            {
+                                "statusCode": "ENTITY_IS_DELETED",
+                                "message": "entity is deleted",
+                                "fields": [],
+                            }
+                        ],
+                    }
+                )
+                continue
+            values = {k: v for k, v in record.items() if k not in ("attributes", "id")}
+            row.update(values)
+            row["LastModifiedById"] = self.user_id
+            self.updates.append((sobject, record["id"], values, body.get("allOrNone")))
+            results.append({"id": record["id"], "success": True, "errors": []})
+        return self._send(handler, 200, results)
 
     def _token(self, handler, form):
         def one(name):
@@ -182,7 +221,7 @@ class FakeSalesforce(FakeApiServer):
             {
                 "access_token": token,
                 "instance_url": self.url,
-                "id": f"{self.url}/id/{self.organization_id}/0055e000001AbCdAAK",
+                "id": f"{self.url}/id/{self.organization_id}/{self.user_id}",
                 "token_type": "Bearer",
                 "issued_at": "1764000000000",
                 "signature": "c2lnbmF0dXJl",

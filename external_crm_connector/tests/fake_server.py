@@ -60,6 +60,9 @@ class FakeApiServer:
             def do_PATCH(self):
                 fake._handle(self, "PATCH")
 
+            def do_PUT(self):
+                fake._handle(self, "PUT")
+
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)

@@ -39,6 +39,7 @@ class FakeZoho(FakeApiServer):
         self.failures = []  # [(path fragment, status, retry_after)]
         self.requests = []
         self.tokens = {}  # page token -> (module, offset)
+        self.updates = []  # [(kind, id, values, trigger)] written by the connector
 
     def reset(self):
         with self.lock:
@@ -49,6 +50,7 @@ class FakeZoho(FakeApiServer):
             self.failures = []
             self.requests = []
             self.tokens = {}
+            self.updates = []
 
     # -- data --------------------------------------------------------------
     def add(self, kind, record_id, values, modified="2026-11-24T16:00:00+00:00"):
@@ -119,11 +121,45 @@ class FakeZoho(FakeApiServer):
             kind = MODULES.get(parts[2]) if len(parts) > 2 else None
             if kind and parts[3:] == ["actions", "count"]:
                 return self._send(handler, 200, {"count": len(self.records[kind])})
+            if kind and len(parts) == 3 and method == "PUT":
+                return self._update(handler, kind, body)
             if kind and len(parts) == 3 and method == "GET":
                 if "ids" in query:
                     return self._by_ids(handler, kind, query)
                 return self._list(handler, parts[2], kind, query, handler.headers)
         return self._not_found(handler)
+
+    def _update(self, handler, kind, body):
+        """Records update: one result per record, in order; HTTP 400 when all fail."""
+        data = body.get("data") or []
+        if not data or len(data) > 100:
+            return self._send(handler, 400, {"code": "LIMIT_EXCEEDED", "status": "error"})
+        results = []
+        for entry in data:
+            record = self.records[kind].get(str(entry.get("id")))
+            if record is None:
+                results.append(
+                    {
+                        "code": "INVALID_DATA",
+                        "details": {"api_name": "id"},
+                        "message": "the related id given seems to be invalid",
+                        "status": "error",
+                    }
+                )
+                continue
+            values = {k: v for k, v in entry.items() if k != "id"}
+            record.update(values)
+            self.updates.append((kind, record["id"], values, body.get("trigger")))
+            results.append(
+                {
+                    "code": "SUCCESS",
+                    "details": {"id": record["id"]},
+                    "message": "record updated",
+                    "status": "success",
+                }
+            )
+        success = any(result["status"] == "success" for result in results)
+        return self._send(handler, 200 if success else 400, {"data": results})
 
     def _not_found(self, handler):
         return self._send(

@@ -41,14 +41,6 @@ class TestCatchUpPull(ExternalCrmCase, TransactionCase):
     def _at(self, **delta):
         return (self.start + timedelta(**delta)).isoformat() + "Z"
 
-    def _run_pull(self, backend, limit=50):
-        """Run the page jobs as the job runner would."""
-        for _round in range(limit):
-            cursor = backend.pull_cursor_ids.filtered(lambda c: c.state == "running")[:1]
-            if not cursor:
-                return
-            cursor.with_user(self.integration_user)._pull_next_page()
-
     def _cursor(self, kind):
         return self.hubspot.pull_cursor_ids.filtered(lambda c: c.object_kind == kind)
 

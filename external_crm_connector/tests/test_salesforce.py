@@ -1,7 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
@@ -653,6 +653,39 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         )
         self.assertTrue(rebuilt.missing)
         self.assertEqual(rebuilt.modified_at, deleted[0].modified_at)
+
+    def test_pulled_merge_moves_the_binding_to_the_surviving_account(self):
+        """Salesforce merges by deleting the others with ``MasterRecordId``."""
+        loser = id18("0015e00000Dup01")
+        customer = self.env["res.partner"].create({"name": "Atlas (duplicate)", "is_company": True})
+        self.env["external.crm.binding"].create(
+            {
+                "backend_id": self.salesforce.id,
+                "object_kind": "company",
+                "external_id": loser,
+                "partner_id": customer.id,
+            }
+        )
+        # nothing else changed since the pull starts: only the merge is read
+        for rows in self.fake.records.values():
+            for row in rows.values():
+                row["LastModifiedDate"] = datetime(2026, 11, 1, tzinfo=UTC)
+        self.fake.add("Account", loser, {"Name": "Atlas (duplicate)", "MasterRecordId": ACCOUNT})
+        self.fake.delete("Account", loser, "2026-11-25T09:00:00Z")
+        self.salesforce.action_pull_changes()
+        self._run_pull(self.salesforce)
+        self.assertIn("MasterRecordId", self.fake.soql()[0])
+        event = self.env["external.crm.event"].search(
+            [("backend_id", "=", self.salesforce.id), ("object_kind", "=", "company")]
+        )
+        self.assertEqual((event.action, event.external_id), ("merge", ACCOUNT))
+        self._process(self.salesforce)
+        self.assertEqual(event.state, "done", event.summary)
+        binding = self._binding(self.salesforce, "company", ACCOUNT)
+        self.assertEqual(binding.partner_id, customer, "the binding follows the survivor")
+        self.assertFalse(self._binding(self.salesforce, "company", loser))
+        self.assertTrue(customer.active, "a merged account is not a deleted customer")
+        self.assertEqual(customer.name, "Atlas Salesforce", "the survivor's values, read by SOQL")
 
     # -- configuration ----------------------------------------------------------
     def test_default_field_map_and_stage_map(self):

@@ -121,6 +121,31 @@ class TestFinancialWriteback(ExternalCrmCase, CrmAccountingBridgeCommon):
         self.fake.updates = []
         self.assertEqual(self._write_back(), 0, "and it triggers no write")
 
+    def test_company_deleted_in_hubspot_does_not_stop_the_others(self):
+        """HubSpot refuses a whole batch for one missing company: written one by one."""
+        gone = self.env["res.partner"].create({"name": "Deleted in HubSpot", "is_company": True})
+        self.env["external.crm.binding"].create(
+            {
+                "backend_id": self.hubspot.id,
+                "object_kind": "company",
+                "external_id": "9199",
+                "partner_id": gone.id,
+            }
+        )
+        jobs = self.env["queue.job"]
+        before = jobs.search([])
+        self.hubspot._as_integration_user()._queue_financial_status()
+        (job,) = jobs.search([]) - before
+        result = Job.load(self.env, job.uuid).perform()
+        self.assertEqual(set(self._written()), {"9101", "9102"})
+        self.assertIn("2 customers written", result)
+        self.assertIn("9199", result)
+        self.assertTrue(self._binding(self.hubspot, "company", "9101").financial_values)
+        self.assertFalse(
+            self._binding(self.hubspot, "company", "9199").financial_values,
+            "not written: tried again at the next run",
+        )
+
     def test_rate_limit_retries_the_job_and_records_nothing(self):
         self.fake.fail("/companies/batch/update", 429, 429, 429, 429, retry_after=0)
         with self.assertRaises(RetryableJobError), self.env.cr.savepoint():

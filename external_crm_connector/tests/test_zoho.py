@@ -556,11 +556,7 @@ class TestZoho(ZohoCase, TransactionCase):
 
     def test_catch_up_pull_recovers_a_missed_change(self):
         self.zoho.action_pull_changes()
-        for _round in range(20):
-            cursor = self.zoho.pull_cursor_ids.filtered(lambda c: c.state == "running")[:1]
-            if not cursor:
-                break
-            cursor.with_user(self.integration_user)._pull_next_page()
+        self._run_pull(self.zoho)
         self._process(self.zoho)
         contact = self._binding(self.zoho, "contact", CONTACT).partner_id
         self.assertEqual(contact.parent_id.name, "Atlas Zoho")
@@ -571,11 +567,7 @@ class TestZoho(ZohoCase, TransactionCase):
         )
         self.zoho.pull_cursor_ids.write({"last_pull_date": False})
         self.zoho.action_pull_changes()
-        for _round in range(20):
-            cursor = self.zoho.pull_cursor_ids.filtered(lambda c: c.state == "running")[:1]
-            if not cursor:
-                break
-            cursor.with_user(self.integration_user)._pull_next_page()
+        self._run_pull(self.zoho)
         self._process(self.zoho)
         self.assertEqual(contact.email, "salma.new@atlas-zoho.example")
         since = [h.get("If-Modified-Since") for _m, p, _q, h, _b in self.fake.calls("/Contacts")]
