@@ -27,6 +27,18 @@ SNAPSHOT_FIELDS = (
     "late_payment_rate",
     "last_payment_date",
 )
+# The figures of open receivable items alone (see ``_receivable_query``).
+RECEIVABLE_FIELDS = (
+    "receivable_balance",
+    "overdue_amount",
+    "overdue_invoice_count",
+    "oldest_overdue_days",
+    "aging_not_due",
+    "aging_1_30",
+    "aging_31_60",
+    "aging_61_90",
+    "aging_over_90",
+)
 
 # Stored fields the snapshot statement reads, to flush before running it.
 SNAPSHOT_SOURCES = {
@@ -110,26 +122,17 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         )
 
     @api.model
-    def _snapshot_query(self, partner_ids=None, today=None, grace_days=0):
-        """Return the SQL computing the snapshot, one row per commercial entity.
+    def _receivable_query(self, partner_ids=None, today=None, grace_days=0):
+        """Return the SQL of the open receivable figures, one row per commercial entity.
 
-        Columns: ``partner_id`` and every name of ``SNAPSHOT_FIELDS``. Partners
-        without any accounting data have no row. Amounts are in the currency
-        of the current company (journal items' company currency).
-        ``grace_days`` lets a policy (credit alerts) count an item as overdue
-        only once it is more than that many days past due; the aging buckets
-        always count from the due date.
+        Columns: ``partner_id`` and every name of ``RECEIVABLE_FIELDS``, never
+        NULL. Partners without open receivable items have no row. This is the
+        part of the snapshot that reads open items only: the snapshot joins
+        it to the other figures, and callers that need only what is owed and
+        how late (credit alerts) run it alone, without paying for revenue and
+        payment habits. ``grace_days`` as in ``_snapshot_query``.
         """
         today = today or fields.Date.context_today(self)
-        ltm_start = today - timedelta(days=LTM_DAYS)
-        line_company = self._company_scope(SQL("line.company_id"))
-        move_company = self._company_scope(SQL("move.company_id"))
-        partner_partner = self._partner_scope(SQL("partner.id"), partner_ids)
-        move_commercial = (
-            SQL("move.commercial_partner_id = ANY(%s)", list(partner_ids))
-            if partner_ids is not None
-            else SQL("TRUE")
-        )
         return SQL(
             """
             WITH open_item AS (
@@ -153,25 +156,61 @@ class PartnerFinancialSnapshot(models.AbstractModel):
                           AND line.amount_residual != 0
                           AND %(line_company)s) open_line
                  WHERE %(partner_partner)s
-            ), receivable AS (
-                SELECT partner_id,
-                       SUM(residual) AS receivable_balance,
-                       SUM(residual) FILTER (WHERE days_late > %(grace_days)s)
-                           AS overdue_amount,
-                       COUNT(DISTINCT move_id)
-                           FILTER (WHERE days_late > %(grace_days)s AND residual > 0)
-                           AS overdue_invoice_count,
-                       MAX(days_late) FILTER (WHERE days_late > %(grace_days)s AND residual > 0)
-                           AS oldest_overdue_days,
-                       SUM(residual) FILTER (WHERE days_late <= 0) AS aging_not_due,
-                       SUM(residual) FILTER (WHERE days_late BETWEEN 1 AND 30) AS aging_1_30,
-                       SUM(residual) FILTER (WHERE days_late BETWEEN 31 AND 60)
-                           AS aging_31_60,
-                       SUM(residual) FILTER (WHERE days_late BETWEEN 61 AND 90)
-                           AS aging_61_90,
-                       SUM(residual) FILTER (WHERE days_late > 90) AS aging_over_90
-                  FROM open_item
-              GROUP BY partner_id
+            )
+            SELECT partner_id,
+                   SUM(residual) AS receivable_balance,
+                   COALESCE(SUM(residual) FILTER (WHERE days_late > %(grace_days)s), 0)
+                       AS overdue_amount,
+                   COUNT(DISTINCT move_id)
+                       FILTER (WHERE days_late > %(grace_days)s AND residual > 0)
+                       AS overdue_invoice_count,
+                   COALESCE(
+                       MAX(days_late) FILTER (WHERE days_late > %(grace_days)s AND residual > 0),
+                       0
+                   ) AS oldest_overdue_days,
+                   COALESCE(SUM(residual) FILTER (WHERE days_late <= 0), 0) AS aging_not_due,
+                   COALESCE(SUM(residual) FILTER (WHERE days_late BETWEEN 1 AND 30), 0)
+                       AS aging_1_30,
+                   COALESCE(SUM(residual) FILTER (WHERE days_late BETWEEN 31 AND 60), 0)
+                       AS aging_31_60,
+                   COALESCE(SUM(residual) FILTER (WHERE days_late BETWEEN 61 AND 90), 0)
+                       AS aging_61_90,
+                   COALESCE(SUM(residual) FILTER (WHERE days_late > 90), 0) AS aging_over_90
+              FROM open_item
+          GROUP BY partner_id
+            """,
+            today=today,
+            grace_days=grace_days,
+            line_company=self._company_scope(SQL("line.company_id")),
+            partner_partner=self._partner_scope(SQL("partner.id"), partner_ids),
+        )
+
+    @api.model
+    def _snapshot_query(self, partner_ids=None, today=None, grace_days=0):
+        """Return the SQL computing the snapshot, one row per commercial entity.
+
+        Columns: ``partner_id`` and every name of ``SNAPSHOT_FIELDS``. Partners
+        without any accounting data have no row. Amounts are in the currency
+        of the current company (journal items' company currency).
+        ``grace_days`` lets a policy (credit alerts) count an item as overdue
+        only once it is more than that many days past due; the aging buckets
+        always count from the due date.
+        """
+        today = today or fields.Date.context_today(self)
+        ltm_start = today - timedelta(days=LTM_DAYS)
+        line_company = self._company_scope(SQL("line.company_id"))
+        move_company = self._company_scope(SQL("move.company_id"))
+        partner_partner = self._partner_scope(SQL("partner.id"), partner_ids)
+        move_commercial = (
+            SQL("move.commercial_partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL("TRUE")
+        )
+        receivable = self._receivable_query(partner_ids, today=today, grace_days=grace_days)
+        return SQL(
+            """
+            WITH receivable AS (
+                %(receivable)s
             ), revenue AS (
                 SELECT move.commercial_partner_id AS partner_id,
                        SUM(move.amount_untaxed_signed) AS revenue_ltm
@@ -249,8 +288,8 @@ class PartnerFinancialSnapshot(models.AbstractModel):
          LEFT JOIN payment_habit ON payment_habit.partner_id = snapshot_partner.partner_id
          LEFT JOIN last_payment ON last_payment.partner_id = snapshot_partner.partner_id
             """,
+            receivable=receivable,
             today=today,
-            grace_days=grace_days,
             ltm_start=ltm_start,
             line_company=line_company,
             move_company=move_company,
@@ -275,6 +314,23 @@ class PartnerFinancialSnapshot(models.AbstractModel):
             return {}
         self._flush_snapshot_sources()
         rows = self.env.execute_query_dict(self._snapshot_query(partner_ids, grace_days=grace_days))
+        return {row.pop("partner_id"): row for row in rows}
+
+    @api.model
+    def _read_receivable(self, partner_ids, grace_days=0):
+        """Return ``{commercial partner id: {field: value}}`` of the open
+        receivable figures alone (``RECEIVABLE_FIELDS``), in one query.
+
+        The same figures as ``_read_snapshot`` at a fraction of its cost.
+        Partners without open receivable items are absent from the result;
+        callers show zeros for them.
+        """
+        if not partner_ids:
+            return {}
+        self._flush_snapshot_sources()
+        rows = self.env.execute_query_dict(
+            self._receivable_query(partner_ids, grace_days=grace_days)
+        )
         return {row.pop("partner_id"): row for row in rows}
 
     @api.model

@@ -183,7 +183,9 @@ class ResPartner(models.Model):
 
         Reuses Odoo's own ``credit_limit`` (with the company default) and
         ``credit_to_invoice``, so that the snapshot agrees with the credit
-        warning of sale orders. Only partners under a credit limit appear.
+        warning of sale orders. Only partners under a credit limit appear, and
+        only their sales to invoice are computed: that reads their confirmed
+        orders, lines and invoice lines through the ORM.
         """
         company = self.env.company
         if not company.account_use_credit_limit or not commercial_partners:
@@ -193,10 +195,12 @@ class ResPartner(models.Model):
         partners_sudo = commercial_partners.sudo().with_company(company)
         # only the limit: reading it alone would fetch every partner column
         partners_sudo.fetch(["credit_limit"])
+        # a new recordset, so that credit_to_invoice is computed in one batch
+        # for these partners only
+        limited_sudo = partners_sudo.filtered("credit_limit")
         return {
             partner.id: (partner.credit_limit, partner.credit_to_invoice)
-            for partner in partners_sudo
-            if partner.credit_limit
+            for partner in limited_sudo
         }
 
     @api.depends(*(bucket for bucket, _css in AGING_BUCKETS))

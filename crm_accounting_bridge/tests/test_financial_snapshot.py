@@ -3,6 +3,7 @@
 from odoo import Command
 from odoo.tests import tagged
 
+from ..models.partner_financial_snapshot import RECEIVABLE_FIELDS
 from .common import CrmAccountingBridgeCommon
 
 
@@ -211,3 +212,25 @@ class TestFinancialSnapshot(CrmAccountingBridgeCommon):
         self.assertEqual(snapshot["overdue_invoice_count"], 1)
         self.assertEqual(snapshot["oldest_overdue_days"], 70)
         self.assertAlmostEqual(snapshot["aging_1_30"], 300.0, places=2)
+
+    def test_receivable_figures_alone(self):
+        """The open receivable part of the snapshot, read alone (as credit
+        policies do), gives the snapshot's own figures."""
+        snapshot_model = self.env["partner.financial.snapshot"]
+        no_open_item = self.env["res.partner"].create({"name": "Settled customer"})
+        invoice = self._create_invoice(no_open_item, 100, -20, -10)
+        self._register_payment(invoice, 100, -5)
+        partner_ids = [self.customer.id, no_open_item.id]
+        for grace_days in (0, 30):
+            snapshots = snapshot_model._read_snapshot(partner_ids, grace_days=grace_days)
+            receivables = snapshot_model._read_receivable(partner_ids, grace_days=grace_days)
+            # a customer with nothing open has a snapshot (revenue) but no
+            # receivable row: callers show zeros, as the snapshot does
+            self.assertEqual(list(receivables), [self.customer.id])
+            self.assertEqual(snapshots[no_open_item.id]["receivable_balance"], 0)
+            receivable = receivables[self.customer.id]
+            self.assertEqual(set(receivable), set(RECEIVABLE_FIELDS))
+            for name in RECEIVABLE_FIELDS:
+                self.assertAlmostEqual(
+                    receivable[name], snapshots[self.customer.id][name], places=2, msg=name
+                )

@@ -70,13 +70,17 @@ class CrmLead(models.Model):
         ).items():
             assessments = company._credit_alert_assessments(leads.partner_id)
             figures = company._credit_alert_figures()
+            # one message per customer, however many of its leads the batch has
+            messages = {
+                partner_id: company._credit_alert_message(assessment, figures)
+                for partner_id, assessment in assessments.items()
+                if assessment["level"] != "none"
+            }
             for lead in leads:
-                assessment = assessments.get(lead.partner_id.commercial_partner_id._origin.id)
-                level = assessment["level"] if assessment else "none"
-                lead.credit_alert_level = level
-                lead.credit_alert_message = (
-                    company._credit_alert_message(assessment, figures) if level != "none" else False
-                )
+                partner_id = lead.partner_id.commercial_partner_id._origin.id
+                assessment = assessments.get(partner_id)
+                lead.credit_alert_level = assessment["level"] if assessment else "none"
+                lead.credit_alert_message = messages.get(partner_id, False)
 
     def _search_credit_alert_level(self, operator, value):
         """Search the level without reading every lead or partner.

@@ -111,7 +111,8 @@ class ResCompany(models.Model):
     def _credit_alert_assessments(self, partners):
         """Return ``{commercial partner id: assessment}`` for ``partners``.
 
-        The figures are the bridge's, for this company: one snapshot query
+        The figures are the bridge's, for this company: one query of its open
+        receivable figures (the policy needs no other part of the snapshot)
         with the policy's grace days and one read of Odoo's credit figures for
         the whole batch, whatever the number of partners or invoices. Empty
         when the company's accounting is not ready: then nobody has a level.
@@ -124,7 +125,7 @@ class ResCompany(models.Model):
         snapshots = (
             self.env["partner.financial.snapshot"]
             .with_company(self)
-            ._read_snapshot(partner_ids, grace_days=self.credit_alert_grace_days)
+            ._read_receivable(partner_ids, grace_days=self.credit_alert_grace_days)
         )
         return self._credit_alert_assess(partner_ids, snapshots)
 
@@ -153,7 +154,7 @@ class ResCompany(models.Model):
                  WHERE snapshot.overdue_amount > 0
                     OR (%(use_credit_limit)s AND snapshot.receivable_balance > 0)
                 """,
-                snapshot=snapshot_model._snapshot_query(grace_days=self.credit_alert_grace_days),
+                snapshot=snapshot_model._receivable_query(grace_days=self.credit_alert_grace_days),
                 use_credit_limit=use_credit_limit,
             )
         )

@@ -32,13 +32,17 @@ class SaleOrder(models.Model):
         for company, orders in alerted.grouped("company_id").items():
             assessments = company._credit_alert_assessments(orders.partner_id)
             figures = company._credit_alert_figures()
+            # one message per customer, however many of its orders the batch has
+            messages = {
+                partner_id: company._credit_alert_message(assessment, figures)
+                for partner_id, assessment in assessments.items()
+                if assessment["level"] != "none"
+            }
             for order in orders:
-                assessment = assessments.get(order.partner_id.commercial_partner_id._origin.id)
-                level = assessment["level"] if assessment else "none"
-                order.credit_alert_level = level
-                order.credit_alert_message = (
-                    company._credit_alert_message(assessment, figures) if level != "none" else False
-                )
+                partner_id = order.partner_id.commercial_partner_id._origin.id
+                assessment = assessments.get(partner_id)
+                order.credit_alert_level = assessment["level"] if assessment else "none"
+                order.credit_alert_message = messages.get(partner_id, False)
 
     def action_confirm(self):
         """Refuse to confirm orders of customers blocked by the credit policy.
