@@ -242,6 +242,10 @@ def worker(args):
                 cursor[:1].with_env(integration.env)._import_next_page()
                 env.cr.commit()
         stored = time.perf_counter()
+        # CPU time and queries of the processing: a wall time far above the
+        # CPU time means the machine was busy with something else
+        cpu_stored = time.process_time()
+        queries = env.cr.sql_log_count
         while True:
             events, _more = integration._inbox_batch()
             if not events:
@@ -250,6 +254,8 @@ def worker(args):
             env.cr.commit()
             env.invalidate_all()
         finished = time.perf_counter()
+        cpu = time.process_time() - cpu_stored
+        queries = env.cr.sql_log_count - queries
         created = env["external.crm.binding"].search_count(
             [("backend_id", "=", backend.id), ("object_kind", "=", "contact")]
         )
@@ -262,6 +268,8 @@ def worker(args):
                 "store": stored - started,
                 "process": finished - stored,
                 "total": finished - started,
+                "process_cpu": cpu,
+                "queries": queries,
                 "contacts": created,
                 "not_done": failed,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -360,7 +368,8 @@ def main(argv=None):
             print(
                 f"  {name:10} {size:6d} contacts: {figures['total']:7.1f} s "
                 f"({figures['contacts'] / figures['total']:6.1f}/s; stored in "
-                f"{figures['store']:.1f} s, processed in {figures['process']:.1f} s), "
+                f"{figures['store']:.1f} s, processed in {figures['process']:.1f} s "
+                f"with {figures['process_cpu']:.1f} s of CPU and {figures['queries']} queries), "
                 f"peak {figures['peak_mb']:.0f} MB, {figures['contacts']} partners, "
                 f"{figures['not_done']} events not done"
             )
