@@ -746,6 +746,35 @@ class ExternalCrmBackend(models.Model):
         events._process()
         return f"{len(events)} events processed"
 
+    def _inbox_query(self, limit):
+        """The statement of ``_inbox_batch``: ids, kinds and external ids to lock."""
+        return SQL(
+            """WITH deferred AS MATERIALIZED (
+                   -- records whose oldest waiting event waits for a retry;
+                   -- computed once: right after a bulk store, outdated
+                   -- statistics made the planner run it again per event
+                   SELECT object_kind, external_id, MIN(id) AS first_id
+                     FROM external_crm_event
+                    WHERE backend_id = %(backend)s AND state = 'received'
+                      AND next_attempt_at > %(now)s
+                 GROUP BY object_kind, external_id)
+               SELECT event.id, event.object_kind, event.external_id
+                 FROM external_crm_event event
+            LEFT JOIN deferred
+                   ON deferred.object_kind = event.object_kind
+                  AND deferred.external_id = event.external_id
+                WHERE event.backend_id = %(backend)s
+                  AND event.state = 'received'
+                  AND (event.next_attempt_at IS NULL OR event.next_attempt_at <= %(now)s)
+                  AND (deferred.first_id IS NULL OR event.id < deferred.first_id)
+             ORDER BY event.id
+                LIMIT %(limit)s
+                  FOR UPDATE OF event SKIP LOCKED""",
+            backend=self.id,
+            now=fields.Datetime.now(),
+            limit=limit,
+        )
+
     def _inbox_batch(self):
         """Lock the next events to process: ``(events, more may wait)``.
 
@@ -758,32 +787,7 @@ class ExternalCrmBackend(models.Model):
         self.ensure_one()
         self.env["external.crm.event"].flush_model()
         limit = self.batch_size or DEFAULT_BATCH_SIZE
-        rows = self.env.execute_query(
-            SQL(
-                """WITH deferred AS (
-                       -- records whose oldest waiting event waits for a retry
-                       SELECT object_kind, external_id, MIN(id) AS first_id
-                         FROM external_crm_event
-                        WHERE backend_id = %(backend)s AND state = 'received'
-                          AND next_attempt_at > %(now)s
-                     GROUP BY object_kind, external_id)
-                   SELECT event.id, event.object_kind, event.external_id
-                     FROM external_crm_event event
-                LEFT JOIN deferred
-                       ON deferred.object_kind = event.object_kind
-                      AND deferred.external_id = event.external_id
-                    WHERE event.backend_id = %(backend)s
-                      AND event.state = 'received'
-                      AND (event.next_attempt_at IS NULL OR event.next_attempt_at <= %(now)s)
-                      AND (deferred.first_id IS NULL OR event.id < deferred.first_id)
-                 ORDER BY event.id
-                    LIMIT %(limit)s
-                      FOR UPDATE OF event SKIP LOCKED""",
-                backend=self.id,
-                now=fields.Datetime.now(),
-                limit=limit,
-            )
-        )
+        rows = self.env.execute_query(self._inbox_query(limit))
         if not rows:
             return self.env["external.crm.event"], False
         first = {}

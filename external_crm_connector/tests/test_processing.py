@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 from .common import ExternalCrmCase, sample
 
@@ -21,6 +22,30 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
 
     def _company(self, external_id, updated_at="2026-11-20T10:00:00Z", **data):
         return self._item("company", external_id, data, updated_at=updated_at)
+
+    def test_inbox_query_reads_the_waiting_records_once(self):
+        """The records waiting for a retry are looked up once per batch.
+
+        Right after a bulk store, outdated statistics led the planner to a
+        nested loop that ran that lookup again for every event: half a
+        second to a second per batch of 500 in the import benchmark.
+        """
+        items = [self._item("contact", f"plan-{i}", {"name": f"P {i}"}) for i in range(300)]
+        self._store(self.generic, items)
+        # the plan those statistics gave: a nested loop, nothing materialized
+        for setting in ("enable_hashjoin", "enable_mergejoin", "enable_material"):
+            self.env.cr.execute(SQL("SET LOCAL %s = off", SQL.identifier(setting)))
+            self.addCleanup(self.env.cr.execute, SQL("RESET %s", SQL.identifier(setting)))
+        query = self.generic._inbox_query(500)
+        self.env.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", query))
+        plan = self.env.cr.fetchone()[0][0]["Plan"]
+        nodes, aggregates = [plan], []
+        while nodes:
+            node = nodes.pop()
+            nodes.extend(node.get("Plans", []))
+            if node["Node Type"] == "Aggregate":
+                aggregates.append(node["Actual Loops"])
+        self.assertEqual(aggregates, [1], "one lookup for the whole batch")
 
     # -- end to end ------------------------------------------------------------
     def test_sample_batch(self):
