@@ -36,6 +36,7 @@ each run works on a fresh copy. The server's logs are in the work folder.
 """
 
 import argparse
+import ast
 import builtins
 import functools
 import hashlib
@@ -220,8 +221,23 @@ def contact(prefix, index):
     }
 
 
+def connector_version():
+    """The connector's version in its manifest, as Odoo records it once installed."""
+    manifest = ast.literal_eval((ROOT / "external_crm_connector" / "__manifest__.py").read_text())
+    return manifest["version"]
+
+
 def build_database(work, pg, rebuild):
     exists = psql(pg, "postgres", f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE}'")
+    if exists and not rebuild:
+        installed = psql(
+            pg,
+            TEMPLATE,
+            "SELECT latest_version FROM ir_module_module "
+            "WHERE name = 'external_crm_connector' AND state = 'installed'",
+        )
+        # a template of another version of the connector has another schema
+        rebuild = installed != connector_version()
     if exists and rebuild:
         run(["dropdb", "-h", str(pg), "-U", "odoo", TEMPLATE])
         exists = ""
