@@ -22,6 +22,7 @@ from .provider import (
     RemoteRecord,
     body_hash,
     load_items,
+    map_lines,
     register,
 )
 
@@ -95,31 +96,48 @@ class GenericProvider(Provider):
 
     def default_field_maps(self):
         partner_fields = [
-            ("email", "email", "lower_email", "newest"),
-            ("phone", "phone", "phone_e164", "newest"),
-            ("mobile", "mobile", "phone_e164", "newest"),
-            ("street", "street", "trim", "newest"),
-            ("street2", "street2", "trim", "newest"),
-            ("zip", "zip", "trim", "newest"),
-            ("city", "city", "trim", "newest"),
-            ("country", "country_id", "country_iso", "newest"),
+            ("email", "email"),
+            ("phone", "phone"),
+            ("mobile", "mobile"),
+            ("street", "street"),
+            ("street2", "street2"),
+            ("zip", "zip"),
+            ("city", "city"),
+            ("country", "country_id"),
         ]
         return [
-            ("company", "name", "name", "trim", "newest"),
-            ("company", "vat", "vat", "vat", "odoo"),
-            ("company", "company_registry", "company_registry", "trim", "odoo"),
-            ("company", "website", "website", "trim", "newest"),
-            *[("company", *line) for line in partner_fields],
-            ("contact", "name", "name", "trim", "newest"),
-            ("contact", "job_title", "function", "trim", "newest"),
-            ("contact", "company_id", "parent_id", "reference", "external"),
-            *[("contact", *line) for line in partner_fields],
-            ("deal", "name", "name", "trim", "external"),
-            ("deal", "amount", "expected_revenue", "number", "external"),
-            ("deal", "stage", "stage_id", "value_table", "external"),
-            ("deal", "company_id", "partner_id", "reference", "external"),
-            ("deal", "close_date", "date_deadline", "date", "external"),
-            ("deal", "lost_reason", "lost_reason_id", "trim", "external"),
+            *map_lines(
+                "company",
+                [
+                    ("name", "name"),
+                    ("vat", "vat"),
+                    ("company_registry", "company_registry"),
+                    ("website", "website"),
+                    *partner_fields,
+                ],
+                # identifiers typed by the accountant win over a form on a website
+                masters={"vat": "odoo", "company_registry": "odoo"},
+            ),
+            *map_lines(
+                "contact",
+                [
+                    ("name", "name"),
+                    ("job_title", "function"),
+                    ("company_id", "parent_id"),
+                    *partner_fields,
+                ],
+            ),
+            *map_lines(
+                "deal",
+                [
+                    ("name", "name"),
+                    ("amount", "expected_revenue"),
+                    ("stage", "stage_id"),
+                    ("company_id", "partner_id"),
+                    ("close_date", "date_deadline"),
+                    ("lost_reason", "lost_reason_id"),
+                ],
+            ),
         ]
 
     def default_stage_values(self):

@@ -12,10 +12,18 @@ record cost one read.
 import json
 from datetime import UTC
 
-from ..exceptions import ExternalCrmError, MalformedDelivery
+from ..exceptions import MalformedDelivery
 from . import signatures, transforms
 from .client import HubSpotClient
-from .provider import InboxItem, Provider, RemoteRecord, body_hash, load_items, register
+from .provider import (
+    InboxItem,
+    Provider,
+    RemoteRecord,
+    body_hash,
+    load_items,
+    map_lines,
+    register,
+)
 
 OBJECT_KINDS = {"contact": "contact", "company": "company", "deal": "deal"}
 ACTIONS = {
@@ -118,15 +126,10 @@ class HubSpotProvider(Provider):
     # -- processing --------------------------------------------------------
     def _client(self):
         backend = self.backend
-        # sudo: the private-app token is readable by administrators only; it
-        # is used here to call HubSpot and never returned to the user.
-        backend_sudo = backend.sudo()
-        if not backend_sudo.api_token:
-            raise ExternalCrmError(
-                backend.env._(
-                    "The backend %(name)s has no HubSpot access token.", name=backend.name
-                )
-            )
+        backend_sudo = self._credentials(
+            ["api_token"],
+            backend.env._("The backend %(name)s has no HubSpot access token.", name=backend.name),
+        )
         return HubSpotClient(
             backend_sudo.api_base_url or self.default_api_url,
             backend_sudo.api_token,
@@ -190,30 +193,45 @@ class HubSpotProvider(Provider):
     # -- configuration ---------------------------------------------------
     def default_field_maps(self):
         address = [
-            ("address", "street", "trim", "newest"),
-            ("city", "city", "trim", "newest"),
-            ("zip", "zip", "trim", "newest"),
-            ("country", "country_id", "country_iso", "newest"),
+            ("address", "street"),
+            ("city", "city"),
+            ("zip", "zip"),
+            ("country", "country_id"),
         ]
         return [
-            ("company", "name", "name", "trim", "newest"),
-            ("company", "domain", "website", "trim", "newest"),
-            ("company", "phone", "phone", "phone_e164", "newest"),
-            ("company", "address2", "street2", "trim", "newest"),
-            *[("company", *line) for line in address],
-            ("contact", "firstname+lastname", "name", "trim", "newest"),
-            ("contact", "email", "email", "lower_email", "newest"),
-            ("contact", "phone", "phone", "phone_e164", "newest"),
-            ("contact", "mobilephone", "mobile", "phone_e164", "newest"),
-            ("contact", "jobtitle", "function", "trim", "newest"),
-            ("contact", "associatedcompanyid", "parent_id", "reference", "external"),
-            *[("contact", *line) for line in address],
-            ("deal", "dealname", "name", "trim", "external"),
-            ("deal", "amount", "expected_revenue", "number", "external"),
-            ("deal", "dealstage", "stage_id", "value_table", "external"),
-            ("deal", "closedate", "date_deadline", "date", "external"),
-            ("deal", DEAL_COMPANY, "partner_id", "reference", "external"),
-            ("deal", "closed_lost_reason", "lost_reason_id", "trim", "external"),
+            *map_lines(
+                "company",
+                [
+                    ("name", "name"),
+                    ("domain", "website"),
+                    ("phone", "phone"),
+                    ("address2", "street2"),
+                    *address,
+                ],
+            ),
+            *map_lines(
+                "contact",
+                [
+                    ("firstname+lastname", "name"),
+                    ("email", "email"),
+                    ("phone", "phone"),
+                    ("mobilephone", "mobile"),
+                    ("jobtitle", "function"),
+                    ("associatedcompanyid", "parent_id"),
+                    *address,
+                ],
+            ),
+            *map_lines(
+                "deal",
+                [
+                    ("dealname", "name"),
+                    ("amount", "expected_revenue"),
+                    ("dealstage", "stage_id"),
+                    ("closedate", "date_deadline"),
+                    (DEAL_COMPANY, "partner_id"),
+                    ("closed_lost_reason", "lost_reason_id"),
+                ],
+            ),
         ]
 
     def default_stage_values(self):

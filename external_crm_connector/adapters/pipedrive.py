@@ -23,10 +23,18 @@ import base64
 import binascii
 import json
 
-from ..exceptions import ExternalCrmApiError, ExternalCrmError, MalformedDelivery
+from ..exceptions import ExternalCrmApiError, MalformedDelivery
 from . import signatures, transforms
 from .pipedrive_client import PipedriveClient
-from .provider import InboxItem, Provider, RemoteRecord, body_hash, load_items, register
+from .provider import (
+    InboxItem,
+    Provider,
+    RemoteRecord,
+    body_hash,
+    load_items,
+    map_lines,
+    register,
+)
 
 ENTITY_KINDS = {"organization": "company", "person": "contact", "deal": "deal"}
 # webhooks v2 actions, then webhooks v1 actions
@@ -359,13 +367,10 @@ class PipedriveProvider(Provider):
     # -- processing --------------------------------------------------------
     def _client(self):
         backend = self.backend
-        # sudo: the API token is readable by administrators only; it is used
-        # here to call Pipedrive and never returned to the user.
-        backend_sudo = backend.sudo()
-        if not backend_sudo.api_token:
-            raise ExternalCrmError(
-                backend.env._("The backend %(name)s has no Pipedrive API token.", name=backend.name)
-            )
+        backend_sudo = self._credentials(
+            ["api_token"],
+            backend.env._("The backend %(name)s has no Pipedrive API token.", name=backend.name),
+        )
         return PipedriveClient(
             backend_sudo.api_base_url or self.default_api_url,
             backend_sudo.api_token,
@@ -507,30 +512,39 @@ class PipedriveProvider(Provider):
     # -- configuration ---------------------------------------------------
     def default_field_maps(self):
         address = [
-            ("address_street", "street", "trim", "newest"),
-            ("address_locality", "city", "trim", "newest"),
-            ("address_postal_code", "zip", "trim", "newest"),
-            ("address_country", "country_id", "country_iso", "newest"),
+            ("address_street", "street"),
+            ("address_locality", "city"),
+            ("address_postal_code", "zip"),
+            ("address_country", "country_id"),
         ]
         return [
-            ("company", "name", "name", "trim", "newest"),
-            ("company", "vat", "vat", "vat", "newest"),
-            ("company", "owner_id", "user_id", "value_table", "newest"),
-            *[("company", *line) for line in address],
-            ("contact", "name", "name", "trim", "newest"),
-            ("contact", "email", "email", "lower_email", "newest"),
-            ("contact", "phone", "phone", "phone_e164", "newest"),
-            ("contact", "job_title", "function", "trim", "newest"),
-            ("contact", "org_id", "parent_id", "reference", "external"),
-            ("contact", "owner_id", "user_id", "value_table", "newest"),
-            *[("contact", *line) for line in address],
-            ("deal", "title", "name", "trim", "external"),
-            ("deal", "value", "expected_revenue", "number", "external"),
-            ("deal", DEAL_STAGE, "stage_id", "value_table", "external"),
-            ("deal", "expected_close_date", "date_deadline", "date", "external"),
-            ("deal", "org_id", "partner_id", "reference", "external"),
-            ("deal", "lost_reason", "lost_reason_id", "trim", "external"),
-            ("deal", "owner_id", "user_id", "value_table", "external"),
+            *map_lines(
+                "company", [("name", "name"), ("vat", "vat"), ("owner_id", "user_id"), *address]
+            ),
+            *map_lines(
+                "contact",
+                [
+                    ("name", "name"),
+                    ("email", "email"),
+                    ("phone", "phone"),
+                    ("job_title", "function"),
+                    ("org_id", "parent_id"),
+                    ("owner_id", "user_id"),
+                    *address,
+                ],
+            ),
+            *map_lines(
+                "deal",
+                [
+                    ("title", "name"),
+                    ("value", "expected_revenue"),
+                    (DEAL_STAGE, "stage_id"),
+                    ("expected_close_date", "date_deadline"),
+                    ("org_id", "partner_id"),
+                    ("lost_reason", "lost_reason_id"),
+                    ("owner_id", "user_id"),
+                ],
+            ),
         ]
 
     def default_stage_values(self):

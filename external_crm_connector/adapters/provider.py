@@ -61,6 +61,38 @@ class RemoteRecord:
     missing: bool = False  # deleted on the other side since the event
 
 
+# the transform of an Odoo field in the default field maps (trim for the others)
+DEFAULT_TRANSFORMS = {
+    "email": "lower_email",
+    "phone": "phone_e164",
+    "mobile": "phone_e164",
+    "country_id": "country_iso",
+    "vat": "vat",
+    "expected_revenue": "number",
+    "date_deadline": "date",
+    "stage_id": "value_table",
+    "user_id": "value_table",
+    "parent_id": "reference",
+    "partner_id": "reference",
+}
+
+
+def map_lines(kind, pairs, masters=None):
+    """Default field map lines of ``kind`` from ``(external field, Odoo field)`` pairs.
+
+    The transform follows the Odoo field (``DEFAULT_TRANSFORMS``). The
+    external CRM is master of deals and of links to other records, the newest
+    change of the rest, unless ``masters`` (``{Odoo field: master}``) says
+    otherwise.
+    """
+    lines = []
+    for external, odoo in pairs:
+        transform = DEFAULT_TRANSFORMS.get(odoo, "trim")
+        master = "external" if kind == "deal" or transform == "reference" else "newest"
+        lines.append((kind, external, odoo, transform, (masters or {}).get(odoo, master)))
+    return lines
+
+
 def canonical_json(data):
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
@@ -151,6 +183,18 @@ class Provider:
         if extra is None:
             extra = self.backend._webhook_extra()
         return extra.get(name, default)
+
+    def _credentials(self, names, missing_message):
+        """The backend as superuser, once its credentials ``names`` are all set.
+
+        sudo: API credentials are readable by administrators only; the
+        provider uses them to call the external CRM and never returns them to
+        the user. ``missing_message`` is the error when one is not set.
+        """
+        backend_sudo = self.backend.sudo()
+        if not all(backend_sudo[name] for name in names):
+            raise ExternalCrmError(missing_message)
+        return backend_sudo
 
     # -- inbound -----------------------------------------------------------
     def authenticate(self, secret, request, body, now):

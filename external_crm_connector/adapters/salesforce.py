@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 
 from ..exceptions import ExternalCrmError, MalformedDelivery
 from . import transforms
-from .provider import InboxItem, Provider, RemoteRecord, register
+from .provider import InboxItem, Provider, RemoteRecord, map_lines, register
 from .salesforce_client import (
     DEFAULT_API_VERSION,
     DEFAULT_LOGIN_URL,
@@ -270,22 +270,14 @@ class SalesforceProvider(Provider):
     # -- API ---------------------------------------------------------------
     def _client(self):
         backend = self.backend
-        # sudo: the consumer secret and the tokens are readable by
-        # administrators only; they are used here to call Salesforce and are
-        # never returned to the user
-        backend_sudo = backend.sudo()
-        if not (
-            backend_sudo.salesforce_client_id
-            and backend_sudo.webhook_secret
-            and backend_sudo.salesforce_refresh_token
-        ):
-            raise ExternalCrmError(
-                backend.env._(
-                    "The backend %(name)s cannot call Salesforce: set the consumer key, "
-                    "the consumer secret and the refresh token.",
-                    name=backend.name,
-                )
-            )
+        backend_sudo = self._credentials(
+            ["salesforce_client_id", "webhook_secret", "salesforce_refresh_token"],
+            backend.env._(
+                "The backend %(name)s cannot call Salesforce: set the consumer key, "
+                "the consumer secret and the refresh token.",
+                name=backend.name,
+            ),
+        )
 
         def store_token(token, instance_url, user_id):
             values = {"salesforce_access_token": token, "salesforce_instance_url": instance_url}
@@ -550,29 +542,39 @@ class SalesforceProvider(Provider):
     def default_field_maps(self):
         def address(prefix):
             return [
-                (f"{prefix}Street", "street", "trim", "newest"),
-                (f"{prefix}City", "city", "trim", "newest"),
-                (f"{prefix}PostalCode", "zip", "trim", "newest"),
-                (f"{prefix}Country", "country_id", "country_iso", "newest"),
+                (f"{prefix}Street", "street"),
+                (f"{prefix}City", "city"),
+                (f"{prefix}PostalCode", "zip"),
+                (f"{prefix}Country", "country_id"),
             ]
 
         return [
-            ("company", "Name", "name", "trim", "newest"),
-            ("company", "Phone", "phone", "phone_e164", "newest"),
-            ("company", "Website", "website", "trim", "newest"),
-            *[("company", *line) for line in address("Billing")],
-            ("contact", "FirstName+LastName", "name", "trim", "newest"),
-            ("contact", "Email", "email", "lower_email", "newest"),
-            ("contact", "Phone", "phone", "phone_e164", "newest"),
-            ("contact", "MobilePhone", "mobile", "phone_e164", "newest"),
-            ("contact", "Title", "function", "trim", "newest"),
-            ("contact", "AccountId", "parent_id", "reference", "external"),
-            *[("contact", *line) for line in address("Mailing")],
-            ("deal", "Name", "name", "trim", "external"),
-            ("deal", "Amount", "expected_revenue", "number", "external"),
-            ("deal", "CloseDate", "date_deadline", "date", "external"),
-            ("deal", "StageName", "stage_id", "value_table", "external"),
-            ("deal", "AccountId", "partner_id", "reference", "external"),
+            *map_lines(
+                "company",
+                [("Name", "name"), ("Phone", "phone"), ("Website", "website"), *address("Billing")],
+            ),
+            *map_lines(
+                "contact",
+                [
+                    ("FirstName+LastName", "name"),
+                    ("Email", "email"),
+                    ("Phone", "phone"),
+                    ("MobilePhone", "mobile"),
+                    ("Title", "function"),
+                    ("AccountId", "parent_id"),
+                    *address("Mailing"),
+                ],
+            ),
+            *map_lines(
+                "deal",
+                [
+                    ("Name", "name"),
+                    ("Amount", "expected_revenue"),
+                    ("CloseDate", "date_deadline"),
+                    ("StageName", "stage_id"),
+                    ("AccountId", "partner_id"),
+                ],
+            ),
         ]
 
     def default_stage_values(self):

@@ -13,9 +13,9 @@ reads the current records through the REST API, 100 ids per call.
 import json
 from datetime import timedelta
 
-from ..exceptions import ExternalCrmError, MalformedDelivery
+from ..exceptions import MalformedDelivery
 from . import signatures, transforms
-from .provider import InboxItem, Provider, RemoteRecord, load_items, register
+from .provider import InboxItem, Provider, RemoteRecord, load_items, map_lines, register
 from .zoho_client import API_URLS, ZohoClient
 
 MODULE_KINDS = {"accounts": "company", "contacts": "contact", "deals": "deal"}
@@ -141,21 +141,13 @@ class ZohoProvider(Provider):
     def _client(self):
         """A REST client with the stored access token, renewed when needed."""
         backend = self.backend
-        # sudo: the OAuth credentials and the access token are readable by
-        # administrators only; they are used here to call Zoho and never
-        # returned to the user
-        backend_sudo = backend.sudo()
-        if not (
-            backend_sudo.zoho_client_id
-            and backend_sudo.zoho_client_secret
-            and backend_sudo.zoho_refresh_token
-        ):
-            raise ExternalCrmError(
-                backend.env._(
-                    "The backend %(name)s has no Zoho client id, client secret or refresh token.",
-                    name=backend.name,
-                )
-            )
+        backend_sudo = self._credentials(
+            ["zoho_client_id", "zoho_client_secret", "zoho_refresh_token"],
+            backend.env._(
+                "The backend %(name)s has no Zoho client id, client secret or refresh token.",
+                name=backend.name,
+            ),
+        )
         token = backend_sudo._zoho_valid_access_token()
         client = ZohoClient(
             backend_sudo.api_base_url or API_URLS.get(backend_sudo.zoho_data_centre, ""),
@@ -282,25 +274,40 @@ class ZohoProvider(Provider):
     # -- configuration ---------------------------------------------------
     def default_field_maps(self):
         return [
-            ("company", "Account_Name", "name", "trim", "newest"),
-            ("company", "Phone", "phone", "phone_e164", "newest"),
-            ("company", "Website", "website", "trim", "newest"),
-            ("company", "Billing_Street", "street", "trim", "newest"),
-            ("company", "Billing_City", "city", "trim", "newest"),
-            ("company", "Billing_Code", "zip", "trim", "newest"),
-            ("company", "Billing_Country", "country_id", "country_iso", "newest"),
-            ("contact", "First_Name+Last_Name", "name", "trim", "newest"),
-            ("contact", "Email", "email", "lower_email", "newest"),
-            ("contact", "Phone", "phone", "phone_e164", "newest"),
-            ("contact", "Mobile", "mobile", "phone_e164", "newest"),
-            ("contact", "Title", "function", "trim", "newest"),
-            ("contact", ACCOUNT_ID, "parent_id", "reference", "external"),
-            ("deal", "Deal_Name", "name", "trim", "external"),
-            ("deal", "Amount", "expected_revenue", "number", "external"),
-            ("deal", "Closing_Date", "date_deadline", "date", "external"),
-            ("deal", "Stage", "stage_id", "value_table", "external"),
-            ("deal", ACCOUNT_ID, "partner_id", "reference", "external"),
-            ("deal", "Reason_For_Loss__s", "lost_reason_id", "trim", "external"),
+            *map_lines(
+                "company",
+                [
+                    ("Account_Name", "name"),
+                    ("Phone", "phone"),
+                    ("Website", "website"),
+                    ("Billing_Street", "street"),
+                    ("Billing_City", "city"),
+                    ("Billing_Code", "zip"),
+                    ("Billing_Country", "country_id"),
+                ],
+            ),
+            *map_lines(
+                "contact",
+                [
+                    ("First_Name+Last_Name", "name"),
+                    ("Email", "email"),
+                    ("Phone", "phone"),
+                    ("Mobile", "mobile"),
+                    ("Title", "function"),
+                    (ACCOUNT_ID, "parent_id"),
+                ],
+            ),
+            *map_lines(
+                "deal",
+                [
+                    ("Deal_Name", "name"),
+                    ("Amount", "expected_revenue"),
+                    ("Closing_Date", "date_deadline"),
+                    ("Stage", "stage_id"),
+                    (ACCOUNT_ID, "partner_id"),
+                    ("Reason_For_Loss__s", "lost_reason_id"),
+                ],
+            ),
         ]
 
     def default_stage_values(self):

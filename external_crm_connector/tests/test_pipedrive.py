@@ -83,6 +83,19 @@ def v1(obj, action, object_id, current=None, previous=None, timestamp=1795536000
 
 
 class PipedriveCase(ExternalCrmCase):
+    """A backend calling a fake Pipedrive, emptied before each test."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_pipedrive()
+
+    def setUp(self):
+        super().setUp()
+        # webhook settings are cached: a test's backend changes must show
+        self.env.registry.clear_cache()
+        self.fake.reset()
+
     @classmethod
     def _setup_pipedrive(cls):
         cls._setup_connector()
@@ -102,15 +115,6 @@ class PipedriveCase(ExternalCrmCase):
 @tagged("post_install", "-at_install")
 class TestPipedrive(PipedriveCase, TransactionCase):
     """Pipedrive end to end, against a fake Pipedrive API v2 on loopback."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_pipedrive()
-
-    def setUp(self):
-        super().setUp()
-        self.fake.reset()
 
     def _deliver_all(self, *payloads):
         """Store several notifications, then process them in one batch."""
@@ -724,15 +728,6 @@ class TestPipedrive(PipedriveCase, TransactionCase):
 @tagged("post_install", "-at_install")
 class TestPipedriveWebhook(PipedriveCase, HttpCase):
     """HTTP Basic authentication of Pipedrive's notifications, through the controller."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_pipedrive()
-
-    def setUp(self):
-        super().setUp()
-        self.env.registry.clear_cache()
 
     def _post(self, body, authorization=None, backend=None):
         headers = {"Content-Type": "application/json"}

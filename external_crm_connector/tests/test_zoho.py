@@ -33,6 +33,19 @@ LOGGER = "odoo.addons.external_crm_connector.models.external_crm_backend_zoho"
 
 
 class ZohoCase(ExternalCrmCase):
+    """A backend calling a fake Zoho, emptied before each test."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_zoho()
+
+    def setUp(self):
+        super().setUp()
+        # webhook settings are cached: a test's backend changes must show
+        self.env.registry.clear_cache()
+        self._reset_fake()
+
     @classmethod
     def _setup_zoho(cls):
         cls._setup_connector()
@@ -111,15 +124,6 @@ class ZohoCase(ExternalCrmCase):
 @tagged("post_install", "-at_install")
 class TestZoho(ZohoCase, TransactionCase):
     """Zoho CRM end to end, against a fake Zoho (accounts server and API) on loopback."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_zoho()
-
-    def setUp(self):
-        super().setUp()
-        self._reset_fake()
 
     def _client(self, sleeps):
         def renew():
@@ -668,16 +672,6 @@ class TestZoho(ZohoCase, TransactionCase):
 @tagged("post_install", "-at_install")
 class TestZohoWebhook(ZohoCase, HttpCase):
     """Zoho deliveries through the real controller."""
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._setup_zoho()
-
-    def setUp(self):
-        super().setUp()
-        self.env.registry.clear_cache()
-        self._reset_fake()
 
     def _post(self, body):
         return self.url_open(
