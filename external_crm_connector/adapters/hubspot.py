@@ -126,15 +126,9 @@ class HubSpotProvider(Provider):
     # -- processing --------------------------------------------------------
     def _client(self):
         backend = self.backend
-        backend_sudo = self._credentials(
-            ["api_token"],
+        return self._token_client(
+            HubSpotClient,
             backend.env._("The backend %(name)s has no HubSpot access token.", name=backend.name),
-        )
-        return HubSpotClient(
-            backend_sudo.api_base_url or self.default_api_url,
-            backend_sudo.api_token,
-            timeout=backend_sudo.api_timeout or 30,
-            backoff=backend._api_backoff(),
         )
 
     def properties(self, kind):

@@ -367,15 +367,9 @@ class PipedriveProvider(Provider):
     # -- processing --------------------------------------------------------
     def _client(self):
         backend = self.backend
-        backend_sudo = self._credentials(
-            ["api_token"],
+        return self._token_client(
+            PipedriveClient,
             backend.env._("The backend %(name)s has no Pipedrive API token.", name=backend.name),
-        )
-        return PipedriveClient(
-            backend_sudo.api_base_url or self.default_api_url,
-            backend_sudo.api_token,
-            timeout=backend_sudo.api_timeout or 30,
-            backoff=backend._api_backoff(),
         )
 
     def _has_token(self):

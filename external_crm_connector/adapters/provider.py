@@ -196,6 +196,16 @@ class Provider:
             raise ExternalCrmError(missing_message)
         return backend_sudo
 
+    def _token_client(self, client_class, missing_message):
+        """A ``client_class`` calling the API with the backend's API token."""
+        backend_sudo = self._credentials(["api_token"], missing_message)
+        return client_class(
+            backend_sudo.api_base_url or self.default_api_url,
+            backend_sudo.api_token,
+            timeout=backend_sudo.api_timeout or 30,
+            backoff=self.backend._api_backoff(),
+        )
+
     # -- inbound -----------------------------------------------------------
     def authenticate(self, secret, request, body, now):
         """Return True when ``request`` (method, url, headers) is authentic."""
