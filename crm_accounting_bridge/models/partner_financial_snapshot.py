@@ -1,5 +1,6 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -72,6 +73,27 @@ SNAPSHOT_SOURCES = {
     "account.account": ["account_type"],
     "res.partner": ["commercial_partner_id"],
     "res.company": ["parent_path"],
+}
+# Stored fields the statement of sales to invoice reads.
+SALES_TO_INVOICE_SOURCES = {
+    "sale.order": ["company_id", "currency_id", "partner_invoice_id", "state"],
+    "sale.order.line": [
+        "invoice_lines",
+        "order_id",
+        "price_total",
+        "product_id",
+        "product_uom",
+        "product_uom_qty",
+        "qty_delivered",
+        "untaxed_amount_to_invoice",
+    ],
+    "product.product": ["product_tmpl_id"],
+    "product.template": ["invoice_policy"],
+    "account.move.line": ["move_id", "product_uom_id", "quantity"],
+    "account.move": ["move_type", "payment_state", "state"],
+    "res.partner": ["commercial_partner_id"],
+    "res.currency": ["rounding"],
+    "uom.uom": ["rounding"],
 }
 
 
@@ -332,6 +354,135 @@ class PartnerFinancialSnapshot(models.AbstractModel):
             self._receivable_query(partner_ids, grace_days=grace_days)
         )
         return {row.pop("partner_id"): row for row in rows}
+
+    @api.model
+    def _sales_to_invoice_query(self, partner_ids):
+        """Return the SQL of the confirmed sales not yet invoiced of ``partner_ids``.
+
+        This is Odoo's ``credit_to_invoice`` (sale), which the credit limit
+        warning of sale orders adds to the receivable, as one statement over
+        stored columns: the same orders (confirmed, of the current company,
+        with something left to invoice, invoiced to any address of the
+        customer, archived ones included), and per line the same amount
+        (total price per ordered unit times the ordered or delivered
+        quantity, by the product's invoicing policy, minus the quantity on
+        posted invoices, rounded like the field). Odoo computes it by loading
+        every order, line and product, which costs more than the whole
+        snapshot.
+
+        One row per invoice address and order currency (Odoo converts each to
+        the company currency separately): ``partner_invoice_id``,
+        ``partner_id`` (commercial entity), ``currency_id``, ``amount`` in
+        the order currency, and ``converted``: an invoice line in another
+        unit than its order line, whose conversion only Odoo's units know.
+        """
+        return SQL(
+            """
+            WITH order_line AS (
+                SELECT sale.partner_invoice_id,
+                       sale.currency_id,
+                       line.id,
+                       line.product_uom,
+                       line.price_total,
+                       line.product_uom_qty,
+                       CASE WHEN template.invoice_policy = 'delivery'
+                            THEN line.qty_delivered
+                            ELSE line.product_uom_qty END AS quantity_to_consider
+                  FROM sale_order sale
+                  JOIN res_partner invoice_partner ON invoice_partner.id = sale.partner_invoice_id
+                  JOIN sale_order_line line ON line.order_id = sale.id
+             LEFT JOIN product_product product ON product.id = line.product_id
+             LEFT JOIN product_template template ON template.id = product.product_tmpl_id
+                 WHERE sale.company_id = %(company_id)s
+                   AND sale.state = 'sale'
+                   AND invoice_partner.commercial_partner_id = ANY(%(partner_ids)s)
+                   AND EXISTS (
+                       SELECT FROM sale_order_line pending
+                        WHERE pending.order_id = sale.id
+                          AND pending.untaxed_amount_to_invoice > 0)
+            ), invoiced AS (
+                -- quantities of posted invoices minus posted credit notes,
+                -- rounded up to the order line's unit as Odoo's units do
+                SELECT order_line.id,
+                       SUM(CASE WHEN move.move_type IN ('entry', 'in_invoice', 'out_refund',
+                                                        'in_receipt')
+                                THEN -1 ELSE 1 END
+                           * CASE WHEN invoice_line.product_uom_id IS NULL
+                                       OR invoice_line.quantity = 0
+                                       OR unit.rounding IS NULL
+                                  THEN invoice_line.quantity
+                                  ELSE SIGN(invoice_line.quantity)
+                                       * CEIL(ABS(invoice_line.quantity) / unit.rounding)
+                                       * unit.rounding END) AS quantity,
+                       BOOL_OR(invoice_line.product_uom_id IS DISTINCT FROM order_line.product_uom
+                               AND invoice_line.product_uom_id IS NOT NULL
+                               AND invoice_line.quantity != 0) AS converted
+                  FROM order_line
+                  JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = order_line.id
+                  JOIN account_move_line invoice_line ON invoice_line.id = rel.invoice_line_id
+                  JOIN account_move move ON move.id = invoice_line.move_id
+             LEFT JOIN uom_uom unit ON unit.id = order_line.product_uom
+                 WHERE move.state = 'posted' OR move.payment_state = 'invoicing_legacy'
+              GROUP BY order_line.id
+            )
+            SELECT order_line.partner_invoice_id,
+                   invoice_partner.commercial_partner_id AS partner_id,
+                   order_line.currency_id,
+                   SUM(CASE WHEN order_line.product_uom_qty = 0 THEN 0
+                            ELSE ROUND(order_line.price_total / order_line.product_uom_qty
+                                       * (order_line.quantity_to_consider
+                                          - COALESCE(invoiced.quantity, 0))
+                                       / currency.rounding) * currency.rounding
+                       END) AS amount,
+                   COALESCE(BOOL_OR(invoiced.converted), FALSE) AS converted
+              FROM order_line
+              JOIN res_partner invoice_partner ON invoice_partner.id = order_line.partner_invoice_id
+              JOIN res_currency currency ON currency.id = order_line.currency_id
+         LEFT JOIN invoiced ON invoiced.id = order_line.id
+          GROUP BY order_line.partner_invoice_id,
+                   invoice_partner.commercial_partner_id,
+                   order_line.currency_id
+            """,
+            company_id=self._snapshot_company().id,
+            partner_ids=list(partner_ids),
+        )
+
+    @api.model
+    def _read_sales_to_invoice(self, partner_ids):
+        """Return ``{commercial partner id: sales to invoice}`` in the company currency.
+
+        Equal to Odoo's ``credit_to_invoice`` of these partners (see
+        ``_sales_to_invoice_query``), in one query. Customers with an invoice
+        line in another unit than its order line are left to Odoo's own
+        computation. Partners without confirmed sales to invoice are absent.
+        """
+        if not partner_ids:
+            return {}
+        for model_name, field_names in SALES_TO_INVOICE_SOURCES.items():
+            self.env[model_name].flush_model(field_names)
+        company = self._snapshot_company()
+        company_currency = company.currency_id
+        today = fields.Date.context_today(self)
+        amounts = defaultdict(float)
+        converted = set()
+        rows = self.env.execute_query(self._sales_to_invoice_query(partner_ids))
+        for _invoice_partner_id, partner_id, currency_id, amount, needs_units in rows:
+            if needs_units:
+                converted.add(partner_id)
+                continue
+            # per invoice address and currency, as Odoo converts and rounds
+            amounts[partner_id] = company_currency.round(
+                amounts[partner_id]
+                + self.env["res.currency"]
+                .browse(currency_id)
+                ._convert(float(amount), company_currency, company, today)
+            )
+        if converted:
+            # sudo: an aggregate for the snapshot; Odoo restricts the field to
+            # accounting groups
+            partners = self.env["res.partner"].sudo().with_company(company).browse(converted)
+            amounts.update({partner.id: partner.credit_to_invoice for partner in partners})
+        return dict(amounts)
 
     @api.model
     def _empty_snapshot(self):

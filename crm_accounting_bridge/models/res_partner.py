@@ -181,25 +181,24 @@ class ResPartner(models.Model):
     def _credit_figures(self, commercial_partners):
         """Return ``{partner id: (credit limit, sales to invoice)}``.
 
-        Reuses Odoo's own ``credit_limit`` (with the company default) and
-        ``credit_to_invoice``, so that the snapshot agrees with the credit
-        warning of sale orders. Only partners under a credit limit appear, and
-        only their sales to invoice are computed: that reads their confirmed
-        orders, lines and invoice lines through the ORM.
+        Reuses Odoo's own ``credit_limit`` (with the company default) and the
+        figure of its ``credit_to_invoice`` (see the snapshot's
+        ``_read_sales_to_invoice``), so that the snapshot agrees with the
+        credit warning of sale orders. Only partners under a credit limit
+        appear.
         """
         company = self.env.company
         if not company.account_use_credit_limit or not commercial_partners:
             return {}
-        # sudo: both fields are restricted to accounting groups, but the
+        # sudo: the credit limit is restricted to accounting groups, but the
         # resulting aggregate is meant for salespeople too.
         partners_sudo = commercial_partners.sudo().with_company(company)
         # only the limit: reading it alone would fetch every partner column
         partners_sudo.fetch(["credit_limit"])
-        # a new recordset, so that credit_to_invoice is computed in one batch
-        # for these partners only
         limited_sudo = partners_sudo.filtered("credit_limit")
+        to_invoice = self.env["partner.financial.snapshot"]._read_sales_to_invoice(limited_sudo.ids)
         return {
-            partner.id: (partner.credit_limit, partner.credit_to_invoice)
+            partner.id: (partner.credit_limit, to_invoice.get(partner.id, 0.0))
             for partner in limited_sudo
         }
 

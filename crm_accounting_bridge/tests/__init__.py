@@ -5,4 +5,5 @@ from . import test_full_payment_date
 from . import test_http_rpc
 from . import test_negotiated_terms
 from . import test_readiness
+from . import test_sales_to_invoice
 from . import test_snapshot_queries
