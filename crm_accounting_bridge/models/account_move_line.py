@@ -8,12 +8,19 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     def init(self):
-        """Index the money received, per partner and date.
+        """Index the money received, and the open items, per partner.
 
         The snapshot's last payment date is the latest receivable credit of
-        a payment or bank statement line: with this index it is found by
+        a payment or bank statement line: with the first index it is found by
         walking a partner's credits backwards from the newest, instead of
         reading all of the partner's journal items.
+
+        The second holds only open items (posted, not reconciled, with a
+        residual: a small part of the table) with every column the open
+        receivable figures read, so that the snapshot and credit alerts read
+        a customer's open items from the index alone. Odoo's own index of
+        unreconciled items has every line of accounts that are never
+        reconciled, and needs a visit of the table for each item.
         """
         res = super().init()
         create_index(
@@ -22,5 +29,21 @@ class AccountMoveLine(models.Model):
             self._table,
             ["partner_id", "date"],
             where="parent_state = 'posted' AND balance < 0",
+        )
+        create_index(
+            self.env.cr,
+            "account_move_line_crm_bridge_open_item_index",
+            self._table,
+            # the columns after the first two make the index covering
+            [
+                "partner_id",
+                "account_id",
+                "company_id",
+                "move_id",
+                "amount_residual",
+                "date_maturity",
+                "date",
+            ],
+            where="parent_state = 'posted' AND reconciled IS NOT TRUE AND amount_residual != 0",
         )
         return res

@@ -1,6 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
+from odoo.tools import SQL
 
 
 class ResCompany(models.Model):
@@ -50,10 +51,16 @@ class ResCompany(models.Model):
         partner = env["res.partner"].with_company(self)
         category = env["product.category"].with_company(self)
 
+        found = {}
+
+        def exists(key):
+            # the three searches run together, once, when the first is asked
+            if not found:
+                found.update(self._crm_accounting_readiness_records())
+            return found[key]
+
         def has_chart():
-            return bool(self.chart_template) and bool(
-                env["account.account"].search_count([("company_ids", "in", self.id)], limit=1)
-            )
+            return bool(self.chart_template) and exists("account")
 
         def has_receivable():
             fallback = partner._fields["property_account_receivable_id"]
@@ -62,21 +69,6 @@ class ResCompany(models.Model):
         def has_income():
             fallback = category._fields["property_account_income_categ_id"]
             return bool(fallback.get_company_dependent_fallback(category))
-
-        def has_sale_journal():
-            return bool(
-                env["account.journal"].search_count(
-                    [("type", "=", "sale"), *env["account.journal"]._check_company_domain(self)],
-                    limit=1,
-                )
-            )
-
-        def has_payment_terms():
-            return bool(
-                env["account.payment.term"].search_count(
-                    env["account.payment.term"]._check_company_domain(self), limit=1
-                )
-            )
 
         return [
             ("chart_of_accounts", env._("Install a chart of accounts"), has_chart, settings),
@@ -95,7 +87,7 @@ class ResCompany(models.Model):
             (
                 "sale_journal",
                 env._("Create a sales journal"),
-                has_sale_journal,
+                lambda: exists("sale_journal"),
                 "account.action_account_journal_form",
             ),
             (
@@ -107,7 +99,7 @@ class ResCompany(models.Model):
             (
                 "payment_terms",
                 env._("Create payment terms"),
-                has_payment_terms,
+                lambda: exists("payment_term"),
                 "account.action_payment_term_form",
             ),
             (
@@ -123,3 +115,31 @@ class ResCompany(models.Model):
                 settings,
             ),
         ]
+
+    def _crm_accounting_readiness_records(self):
+        """Return whether the company has accounts, a sales journal and payment terms.
+
+        One statement for the three searches, with the ORM's domains (active
+        records, the company and its parents): the check runs on every read
+        of credit alerts, where three round trips cost more than the
+        searches themselves.
+        """
+        self.ensure_one()
+        env = self.env
+        searches = {
+            "account": env["account.account"]._search([("company_ids", "in", self.id)], limit=1),
+            "sale_journal": env["account.journal"]._search(
+                [("type", "=", "sale"), *env["account.journal"]._check_company_domain(self)],
+                limit=1,
+            ),
+            "payment_term": env["account.payment.term"]._search(
+                env["account.payment.term"]._check_company_domain(self), limit=1
+            ),
+        }
+        row = env.execute_query(
+            SQL(
+                "SELECT %s",
+                SQL(", ").join(SQL("EXISTS(%s)", query.select()) for query in searches.values()),
+            )
+        )[0]
+        return dict(zip(searches, row, strict=True))

@@ -31,6 +31,7 @@ Command line: ``python3 tools/bench/dataset.py [--rebuild]`` (``--help``).
 """
 
 import argparse
+import ast
 import contextlib
 import json
 import shutil
@@ -297,6 +298,44 @@ def install_modules(bench_db, modules=MODULES):
         check=True,
         cwd="/tmp",
     )
+
+
+def upgrade_changed_addons(bench_db):
+    """Upgrade the addons of this repository whose version changed since install.
+
+    A new version may bring what the benchmarks measure (an index made by
+    ``init``, a stored column): without the upgrade a reused data set would
+    measure the old schema with the new code.
+    """
+    with contextlib.closing(psycopg2.connect(**bench_db.dsn())) as cnx, cnx.cursor() as cr:
+        cr.execute("SELECT name, latest_version FROM ir_module_module WHERE state = 'installed'")
+        installed = dict(cr.fetchall())
+    changed = []
+    for manifest in sorted(ROOT.glob("*/__manifest__.py")):
+        name = manifest.parent.name
+        if name in installed:
+            version = ast.literal_eval(manifest.read_text())["version"]
+            if installed[name] != version:
+                changed.append(name)
+    if not changed:
+        return
+    log(f"upgrading {changed} in '{bench_db.name}': their version changed")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            *bench_db.odoo_args(),
+            "-d",
+            bench_db.name,
+            "-u",
+            ",".join(changed),
+            "--stop-after-init",
+        ],
+        check=True,
+        cwd="/tmp",
+    )
+    _vacuum(bench_db)
 
 
 # ---------------------------------------------------------------------------
@@ -1479,6 +1518,7 @@ def ensure_dataset(
     if marker and not rebuild and all(marker.get(key) == value for key, value in wanted.items()):
         bench_db.info = marker
         log(f"reusing '{db}' built on {marker['built_on']} ({marker['counts']})")
+        upgrade_changed_addons(bench_db)
         return bench_db
     started = time.time()
     _prepare_base(bench_db, rebuild_base)
