@@ -61,26 +61,35 @@ class CrmLead(models.Model):
         or a lost opportunity, or accounting not ready (the bridge's banner
         says why): no alert.
         """
+        levels = dict.fromkeys(self, "none")
+        messages = dict.fromkeys(self, False)
         alerted = self.filtered(
             lambda lead: lead.partner_id and lead.active and not lead.stage_id.is_won
         )
-        (self - alerted).update({"credit_alert_level": "none", "credit_alert_message": False})
         for company, leads in alerted.grouped(
             lambda lead: lead.company_id or self.env.company
         ).items():
             assessments = company._credit_alert_assessments(leads.partner_id)
             figures = company._credit_alert_figures()
             # one message per customer, however many of its leads the batch has
-            messages = {
+            partner_messages = {
                 partner_id: company._credit_alert_message(assessment, figures)
                 for partner_id, assessment in assessments.items()
                 if assessment["level"] != "none"
             }
             for lead in leads:
                 partner_id = lead.partner_id.commercial_partner_id._origin.id
-                assessment = assessments.get(partner_id)
-                lead.credit_alert_level = assessment["level"] if assessment else "none"
-                lead.credit_alert_message = messages.get(partner_id, False)
+                if partner_id in partner_messages:
+                    levels[lead] = assessments[partner_id]["level"]
+                    messages[lead] = partner_messages[partner_id]
+        # One cache update per field rather than one assignment per lead and
+        # field, which costs more than the policy itself on a kanban page.
+        self.env.cache.update(
+            self, self._fields["credit_alert_level"], [levels[lead] for lead in self]
+        )
+        self.env.cache.update(
+            self, self._fields["credit_alert_message"], [messages[lead] for lead in self]
+        )
 
     def _search_credit_alert_level(self, operator, value):
         """Search the level without reading every lead or partner.

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL, format_amount
+from odoo.tools import SQL, float_compare, format_amount
 
 from .figure_formatter import FigureFormatter
 
@@ -204,36 +204,56 @@ class ResCompany(models.Model):
         partners = self.env["res.partner"].with_company(self).browse(partner_ids)
         credit_figures = partners._credit_figures(partners)
         empty = self.env["partner.financial.snapshot"]._empty_snapshot()
+        # the policy is read once for the batch, not once per customer
+        policy = self._credit_alert_policy()
         return {
             partner_id: self._credit_alert_assess_partner(
                 dict(empty, **snapshots.get(partner_id, {})),
                 *credit_figures.get(partner_id, (0.0, 0.0)),
+                policy=policy,
             )
             for partner_id in partner_ids
         }
 
-    def _credit_alert_assess_partner(self, snapshot, credit_limit, to_invoice):
+    def _credit_alert_policy(self):
+        """The company's credit policy, as the values ``_credit_alert_assess_partner`` reads."""
+        self.ensure_one()
+        return {
+            "rounding": self.currency_id.rounding,
+            "min_overdue_amount": self.credit_alert_min_overdue_amount,
+            "block_days": self.credit_alert_block_days,
+            "block_on_limit": self.credit_alert_block_on_limit,
+            "warn_percent": self.credit_alert_warn_percent,
+        }
+
+    def _credit_alert_assess_partner(self, snapshot, credit_limit, to_invoice, policy=None):
         """Apply the policy to one customer's figures.
 
         Overdue items (more than the grace days past due) count when their
         amount reaches the minimum; they give a warning, or a block once the
         oldest is ``credit_alert_block_days`` overdue. Under a credit limit,
         credit use reaching the warning percentage warns, and a limit exceeded
-        blocks (or warns, when blocking on the limit is off). Returns a dict:
-        ``level``, ``overdue_counts``, ``overdue_amount``,
+        blocks (or warns, when blocking on the limit is off). Amounts compare
+        at the company currency's precision. ``policy``: the company's
+        ``_credit_alert_policy()``, read once by callers that assess a batch.
+        Returns a dict: ``level``, ``overdue_counts``, ``overdue_amount``,
         ``overdue_invoice_count``, ``oldest_overdue_days``, ``credit_limit``,
         ``credit_used``, ``credit_available``.
         """
         self.ensure_one()
-        currency = self.currency_id
+        policy = policy or self._credit_alert_policy()
+        rounding = policy["rounding"]
         overdue_amount = snapshot["overdue_amount"]
         overdue_counts = (
-            currency.compare_amounts(overdue_amount, 0) > 0
-            and currency.compare_amounts(overdue_amount, self.credit_alert_min_overdue_amount) >= 0
+            float_compare(overdue_amount, 0, precision_rounding=rounding) > 0
+            and float_compare(
+                overdue_amount, policy["min_overdue_amount"], precision_rounding=rounding
+            )
+            >= 0
         )
         level = "none"
         if overdue_counts:
-            blocked = snapshot["oldest_overdue_days"] >= self.credit_alert_block_days
+            blocked = snapshot["oldest_overdue_days"] >= policy["block_days"]
             level = "block" if blocked else "warning"
         credit_used = credit_available = 0.0
         if credit_limit:
@@ -241,12 +261,15 @@ class ResCompany(models.Model):
             # limit and sales to invoice), in the company currency
             credit_used = snapshot["receivable_balance"] + to_invoice
             credit_available = credit_limit - credit_used
-            exceeded = currency.compare_amounts(credit_available, 0) < 0
-            percent = self.credit_alert_warn_percent
+            exceeded = float_compare(credit_available, 0, precision_rounding=rounding) < 0
+            percent = policy["warn_percent"]
             reached = bool(percent) and (
-                currency.compare_amounts(credit_used, credit_limit * percent / 100) >= 0
+                float_compare(
+                    credit_used, credit_limit * percent / 100, precision_rounding=rounding
+                )
+                >= 0
             )
-            if exceeded and self.credit_alert_block_on_limit:
+            if exceeded and policy["block_on_limit"]:
                 level = "block"
             elif level == "none" and (exceeded or reached):
                 level = "warning"

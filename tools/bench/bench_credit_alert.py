@@ -106,7 +106,8 @@ def main(argv=None):
     results = {}
     queries = {}
     with bench_db.environment() as env:
-        env = env(context=dict(env.context, tz="UTC"))
+        # the context of the web client, which always sends the user's language
+        env = env(context=dict(env.context, tz="UTC", lang=env.user.lang or "en_US"))
         company = env.company
         if not company._crm_accounting_ready():
             raise SystemExit("accounting is not ready in the benchmark company: no alert to time")
