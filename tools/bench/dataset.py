@@ -282,6 +282,11 @@ def install_modules(bench_db, modules=MODULES):
     process does not see the new modules: install before opening it.
     """
     log(f"installing {modules} without demo data in '{bench_db.name}'")
+    _run_odoo(bench_db, "-i", modules, "--without-demo=all")
+
+
+def _run_odoo(bench_db, *options):
+    """Run Odoo on the benchmark database with ``options``, then stop."""
     subprocess.run(
         [
             sys.executable,
@@ -290,9 +295,7 @@ def install_modules(bench_db, modules=MODULES):
             *bench_db.odoo_args(),
             "-d",
             bench_db.name,
-            "-i",
-            modules,
-            "--without-demo=all",
+            *options,
             "--stop-after-init",
         ],
         check=True,
@@ -320,21 +323,7 @@ def upgrade_changed_addons(bench_db):
     if not changed:
         return
     log(f"upgrading {changed} in '{bench_db.name}': their version changed")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            *bench_db.odoo_args(),
-            "-d",
-            bench_db.name,
-            "-u",
-            ",".join(changed),
-            "--stop-after-init",
-        ],
-        check=True,
-        cwd="/tmp",
-    )
+    _run_odoo(bench_db, "-u", ",".join(changed))
     _vacuum(bench_db)
 
 
