@@ -49,6 +49,24 @@ class TestCustomer360(CrmAccountingBridgeCommon):
         self.assertEqual(self._rows([("oldest_overdue_days", ">", 90)]).partner_id, self.later)
         self.assertEqual(self._rows([("revenue_ltm", ">", 1000)]).partner_id, self.on_time)
 
+    def _jit(self):
+        self.env.cr.execute("SHOW jit")
+        return self.env.cr.fetchone()[0]
+
+    def test_reads_without_jit_compilation(self):
+        """Searches, groups and reads of the report turn JIT compilation off."""
+        reads = {
+            "search": lambda: self._rows().ids,
+            "read_group": lambda: self.Report._read_group([], [], ["overdue_amount:sum"]),
+            "read": lambda: self.Report.browse(self.late.id).read(["overdue_amount"]),
+        }
+        for name, read in reads.items():
+            with self.subTest(name):
+                self.env.invalidate_all()
+                self.env.cr.execute("SET LOCAL jit = on")
+                read()
+                self.assertEqual(self._jit(), "off")
+
     def test_grouped_totals(self):
         groups = self.Report._read_group(
             [("partner_id", "in", self.ours.ids)], [], ["overdue_amount:sum", "revenue_ltm:sum"]
