@@ -62,6 +62,12 @@ class CrmCustomer360(models.Model):
 
     @property
     def _table_query(self):
+        # see _search: the rows of known customers only, when only they are read
+        return self._customer_360_query(self.env.context.get("crm_customer_360_ids"))
+
+    @api.model
+    def _customer_360_query(self, partner_ids=None):
+        """The report's rows: all customers, or those of ``partner_ids`` only."""
         snapshot = self.env["partner.financial.snapshot"]
         company = snapshot._snapshot_company()
         return SQL(
@@ -79,6 +85,7 @@ class CrmCustomer360(models.Model):
                AND partner.active
                AND (partner.customer_rank > 0 OR snapshot.partner_id IS NOT NULL)
                AND (partner.company_id IS NULL OR %(partner_company)s)
+               AND %(partner_ids)s
             """,
             company_id=company.id,
             currency_id=company.currency_id.id,
@@ -91,14 +98,37 @@ class CrmCustomer360(models.Model):
                 )
                 for name in SNAPSHOT_FIELDS
             ),
-            snapshot=snapshot._snapshot_query(),
+            snapshot=snapshot._snapshot_query(partner_ids),
             partner_company=snapshot._company_scope(SQL("partner.company_id")),
+            partner_ids=(
+                SQL("partner.id = ANY(%s)", list(partner_ids))
+                if partner_ids is not None
+                else SQL("TRUE")
+            ),
         )
 
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):
+        """Compute the rows of the customers asked for only, when ids are asked for.
+
+        Reading rows (a page of the list, a form) searches ``[("id", "in",
+        ids)]``: the statement then aggregates these customers' journal items
+        instead of everyone's, with the same result since each row depends on
+        its customer only.
+        """
         self._disable_jit()
-        return super()._search(domain, offset=offset, limit=limit, order=order)
+        report = self
+        if (
+            len(domain) == 1
+            and isinstance(domain[0], list | tuple)
+            and tuple(domain[0][:2]) == ("id", "in")
+            and isinstance(domain[0][2], list | tuple)
+            and all(isinstance(id_, int) for id_ in domain[0][2])
+        ):
+            report = self.with_context(crm_customer_360_ids=list(domain[0][2]))
+        return super(CrmCustomer360, report)._search(
+            domain, offset=offset, limit=limit, order=order
+        )
 
     def _fetch_query(self, query, fields):
         self._disable_jit()

@@ -67,6 +67,17 @@ class TestCustomer360(CrmAccountingBridgeCommon):
                 read()
                 self.assertEqual(self._jit(), "off")
 
+    def test_reading_rows_computes_those_customers_only(self):
+        """Reading rows by id aggregates the journal items of those customers only."""
+        restricted = self.Report._search([("id", "in", self.late.ids)]).select()
+        self.assertIn(self.late.ids, restricted.params)
+        searched = self.Report._search([("overdue_amount", ">", 0)]).select()
+        self.assertNotIn(self.late.ids, searched.params)
+        row = self.Report.browse(self.late.id)
+        self.env.invalidate_all()
+        self.assertAlmostEqual(row.overdue_amount, 300.0, places=2)
+        self.assertEqual(row.oldest_overdue_days, 40)
+
     def test_grouped_totals(self):
         groups = self.Report._read_group(
             [("partner_id", "in", self.ours.ids)], [], ["overdue_amount:sum", "revenue_ltm:sum"]
