@@ -7,7 +7,10 @@ Starts its own PostgreSQL cluster (tools/pg-cluster) and a real Odoo server
 on loopback with 2 workers, then measures in the same run:
 
 1. the requests per second of a trivial Odoo JSON route
-   (``/web/webclient/version_info``): the ceiling on this machine;
+   (``/web/webclient/version_info``): the ceiling on this machine; and, for
+   information, of a route that runs one ``SELECT 1`` in its transaction
+   (``tools/bench/addons/bench_reference_routes``, loaded server-wide), the
+   least any route that touches the database costs;
 2. the webhook with single-item deliveries (generic JSON, HMAC-signed);
 3. the webhook with batches of 100 items (10,000 contacts);
 4. the same deliveries repeated (duplicates);
@@ -111,7 +114,7 @@ class Server:
                 "ODOO_QUEUE_JOB_MAX_CAPACITY": "1",
             }
         )
-        load = "base,web,queue_job" if self.with_runner else "base,web"
+        load = "base,web,queue_job" if self.with_runner else "base,web,bench_reference_routes"
         # the console script, not "python -m odoo": the prefork server starts
         # its gevent process again from sys.argv[0]
         odoo_bin = Path(sys.executable).with_name("odoo")
@@ -119,7 +122,7 @@ class Server:
         cmd = [
             str(odoo_bin), "--gevent-port", str(free_port()),
             "--db_host", str(self.pg), "--db_port", "5432", "--db_user", "odoo",
-            "--addons-path", str(ROOT), "-d", DATABASE,
+            "--addons-path", f"{ROOT},{ROOT / 'tools' / 'bench' / 'addons'}", "-d", DATABASE,
             "--http-interface", "127.0.0.1", "--http-port", str(self.port),
             "--workers", "2", "--max-cron-threads", "0", "--load", load,
             "--limit-time-real", "3600", "--limit-time-cpu", "3600",
@@ -448,6 +451,11 @@ def measure(args):
                 {"Content-Type": "application/json"},
             )
         ] * args.single
+        # a route of tools/bench/addons that runs one SELECT 1 in its
+        # transaction: what any route that touches the database costs at least
+        one_statement = [("/bench/one_statement", b"{}", {"Content-Type": "application/json"})] * (
+            args.single
+        )
         single_path = f"/external_crm/webhook/{single_token}"
         singles = [json.dumps(contact("S", i)).encode() for i in range(args.single)]
         contacts = [contact("B", i) for i in range(CONTACTS)]
@@ -460,6 +468,7 @@ def measure(args):
         ]
         # warm-up of both routes (workers' caches), not measured
         load(port, trivial[:200], args.concurrency)
+        load(port, one_statement[:200], args.concurrency)
         warm = [json.dumps(contact("W", i)).encode() for i in range(200)]
         load(port, [signed(single_path, body) for body in warm], args.concurrency)
         # contacts for the warm-up of the processing (see below), not measured
@@ -470,7 +479,14 @@ def measure(args):
 
         # the five kinds of requests are interleaved in rounds, so that a
         # change of load on the machine weighs on all of them alike
-        kinds = ("trivial", "first single", "repeat single", "first batch", "repeat batch")
+        kinds = (
+            "trivial",
+            "one statement",
+            "first single",
+            "repeat single",
+            "first batch",
+            "repeat batch",
+        )
         seconds = dict.fromkeys(kinds, 0.0)
         statuses = {kind: Counter() for kind in kinds}
         timings = {kind: [] for kind in kinds}
@@ -480,6 +496,8 @@ def measure(args):
             # signed just before sending: the timestamps stay fresh
             if kind == "trivial":
                 return trivial[index::rounds]
+            if kind == "one statement":
+                return one_statement[index::rounds]
             if kind.endswith("single"):
                 return [signed(single_path, body) for body in singles[index::rounds]]
             return [signed(path, body) for path, body in batches[index::rounds]]
@@ -494,6 +512,12 @@ def measure(args):
         print(f"\nReceiving ({rounds} interleaved rounds; figures of this run):")
         ceiling = rate_line(
             "trivial JSON route", len(trivial), seconds["trivial"], statuses["trivial"]
+        )
+        one_statement_rate = rate_line(
+            "route with one SQL statement (SELECT 1)",
+            len(one_statement),
+            seconds["one statement"],
+            statuses["one statement"],
         )
         single_rate = rate_line(
             "webhook, single-item deliveries",
@@ -648,6 +672,11 @@ def measure(args):
         f"first batch {ms['first batch']:.2f} ms, "
         f"repeated batch {ms['repeat batch']:.2f} ms; "
         f"processing {process_item_s * 1000:.2f} ms per contact."
+    )
+    print(
+        "For information: the route with one SQL statement is "
+        f"{one_statement_rate / ceiling:.3f} x the trivial route, single-item deliveries "
+        f"{single_rate / one_statement_rate:.3f} x the route with one SQL statement."
     )
     print("\nRatios of this run:")
     for label, value, target, ok in results:
