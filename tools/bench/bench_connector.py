@@ -10,7 +10,9 @@ on loopback with 2 workers, then measures in the same run:
    (``/web/webclient/version_info``): the ceiling on this machine; and, for
    information, of a route that runs one ``SELECT 1`` in its transaction
    (``tools/bench/addons/bench_reference_routes``, loaded server-wide), the
-   least any route that touches the database costs;
+   least any route that touches the database costs, and of a route that
+   inserts the raw body into a table with no other index or foreign key and
+   commits, the least a durable inbox costs;
 2. the webhook with single-item deliveries (generic JSON, HMAC-signed);
 3. the webhook with batches of 100 items (10,000 contacts);
 4. the same deliveries repeated (duplicates);
@@ -427,6 +429,14 @@ def measure(args):
     pg = work / "pg"
     run([str(ROOT / "tools" / "pg-cluster"), "start", str(pg)], stdout=subprocess.DEVNULL)
     build_database(work, pg, args.rebuild)
+    # the table of the reference route /bench/one_insert: the least a durable
+    # inbox needs (an id, a time, the body), nothing else
+    psql(
+        pg,
+        DATABASE,
+        "CREATE TABLE bench_reference_inbox (id bigserial PRIMARY KEY, "
+        "received_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'), body text NOT NULL)",
+    )
     backends = create_backends(pg)
     single_token = backends["single"][1]
     halves = [backends["batch1"], backends["batch2"]]
@@ -456,6 +466,16 @@ def measure(args):
         one_statement = [("/bench/one_statement", b"{}", {"Content-Type": "application/json"})] * (
             args.single
         )
+        # the same module's route that stores the raw body and commits: the
+        # least any webhook that keeps its deliveries costs
+        one_insert = [
+            (
+                "/bench/one_insert",
+                json.dumps(contact("R", i)).encode(),
+                {"Content-Type": "application/json"},
+            )
+            for i in range(args.single)
+        ]
         single_path = f"/external_crm/webhook/{single_token}"
         singles = [json.dumps(contact("S", i)).encode() for i in range(args.single)]
         contacts = [contact("B", i) for i in range(CONTACTS)]
@@ -469,6 +489,7 @@ def measure(args):
         # warm-up of both routes (workers' caches), not measured
         load(port, trivial[:200], args.concurrency)
         load(port, one_statement[:200], args.concurrency)
+        load(port, one_insert[:200], args.concurrency)
         warm = [json.dumps(contact("W", i)).encode() for i in range(200)]
         load(port, [signed(single_path, body) for body in warm], args.concurrency)
         # contacts for the warm-up of the processing (see below), not measured
@@ -482,6 +503,7 @@ def measure(args):
         kinds = (
             "trivial",
             "one statement",
+            "one insert",
             "first single",
             "repeat single",
             "first batch",
@@ -498,6 +520,8 @@ def measure(args):
                 return trivial[index::rounds]
             if kind == "one statement":
                 return one_statement[index::rounds]
+            if kind == "one insert":
+                return one_insert[index::rounds]
             if kind.endswith("single"):
                 return [signed(single_path, body) for body in singles[index::rounds]]
             return [signed(path, body) for path, body in batches[index::rounds]]
@@ -518,6 +542,12 @@ def measure(args):
             len(one_statement),
             seconds["one statement"],
             statuses["one statement"],
+        )
+        one_insert_rate = rate_line(
+            "route with one INSERT of the body",
+            len(one_insert),
+            seconds["one insert"],
+            statuses["one insert"],
         )
         single_rate = rate_line(
             "webhook, single-item deliveries",
@@ -676,7 +706,9 @@ def measure(args):
     print(
         "For information: the route with one SQL statement is "
         f"{one_statement_rate / ceiling:.3f} x the trivial route, single-item deliveries "
-        f"{single_rate / one_statement_rate:.3f} x the route with one SQL statement."
+        f"{single_rate / one_statement_rate:.3f} x the route with one SQL statement; the "
+        f"route with one INSERT of the body is {one_insert_rate / ceiling:.3f} x the trivial "
+        f"route, single-item deliveries {single_rate / one_insert_rate:.3f} x that route."
     )
     print("\nRatios of this run:")
     for label, value, target, ok in results:

@@ -10,17 +10,19 @@ Odoo's share of a delivery from the connector's.
 from odoo import http
 from odoo.http import request
 
+# the options of the connector's webhook route: same dispatch, same costs
+WEBHOOK_LIKE = {
+    "type": "http",
+    "auth": "none",
+    "readonly": False,
+    "methods": ["POST"],
+    "csrf": False,
+    "save_session": False,
+}
+
 
 class BenchReferenceRoutes(http.Controller):
-    @http.route(
-        "/bench/one_statement",
-        type="http",
-        auth="none",
-        readonly=False,
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-    )
+    @http.route("/bench/one_statement", **WEBHOOK_LIKE)
     def one_statement(self, **kwargs):
         """One statement in the request's transaction, as a webhook has at least.
 
@@ -30,3 +32,17 @@ class BenchReferenceRoutes(http.Controller):
         """
         request.env.cr.execute("SELECT 1")
         return request.make_json_response({"status": "ok"}, status=202)
+
+    @http.route("/bench/one_insert", **WEBHOOK_LIKE)
+    def one_insert(self, **kwargs):
+        """The least a durable inbox does: the raw body in a table, committed.
+
+        The table (``bench_reference_inbox``: an id, a time and the body, no
+        other index or foreign key) is created by bench_connector before the
+        server starts. Whatever a webhook does beyond this is its own cost.
+        """
+        request.env.cr.execute(
+            "INSERT INTO bench_reference_inbox (body) VALUES (%s)",
+            [request.httprequest.get_data(as_text=True)],
+        )
+        return request.make_json_response({"status": "accepted"}, status=202)
