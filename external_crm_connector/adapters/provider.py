@@ -37,6 +37,17 @@ def get_provider(backend):
     return provider_class(backend)
 
 
+# the text fields of an inbox item, as a sender knows them
+NUL_CHECKED = (
+    ("external_event_id", "the event id"),
+    ("external_id", "the record id"),
+    ("object_kind", "the object kind"),
+    ("action", "the action"),
+    ("idempotency_key", "the idempotency key"),
+    ("payload", "the item"),
+)
+
+
 @dataclass
 class InboxItem:
     """One item of a delivery, as it is stored in the inbox."""
@@ -49,6 +60,15 @@ class InboxItem:
     external_modified_at: datetime | None = None
     payload: str = ""
 
+    def __post_init__(self):
+        # PostgreSQL cannot store NUL in text: the delivery is refused as
+        # malformed (400) rather than failing on the INSERT (a 500 that the
+        # sender would retry forever)
+        for name, label in NUL_CHECKED:
+            value = getattr(self, name)
+            if isinstance(value, str) and "\x00" in value:
+                raise MalformedDelivery(f"{label} contains a NUL character (\\u0000)")
+
 
 @dataclass
 class RemoteRecord:
@@ -59,6 +79,22 @@ class RemoteRecord:
     values: dict = field(default_factory=dict)
     modified_at: datetime | None = None
     missing: bool = False  # deleted on the other side since the event
+
+    def __post_init__(self):
+        # PostgreSQL cannot store (nor search) NUL in text, and no CRM means
+        # anything by it: removed, so that the rest of the record applies
+        self.values = without_nul(self.values)
+
+
+def without_nul(value):
+    """``value`` with the NUL characters of its texts removed (dicts and lists too)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "") if "\x00" in value else value
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
 
 
 # the transform of an Odoo field in the default field maps (trim for the others)
@@ -147,6 +183,9 @@ def load_items(body, max_items):
         if isinstance(error, MalformedDelivery):
             raise
         raise MalformedDelivery(f"the body is not valid JSON: {error}") from error
+    except RecursionError as error:
+        # deeper than Python's decoder goes: no CRM sends that
+        raise MalformedDelivery("the body is not valid JSON: nested too deeply") from error
     if not pairs:
         raise MalformedDelivery("the body must be a JSON object or a non-empty list of objects")
     for index, (item, _raw) in enumerate(pairs):

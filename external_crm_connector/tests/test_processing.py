@@ -48,6 +48,30 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         self.assertEqual(aggregates, [1], "one lookup for the whole batch")
 
     # -- end to end ------------------------------------------------------------
+    def test_nul_characters_in_values_are_dropped(self):
+        """PostgreSQL cannot store NUL: it is removed, the rest is applied.
+
+        Before, the event failed on the INSERT with PostgreSQL's error, and
+        every retry failed the same way.
+        """
+        events = self._store(
+            self.generic,
+            [
+                self._company(
+                    "nul-1", name="Atlas\u0000 Nul", city="Fes\u0000", country="M\u0000A"
+                ),
+                self._item("contact", "nul-2", {"name": "Nadia\u0000 N", "company_id": "nul-1"}),
+            ],
+        )
+        self._process(self.generic)
+        self.assertEqual(events.mapped("state"), ["done", "done"], events.mapped("last_error"))
+        company, contact = events.partner_id
+        self.assertEqual(company.name, "Atlas Nul")
+        self.assertEqual(company.city, "Fes")
+        self.assertEqual(company.country_id, self.morocco)
+        self.assertEqual(contact.name, "Nadia N")
+        self.assertEqual(contact.parent_id, company)
+
     def test_sample_batch(self):
         events = self._deliver(self.generic, sample("generic_batch.json"))
         self.assertEqual(events.mapped("state"), ["done"] * 3, events.mapped("last_error"))

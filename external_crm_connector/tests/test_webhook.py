@@ -222,6 +222,13 @@ class TestWebhook(ExternalCrmCase, HttpCase):
                 {"object": "company", "id": "1", "data": {}, "updated_at": "yesterday"}
             ).encode(): "updated_at",
             b"\xff\xfe": "UTF-8",
+            # PostgreSQL cannot store NUL in text: refused at the door, not a 500
+            json.dumps({"object": "company", "id": "a\u0000b", "data": {}}).encode(): "NUL",
+            json.dumps(
+                {"object": "company", "id": "1", "event_id": "e\u0000", "data": {}}
+            ).encode(): "NUL",
+            # deeper than Python's JSON decoder goes: malformed, not a 500
+            b"[" * 100_000 + b"]" * 100_000: "nested too deeply",
         }
         for body, message in bodies.items():
             response = self._post(self.generic, body, self._signed(body))
