@@ -1,5 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -67,6 +69,9 @@ class SaleOrder(models.Model):
         (the order total in the company currency, as Odoo's own warning).
         """
         blocks = {}
+        # orders of one call count together: each takes what the previous
+        # ones of the batch left (in the company currency, per customer)
+        taken = defaultdict(float)
         for company, orders in (
             self.filtered(lambda order: order.partner_id and order.state in ("draft", "sent"))
             .grouped("company_id")
@@ -82,16 +87,19 @@ class SaleOrder(models.Model):
                     continue
                 if not (company.credit_alert_block_on_limit and assessment["credit_limit"]):
                     continue
+                customer_id = order.partner_id.commercial_partner_id.id
                 order_amount = order.amount_total / (order.currency_rate or 1.0)
-                available = assessment["credit_available"] - order_amount
+                available = assessment["credit_available"] - taken[customer_id] - order_amount
                 if company.currency_id.compare_amounts(available, 0) < 0:
                     blocks[order] = dict(
                         assessment,
                         level="block",
                         credit_available=available,
-                        credit_used=assessment["credit_used"] + order_amount,
+                        credit_used=assessment["credit_used"] + taken[customer_id] + order_amount,
                         order_amount=order_amount,
                     )
+                else:
+                    taken[customer_id] += order_amount
         return blocks
 
     def _credit_alert_stop(self, blocked):

@@ -92,6 +92,25 @@ class TestCreditBlock(CrmCreditAlertCommon):
         big.with_user(self.salesman).action_confirm()
         self.assertEqual(big.state, "sale")
 
+    def test_orders_confirmed_together_count_together_against_the_limit(self):
+        """Each order fits alone, not both: confirming them in one call stops.
+
+        Before, each order of the batch was checked against the same credit
+        left, and both were confirmed over the limit.
+        """
+        customer = self._create_customer("Two orders at once")
+        self._use_credit_limit(customer, limit=1000.0)
+        self._create_invoice(customer, 500.0, -5, 25)
+        first = self._create_order(customer, 300.0)
+        second = self._create_order(customer, 300.0)
+        with self.assertRaisesRegex(UserError, "with this order of") as error:
+            (first | second).with_user(self.salesman).action_confirm()
+        self.assertIn(second.name, str(error.exception))
+        self.assertNotIn(first.name, str(error.exception))
+        self.assertEqual((first | second).mapped("state"), ["draft", "draft"])
+        first.with_user(self.salesman).action_confirm()
+        self.assertEqual(first.state, "sale")
+
     def test_payment_lifts_the_block(self):
         invoice = self.env["account.move"].search(
             [("partner_id", "=", self.customer.id), ("move_type", "=", "out_invoice")]
