@@ -112,7 +112,7 @@ class HubSpotProvider(Provider):
                 key = "hubspot:" + ":".join("" if part is None else str(part) for part in key_parts)
             items.append(
                 InboxItem(
-                    idempotency_key=key[:200],
+                    idempotency_key=key,
                     object_kind=kind if action else None,
                     external_id=str(object_id),
                     action=action or "upsert",

@@ -294,7 +294,7 @@ class Notification:
             item = {k: v for k, v in self.item.items() if k != "retry"}
             item["meta"] = {k: v for k, v in self.meta.items() if k != "attempt"}
             key = f"pipedrive:{'v2' if self.v2 else 'v1'}:sha256:{body_hash(item)}"
-        return key[:200]
+        return key
 
 
 @register

@@ -37,6 +37,11 @@ def get_provider(backend):
     return provider_class(backend)
 
 
+# ids are indexed: far below what an index row holds (2,700 bytes)
+MAX_ID_LENGTH = 255
+ID_FIELDS = ("external_event_id", "external_id", "object_kind", "action")
+# idempotency keys longer than this are hashed (see InboxItem)
+MAX_KEY_LENGTH = 200
 # the text fields of an inbox item, as a sender knows them
 NUL_CHECKED = (
     ("external_event_id", "the event id"),
@@ -61,13 +66,28 @@ class InboxItem:
     payload: str = ""
 
     def __post_init__(self):
-        # PostgreSQL cannot store NUL in text: the delivery is refused as
-        # malformed (400) rather than failing on the INSERT (a 500 that the
-        # sender would retry forever)
+        # What PostgreSQL cannot store is refused as malformed (400) rather
+        # than failing on the INSERT (a 500 that the sender would retry
+        # forever): NUL, lone surrogates, ids longer than an index row holds
         for name, label in NUL_CHECKED:
             value = getattr(self, name)
-            if isinstance(value, str) and "\x00" in value:
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
                 raise MalformedDelivery(f"{label} contains a NUL character (\\u0000)")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as error:
+                raise MalformedDelivery(
+                    f"{label} contains an invalid character (a lone UTF-16 surrogate)"
+                ) from error
+            if name in ID_FIELDS and len(value) > MAX_ID_LENGTH:
+                raise MalformedDelivery(f"{label} is longer than {MAX_ID_LENGTH} characters")
+        # long keys (a provider's key built from several ids) are hashed, not
+        # cut: two events that share a prefix must not look like one
+        if len(self.idempotency_key) > MAX_KEY_LENGTH:
+            digest = hashlib.sha256(self.idempotency_key.encode()).hexdigest()
+            self.idempotency_key = f"{self.idempotency_key[:100]}#{digest}"
 
 
 @dataclass
@@ -87,9 +107,19 @@ class RemoteRecord:
 
 
 def without_nul(value):
-    """``value`` with the NUL characters of its texts removed (dicts and lists too)."""
+    """``value`` with what PostgreSQL cannot store removed from its texts.
+
+    NUL characters are removed and lone UTF-16 surrogates become "?", in
+    dicts and lists too.
+    """
     if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
+        if "\x00" in value:
+            value = value.replace("\x00", "")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "replace").decode("utf-8")
+        return value
     if isinstance(value, dict):
         return {key: without_nul(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -134,7 +164,8 @@ def canonical_json(data):
 
 
 def body_hash(data):
-    return hashlib.sha256(canonical_json(data).encode("utf-8")).hexdigest()
+    # surrogatepass: a lone surrogate is refused later, with a clear message
+    return hashlib.sha256(canonical_json(data).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")

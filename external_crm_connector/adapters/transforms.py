@@ -7,6 +7,7 @@ a message meant for the person reading the event.
 """
 
 import functools
+import math
 import re
 from datetime import UTC, date, datetime
 
@@ -94,20 +95,22 @@ def parse_datetime(value):
     """A naive UTC datetime from ISO 8601 text or epoch milliseconds."""
     if is_empty(value):
         return False
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
-        number = int(value)
-        # HubSpot sends milliseconds, scripts often seconds
-        moment = datetime.fromtimestamp(number / 1000 if number > 10**11 else number, UTC)
-    else:
-        text = str(value).strip().replace("Z", "+00:00").replace("z", "+00:00")
-        try:
+    # out of range (year 0 or 10000 once in UTC, NaN, infinity, a number of
+    # seconds past what the platform counts) is as unreadable as a typo
+    try:
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, int | float) or (isinstance(value, str) and value.strip().isdigit()):
+            number = int(value)
+            # HubSpot sends milliseconds, scripts often seconds
+            moment = datetime.fromtimestamp(number / 1000 if number > 10**11 else number, UTC)
+        else:
+            text = str(value).strip().replace("Z", "+00:00").replace("z", "+00:00")
             moment = datetime.fromisoformat(text)
-        except ValueError as error:
-            raise ValueError(f"{value!r} is not a date and time") from error
-    if moment.tzinfo:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        if moment.tzinfo:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError, OSError) as error:
+        raise ValueError(f"{value!r} is not a date and time") from error
     return moment.replace(microsecond=0)
 
 
@@ -132,17 +135,22 @@ def parse_number(value):
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a number")
     if isinstance(value, int | float):
-        return float(value)
-    text = str(value).strip().replace("\u00a0", "").replace(" ", "")
-    if "," in text and "." in text:
-        # the separator written last is the decimal one
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        text = text.replace(",", ".")
+        text = value
+    else:
+        text = str(value).strip().replace("\u00a0", "").replace(" ", "")
+        if "," in text and "." in text:
+            # the separator written last is the decimal one
+            if text.rfind(",") > text.rfind("."):
+                text = text.replace(".", "").replace(",", ".")
+            else:
+                text = text.replace(",", "")
+        elif "," in text:
+            text = text.replace(",", ".")
     try:
-        return float(text)
-    except ValueError as error:
+        number = float(text)
+    except (ValueError, OverflowError) as error:
         raise ValueError(f"{value!r} is not a number") from error
+    # JSON allows NaN and Infinity, which no amount of money is
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a number")
+    return number

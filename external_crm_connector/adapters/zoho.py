@@ -121,7 +121,7 @@ class ZohoProvider(Provider):
                 echo = operation.lower() == "update" and own and own <= echoed
                 items.append(
                     InboxItem(
-                        idempotency_key=key[:200],
+                        idempotency_key=key,
                         # other modules and operations are stored, then ignored
                         object_kind=kind if action else None,
                         external_id=str(record_id),

@@ -12,14 +12,14 @@ from odoo.http import request
 from ..adapters import signatures
 from ..adapters.provider import PROVIDERS
 from ..exceptions import MalformedDelivery
-from ..models.external_crm_backend import DEFAULT_MAX_PAYLOAD, token_hash
+from ..models.external_crm_backend import DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD_LIMIT, token_hash
 
 _logger = logging.getLogger(__name__)
 
 # an unknown token is checked against this throwaway secret: same work, same time
 _DECOY_SECRET = secrets.token_hex(32)
 # no body above this size is even read, whatever a backend allows
-HARD_LIMIT = 64 * 1024 * 1024
+HARD_LIMIT = MAX_PAYLOAD_LIMIT
 
 
 class ExternalCrmWebhook(http.Controller):
@@ -50,7 +50,7 @@ class ExternalCrmWebhook(http.Controller):
         settings = backend_model._webhook_settings(token_hash(token))
         if settings and not signatures.constant_time_equal(settings.token, token):
             settings = None
-        limit = settings.max_payload_size if settings else DEFAULT_MAX_PAYLOAD
+        limit = min(settings.max_payload_size, HARD_LIMIT) if settings else DEFAULT_MAX_PAYLOAD
         rejections = request.env["external.crm.rejection"].sudo()
         if (httprequest.content_length or 0) > limit:
             return self._too_large(rejections, settings, limit)

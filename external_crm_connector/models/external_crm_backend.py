@@ -17,6 +17,8 @@ from ..adapters.provider import PROVIDERS, get_provider
 _logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_PAYLOAD = 1024 * 1024
+# no body above this size is even read, whatever a backend allows
+MAX_PAYLOAD_LIMIT = 64 * 1024 * 1024
 DEFAULT_BATCH_SIZE = 500
 # states of queue jobs that will still run
 WAITING_JOB_STATES = ("wait_dependencies", "pending", "enqueued")
@@ -327,6 +329,13 @@ class ExternalCrmBackend(models.Model):
         for backend in self:
             if backend.api_timeout <= 0:
                 raise ValidationError(self.env._("The API timeout must be positive."))
+            if backend.max_payload_size > MAX_PAYLOAD_LIMIT:
+                raise ValidationError(
+                    self.env._(
+                        "The size limit of a delivery cannot exceed %(limit)s bytes.",
+                        limit=MAX_PAYLOAD_LIMIT,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -447,6 +447,11 @@ class EventProcessor:
         fname = line.field_name
         model = self._model(line.object_kind)
         odoo_field = model._fields[fname]
+        if isinstance(raw, list | dict):
+            # a field of Odoo holds one value: which one of a list is a guess
+            raise ValueError(
+                self.env._("a %(kind)s is not a single value", kind=type(raw).__name__)
+            )
         if transform == "value_table":
             return self._value_table(line, raw, odoo_field)
         if transform == "phone_e164":

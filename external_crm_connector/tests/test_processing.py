@@ -72,6 +72,48 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         self.assertEqual(contact.name, "Nadia N")
         self.assertEqual(contact.parent_id, company)
 
+    def test_numbers_and_dates_out_of_range_are_noted_not_failed(self):
+        """JSON's NaN and Infinity, and dates Python cannot hold, skip a field.
+
+        Before, an infinite amount failed the event on PostgreSQL's numeric
+        column at every retry, and a year out of range raised OverflowError.
+        """
+        events = self._store(
+            self.generic,
+            b'[{"object": "deal", "id": "inf-1", "data": {"name": "Infinite deal",'
+            b' "amount": Infinity, "close_date": "0001-01-01T00:00:00+05:00"}},'
+            b' {"object": "deal", "id": "nan-1", "data": {"name": "NaN deal",'
+            b' "amount": NaN, "close_date": 99999999999999999999}}]',
+        )
+        self._process(self.generic)
+        self.assertEqual(events.mapped("state"), ["done", "done"], events.mapped("last_error"))
+        for event in events:
+            self.assertFalse(event.lead_id.expected_revenue)
+            self.assertFalse(event.lead_id.date_deadline)
+            self.assertIn("is not a number", event.summary)
+            self.assertIn("is not a date", event.summary)
+
+    def test_a_list_where_a_value_is_expected_skips_the_field(self):
+        """A list in a phone field is noted; the batch goes on.
+
+        Before, it raised TypeError while the batch's identities were read,
+        before any event was handled: the job failed at every retry and the
+        backend's whole inbox waited behind it.
+        """
+        events = self._store(
+            self.generic,
+            [
+                self._item("contact", "list-1", {"name": "Listed", "phone": ["+212522123456"]}),
+                self._item("contact", "list-2", {"name": "Plain", "phone": "+212522654321"}),
+            ],
+        )
+        self._process(self.generic)
+        self.assertEqual(events.mapped("state"), ["done", "done"], events.mapped("last_error"))
+        listed, plain = events
+        self.assertFalse(listed.partner_id.phone)
+        self.assertIn("not a single value", listed.summary)
+        self.assertEqual(plain.partner_id.phone, "+212522654321")
+
     def test_sample_batch(self):
         events = self._deliver(self.generic, sample("generic_batch.json"))
         self.assertEqual(events.mapped("state"), ["done"] * 3, events.mapped("last_error"))

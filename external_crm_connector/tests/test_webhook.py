@@ -4,6 +4,7 @@ import json
 import time
 from unittest.mock import patch
 
+from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
@@ -210,6 +211,11 @@ class TestWebhook(ExternalCrmCase, HttpCase):
         small = json.dumps(self._item("company", "BIG", {"name": "x" * 1000})).encode()
         self.assertEqual(self._post(self.generic, small, self._signed(small)).status_code, 202)
 
+    def test_size_limit_cannot_exceed_the_hard_limit(self):
+        """A backend cannot let bodies larger than the route's hard limit be read."""
+        with self.assertRaisesRegex(ValidationError, "cannot exceed"):
+            self.generic.max_payload_size = 64 * 1024 * 1024 + 1
+
     def test_malformed_body_is_400(self):
         bodies = {
             b"{not json": "not valid JSON",
@@ -227,6 +233,25 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             json.dumps(
                 {"object": "company", "id": "1", "event_id": "e\u0000", "data": {}}
             ).encode(): "NUL",
+            # a lone surrogate cannot be encoded for PostgreSQL: malformed
+            b'{"object": "company", "id": "a\\ud800", "data": {}}': "invalid character",
+            # ids beyond what an index row holds: malformed, not a 500
+            json.dumps({"object": "company", "id": "x" * 3000, "data": {}}).encode(): "longer",
+            json.dumps(
+                {"object": "company", "id": "1", "event_id": "e" * 3000, "data": {}}
+            ).encode(): "longer",
+            # times out of Python's range: malformed, not a 500
+            json.dumps(
+                {"object": "company", "id": "1", "data": {}, "updated_at": 10**20}
+            ).encode(): "updated_at",
+            json.dumps(
+                {"object": "company", "id": "1", "data": {}, "updated_at": -(10**15)}
+            ).encode(): "updated_at",
+            b'{"object": "company", "id": "1", "data": {}, "updated_at": 1e300}': "updated_at",
+            b'{"object": "company", "id": "1", "data": {}, "updated_at": NaN}': "updated_at",
+            json.dumps(
+                {"object": "company", "id": "1", "data": {}, "updated_at": "0001-01-01T00:00+05:00"}
+            ).encode(): "updated_at",
             # deeper than Python's JSON decoder goes: malformed, not a 500
             b"[" * 100_000 + b"]" * 100_000: "nested too deeply",
         }
