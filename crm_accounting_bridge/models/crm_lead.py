@@ -26,6 +26,7 @@ class CrmLead(models.Model):
     negotiated_credit_limit = fields.Monetary(
         currency_field="company_currency",
         groups="sales_team.group_sale_manager",
+        copy=False,
         help="Credit limit agreed by a sales manager; written on the customer "
         "when the opportunity is won, unless accounting set another limit.",
     )
@@ -75,7 +76,10 @@ class CrmLead(models.Model):
         # credit limit stays a sales manager's decision at creation too
         if any(vals.get("negotiated_credit_limit") for vals in vals_list):
             self.check_field_access_rights("write", ["negotiated_credit_limit"])
-        return super().create(vals_list)
+        leads = super().create(vals_list)
+        # an import or an RPC client may create a deal already won
+        leads.filtered(lambda lead: lead.stage_id.is_won)._apply_negotiated_terms()
+        return leads
 
     def write(self, vals):
         reaching_won = self.browse()

@@ -62,13 +62,16 @@ class ResCompany(models.Model):
         def has_chart():
             return bool(self.chart_template) and exists("account")
 
+        def usable_default(records, field_name):
+            # journal items refuse a deprecated account: such a default is none
+            account = records._fields[field_name].get_company_dependent_fallback(records)
+            return bool(account) and not account.deprecated
+
         def has_receivable():
-            fallback = partner._fields["property_account_receivable_id"]
-            return bool(fallback.get_company_dependent_fallback(partner))
+            return usable_default(partner, "property_account_receivable_id")
 
         def has_income():
-            fallback = category._fields["property_account_income_categ_id"]
-            return bool(fallback.get_company_dependent_fallback(category))
+            return usable_default(category, "property_account_income_categ_id")
 
         return [
             ("chart_of_accounts", env._("Install a chart of accounts"), has_chart, settings),

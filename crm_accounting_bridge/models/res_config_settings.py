@@ -22,7 +22,7 @@ class ResConfigSettings(models.TransientModel):
     crm_default_receivable_account_id = fields.Many2one(
         "account.account",
         string="Default Receivable Account",
-        domain="[('account_type', '=', 'asset_receivable'), "
+        domain="[('account_type', '=', 'asset_receivable'), ('deprecated', '=', False), "
         "('company_ids', 'parent_of', company_id)]",
         help="Receivable account of customers that have none of their own.",
     )
@@ -30,7 +30,7 @@ class ResConfigSettings(models.TransientModel):
         "account.account",
         string="Default Income Account",
         domain="[('account_type', 'in', ('income', 'income_other')), "
-        "('company_ids', 'parent_of', company_id)]",
+        "('deprecated', '=', False), ('company_ids', 'parent_of', company_id)]",
         help="Income account of product categories that have none of their own.",
     )
 
@@ -45,6 +45,17 @@ class ResConfigSettings(models.TransientModel):
     @api.constrains("crm_default_receivable_account_id", "crm_default_income_account_id")
     def _check_crm_default_accounts(self):
         for settings in self:
+            for account in (
+                settings.crm_default_receivable_account_id | settings.crm_default_income_account_id
+            ):
+                if account.deprecated:
+                    raise ValidationError(
+                        self.env._(
+                            "%(account)s is deprecated: journal items cannot use it, "
+                            "so it cannot be a default account.",
+                            account=account.display_name,
+                        )
+                    )
             receivable = settings.crm_default_receivable_account_id
             if receivable and receivable.account_type not in RECEIVABLE_TYPES:
                 raise ValidationError(
@@ -72,9 +83,15 @@ class ResConfigSettings(models.TransientModel):
         category = self.env["product.category"].with_company(company)
         receivable = partner._fields["property_account_receivable_id"]
         income = category._fields["property_account_income_categ_id"]
+        # a default deprecated since shows empty, as the readiness check
+        # reports it, so that saving other settings is not refused for it
         res.update(
-            crm_default_receivable_account_id=receivable.get_company_dependent_fallback(partner).id,
-            crm_default_income_account_id=income.get_company_dependent_fallback(category).id,
+            crm_default_receivable_account_id=receivable.get_company_dependent_fallback(partner)
+            .filtered(lambda account: not account.deprecated)
+            .id,
+            crm_default_income_account_id=income.get_company_dependent_fallback(category)
+            .filtered(lambda account: not account.deprecated)
+            .id,
         )
         return res
 

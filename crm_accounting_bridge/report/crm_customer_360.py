@@ -63,7 +63,22 @@ class CrmCustomer360(models.Model):
     @property
     def _table_query(self):
         # see _search: the rows of known customers only, when only they are read
-        return self._customer_360_query(self.env.context.get("crm_customer_360_ids"))
+        return self._customer_360_query(self._customer_360_context_ids())
+
+    @api.model
+    def _customer_360_context_ids(self):
+        """Return the customer ids that ``_search`` put in the context, or None.
+
+        Any client can send context keys over RPC: anything but a list of
+        ids is ignored (all rows), never passed on to the statement. The key
+        can only narrow the rows, and the access rules still apply.
+        """
+        ids = self.env.context.get("crm_customer_360_ids")
+        if isinstance(ids, list | tuple) and all(
+            isinstance(id_, int) and not isinstance(id_, bool) for id_ in ids
+        ):
+            return list(ids)
+        return None
 
     @api.model
     def _customer_360_query(self, partner_ids=None):

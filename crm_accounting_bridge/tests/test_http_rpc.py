@@ -69,3 +69,18 @@ class TestSnapshotOverRpc(CrmAccountingBridgeCommon, HttpCase):
         with self.assertLogs("odoo.http", level="WARNING"), self.assertRaises(Exception) as error:
             self._call("crm.customer.360", "write", row.ids, {"overdue_amount": 0})
         self.assertIn("AccessError", str(error.exception))
+
+    def test_customer_360_ignores_a_malformed_ids_key_in_the_context(self):
+        """The report's internal context key comes from the client too: a value
+        that is not a list of ids must not reach the SQL statement."""
+        self.authenticate("bridge_salesman", "bridge_salesman")
+        for bad in ("1; SELECT 1", [self.customer.id, "x"], True, {"a": 1}, 7):
+            result = self._call(
+                "crm.customer.360",
+                "web_search_read",
+                domain=[("partner_id", "=", self.customer.id)],
+                specification={"overdue_amount": {}},
+                context={"crm_customer_360_ids": bad},
+            )
+            self.assertEqual(result["length"], 1, bad)
+            self.assertEqual(result["records"][0]["overdue_amount"], 700.0, bad)

@@ -100,3 +100,42 @@ class TestNegotiatedTerms(CrmAccountingBridgeCommon):
         lead = self._lead(partner_id=False, negotiated_payment_term_id=self.term_30.id)
         lead.action_set_won()
         self.assertTrue(lead.stage_id.is_won)
+
+    def test_created_in_won_stage_applies_terms(self):
+        """An import or an RPC client may create a deal already won."""
+        lead = self._lead(negotiated_payment_term_id=self.term_30.id, stage_id=self.won_stage.id)
+        self.assertTrue(lead.stage_id.is_won)
+        self.assertEqual(self._customer().property_payment_term_id, self.term_30)
+        self.assertIn(self.term_30.name, self._last_note())
+
+    def test_created_in_won_stage_by_default_context_applies_terms(self):
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.salesman)
+            .with_context(default_stage_id=self.won_stage.id)
+            .create(
+                {
+                    "name": "Won on creation",
+                    "type": "opportunity",
+                    "partner_id": self.contact.id,
+                    "negotiated_payment_term_id": self.term_30.id,
+                }
+            )
+        )
+        self.assertTrue(lead.stage_id.is_won)
+        self.assertEqual(self._customer().property_payment_term_id, self.term_30)
+
+    def test_duplicate_does_not_carry_the_credit_limit(self):
+        """A credit limit is a manager's decision for one deal: a copy starts
+        without it, so that a salesperson can duplicate their own deal."""
+        lead = self._lead(
+            user=self.sales_manager,
+            negotiated_credit_limit=5000.0,
+            negotiated_payment_term_id=self.term_30.id,
+            user_id=self.salesman.id,
+        )
+        copy = lead.with_user(self.salesman).copy()
+        self.assertEqual(copy.sudo().negotiated_credit_limit, 0.0)
+        self.assertEqual(copy.negotiated_payment_term_id, self.term_30)
+        copy = lead.with_user(self.sales_manager).copy()
+        self.assertEqual(copy.negotiated_credit_limit, 0.0)

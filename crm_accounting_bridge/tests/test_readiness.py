@@ -166,3 +166,32 @@ class TestReadinessSettings(CrmAccountingBridgeCommon):
         partner = self.env["res.partner"].with_company(self.env.company)
         fallback = partner._fields["property_account_receivable_id"]
         self.assertEqual(fallback.get_company_dependent_fallback(partner), receivable)
+
+    def test_deprecated_account_is_refused_and_changes_nothing(self):
+        receivable = self.company_data["default_account_receivable"]
+        old_receivable = self.copy_account(receivable)
+        old_income = self.copy_account(self.company_data["default_account_revenue"])
+        (old_receivable | old_income).deprecated = True
+        with self.assertRaisesRegex(ValidationError, "deprecated"):
+            self._settings(crm_default_receivable_account_id=old_receivable.id).execute()
+        with self.assertRaisesRegex(ValidationError, "deprecated"):
+            self._settings(crm_default_income_account_id=old_income.id).execute()
+        partner = self.env["res.partner"].with_company(self.env.company)
+        fallback = partner._fields["property_account_receivable_id"]
+        self.assertEqual(fallback.get_company_dependent_fallback(partner), receivable)
+
+    def test_deprecated_default_accounts_are_reported(self):
+        """Journal items refuse a deprecated account: a default that an
+        accountant deprecated later is as good as no default."""
+        self.company_data["default_account_receivable"].deprecated = True
+        settings = self._settings()
+        self.assertEqual(settings.crm_accounting_missing, ",receivable_account,")
+        # shown empty, and other settings still save
+        self.assertFalse(settings.crm_default_receivable_account_id)
+        settings.execute()
+        category = self.env["product.category"].with_company(self.env.company)
+        income = category._fields["property_account_income_categ_id"]
+        income.get_company_dependent_fallback(category).deprecated = True
+        self.assertEqual(
+            self._settings().crm_accounting_missing, ",receivable_account,income_account,"
+        )
