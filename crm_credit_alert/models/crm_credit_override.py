@@ -131,9 +131,22 @@ class CrmCreditOverride(models.Model):
         the figures, the user and the date are read here, so that the audit
         trail cannot be written by hand.
         """
-        reason = (vals.get("reason") or "").strip()
+        reason = vals.get("reason") or ""
+        reason = reason.strip() if isinstance(reason, str) else ""
         if not reason:
             raise UserError(self.env._("Give the reason for overriding the credit block."))
+        for field_name in ("order_id", "lead_id"):
+            value = vals.get(field_name)
+            # one record id, as the web client sends; anything else would
+            # reach the database or select several documents
+            if value and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise UserError(
+                    self.env._(
+                        "%(value)s is not a valid %(field)s: give the id of one record.",
+                        value=repr(value)[:50],
+                        field=self._fields[field_name].get_description(self.env)["string"],
+                    )
+                )
         if vals.get("order_id"):
             document = self.env["sale.order"].browse(vals["order_id"]).exists()
             blocks = document._credit_alert_confirmation_blocks() if document else {}

@@ -294,6 +294,19 @@ class TestCreditBlock(CrmCreditAlertCommon):
                 {"order_id": order.id, "reason": "Just in case"}
             )
 
+    def test_override_of_a_malformed_document_is_refused_clearly(self):
+        """RPC callers may send anything: a clear error, and no override."""
+        Override = self.env["crm.credit.override"].with_user(self.overrider)
+        order_id = self.override_order.id
+        for field in ("order_id", "lead_id"):
+            for bad in (str(order_id), [order_id], [order_id, order_id], {"id": 1}, 1.5, -3):
+                with self.assertRaisesRegex(UserError, "not a valid", msg=(field, bad)):
+                    Override.create({field: bad, "reason": "Over RPC"})
+        for bad in (["a reason"], 12, {"why": "x"}):
+            with self.assertRaisesRegex(UserError, "Give the reason", msg=bad):
+                Override.create({"order_id": order_id, "reason": bad})
+        self.assertFalse(self.env["crm.credit.override"].search([]))
+
     def test_override_needs_the_group(self):
         with self.assertRaises(AccessError):
             self.env["crm.credit.override"].with_user(self.salesman).create(
