@@ -58,11 +58,13 @@ class ResPartner(models.Model):
             figures = self.env["sale.margin.customer.report"]._margin_by_customer(
                 self.commercial_partner_id.ids, today - timedelta(days=LTM_DAYS), today
             )
+        currency = self.env.company.currency_id
         for partner in self:
             revenue, margin = figures.get(partner.commercial_partner_id.id, (0.0, 0.0))
             partner.margin_accounting_ready = ready
             partner.margin_ltm = margin
-            partner.margin_percent_ltm = margin / revenue if revenue else 0.0
+            # float sums: a revenue that cancels out is zero at the currency's precision
+            partner.margin_percent_ltm = 0.0 if currency.is_zero(revenue) else margin / revenue
 
     @api.model
     def _commercial_fields(self):

@@ -347,10 +347,13 @@ class SaleMarginCustomerReport(models.Model):
         fname, __, func = parse_read_group_spec(aggregate_spec)
         if fname in RATIO_MEASURES and func in ("avg", "sum"):
             if fname == "margin_percent":
+                # revenue is a float sum: one that cancels out to 1e-17 is
+                # zero at the currency's precision, and has no ratio
                 return SQL(
-                    "SUM(%s) / NULLIF(SUM(%s), 0)",
+                    "SUM(%s) / NULLIF(ROUND(SUM(%s)::numeric, %s), 0)",
                     self._field_to_sql(self._table, "margin", query),
                     self._field_to_sql(self._table, "revenue", query),
+                    self.env.company.currency_id.decimal_places,
                 )
             return SQL("COUNT(DISTINCT %s)", self._field_to_sql(self._table, "partner_id", query))
         return super()._read_group_select(aggregate_spec, query)

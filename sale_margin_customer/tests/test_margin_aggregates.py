@@ -119,3 +119,23 @@ class TestMarginAggregates(SaleMarginCustomerCommon):
         self.assertEqual(fields["margin_percent"]["aggregator"], "avg")
         self.assertTrue(fields["customer_count"]["aggregator"])
         self.assertTrue(fields["partner_category_ids"]["groupable"])
+
+    def test_revenue_that_cancels_out_has_no_ratio(self):
+        """0.10 + 0.20 - 0.30 is not exactly zero in floating point: the ratio
+        of such a group would be a margin over 1e-17, a meaningless figure."""
+        cancelled = self.env["res.partner"].create({"name": "Cancelled Out Co"})
+        moves = (
+            self._create_product_invoice(cancelled, [(self.premium, 1, 0.1)])
+            | self._create_product_invoice(cancelled, [(self.premium, 1, 0.2)])
+            | self._create_product_invoice(
+                cancelled, [(self.premium, 1, 0.3)], move_type="out_refund"
+            )
+        )
+        self._refresh()
+        [group] = self.Report.read_group(
+            [("move_id", "in", moves.ids)], ["revenue", "margin", "margin_percent"], []
+        )
+        self.assertAlmostEqual(group["revenue"], 0.0)
+        self.assertFalse(group["margin_percent"])
+        self.assertEqual(cancelled.margin_percent_ltm, 0.0)
+        self.assertAlmostEqual(cancelled.margin_ltm, -50.0)
