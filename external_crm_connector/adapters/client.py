@@ -18,6 +18,15 @@ from ..exceptions import ExternalCrmApiError, ExternalCrmTransientError
 
 _logger = logging.getLogger(__name__)
 
+# URLs requests refuses before sending anything: the setting is wrong, and
+# trying again would fail the same way
+REFUSED_URL_ERRORS = (
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.InvalidURL,
+    requests.exceptions.URLRequired,
+)
+
 
 class RestClient:
     """A JSON REST client with timeouts, rate-limit handling and retries."""
@@ -85,7 +94,9 @@ class RestClient:
         """Call ``path`` and return its decoded JSON (``{}`` without a body, ``None`` for 404).
 
         A refused access token (401) is renewed once per call, when the client
-        can; 429 and 5xx wait and try again, as the class says.
+        can; 429 and 5xx wait and try again, as the class says. A URL that
+        requests refuses is an ``ExternalCrmApiError``, like a 4xx: no retry
+        will make it valid.
         """
         self._ensure_token()
         renewed = False
@@ -104,6 +115,11 @@ class RestClient:
                     headers={**self._headers(), **(headers or {})},
                     timeout=self.timeout,
                 )
+            except REFUSED_URL_ERRORS as error:
+                raise ExternalCrmApiError(
+                    f"{method} {path}: {url!r} cannot be called ({error}); "
+                    "check the API base URL of the backend"
+                ) from error
             except (requests.ConnectionError, requests.Timeout) as error:
                 wait = self.backoff * 2 ** (attempt - 1)
                 if last:

@@ -39,6 +39,13 @@ ACTIONS = {
 DEAL_COMPANY = "associations.companies"
 
 
+def is_object_id(value):
+    """True for a HubSpot object id as JSON carries it: a number or a non-empty text."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, str) and bool(value.strip()))
+
+
 @register
 class HubSpotProvider(Provider):
     code = "hubspot"
@@ -87,6 +94,13 @@ class HubSpotProvider(Provider):
                 kind, object_id = self._association_side(item)
             elif action == "merge":
                 object_id = item.get("primaryObjectId") or object_id
+                merged = item.get("mergedObjectIds")
+                # read again at each processing: a value not a list of ids would
+                # fail every job of the inbox, or be read one character at a time
+                if not isinstance(merged, list) or not all(map(is_object_id, merged)):
+                    raise MalformedDelivery(
+                        f"item {index}: 'mergedObjectIds' must be a list of object ids"
+                    )
             elif change == "propertyChange" and item.get("propertyName") in echoed:
                 action = "echo"
             if object_id in (None, "") or isinstance(object_id, bool | dict | list):
@@ -177,9 +191,16 @@ class HubSpotProvider(Provider):
         )
 
     def merged_ids(self, event):
+        """The merged ids of a merge; none from a value the door would refuse now.
+
+        Events stored before ``mergedObjectIds`` was checked may hold anything.
+        """
         item = json.loads(event.payload or "{}")
+        merged = item.get("mergedObjectIds") if isinstance(item, dict) else None
+        if not isinstance(merged, list):
+            return []
         primary = str(event.external_id)
-        return [str(i) for i in item.get("mergedObjectIds") or [] if str(i) != primary]
+        return [str(i).strip() for i in merged if is_object_id(i) and str(i).strip() != primary]
 
     def dependency_item(self, kind, external_id):
         return self._api_dependency_item(kind, external_id, "objectId")

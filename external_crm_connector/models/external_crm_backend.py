@@ -5,6 +5,7 @@ import logging
 import secrets
 from collections import namedtuple
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -30,6 +31,18 @@ WebhookSettings = namedtuple(
     "id token secret provider max_payload_size integration_user_id company_id "
     "generic_auth hubspot_legacy_signatures extra",
 )
+
+
+def is_http_url(value):
+    """True for an http(s) URL with a host name (and a valid port, if any)."""
+    if any(char.isspace() for char in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:  # a port that is not a number or out of range, a bad IPv6 address
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def token_hash(token):
@@ -334,6 +347,29 @@ class ExternalCrmBackend(models.Model):
                     self.env._(
                         "The size limit of a delivery cannot exceed %(limit)s bytes.",
                         limit=MAX_PAYLOAD_LIMIT,
+                    )
+                )
+
+    @api.constrains("api_base_url")
+    def _check_api_base_url(self):
+        """An http(s) URL with a host, else every call fails later, one by one.
+
+        Empty is allowed: the provider's own URL is used (HubSpot, Zoho CRM,
+        Pipedrive), or the provider calls no such URL (Salesforce answers
+        its instance URL with the access token; generic JSON calls nothing).
+        """
+        for backend in self:
+            value = backend.api_base_url
+            if value and not is_http_url(value):
+                provider = get_provider(backend)
+                raise ValidationError(
+                    self.env._(
+                        "%(value)s is not a valid API base URL: give an http:// or https:// "
+                        "address with a host name, such as %(example)s, or leave it empty "
+                        "to use the provider's own.",
+                        value=value,
+                        example=(provider and provider.default_api_url)
+                        or "https://api.example.com",
                     )
                 )
 

@@ -3,6 +3,7 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from ..exceptions import ExternalCrmError, ExternalCrmTransientError
 from ..services.processor import EventProcessor
 from .external_crm_field_map import OBJECT_KINDS
 
@@ -62,15 +63,54 @@ class ExternalCrmConflict(models.Model):
             ("incoming", "Took the incoming value"),
             ("odoo", "Kept the Odoo value"),
             ("linked", "Linked to an existing customer"),
+            ("superseded", "Stale: the event was processed again"),
         ],
         readonly=True,
     )
     resolved_by_id = fields.Many2one("res.users", readonly=True)
     resolved_at = fields.Datetime(readonly=True)
 
+    def _is_merge(self):
+        """True for the conflict of a merge: two bindings, not an event's values."""
+        self.ensure_one()
+        return self.conflict_type == "identity" and self.match_rule == "merge"
+
     def _check_open(self):
-        if self.filtered(lambda c: c.state != "open"):
-            raise UserError(self.env._("This conflict is already resolved."))
+        """Refuse a conflict already closed, or one its event's new processing replaced.
+
+        Processing an event again decides its record anew, and raises new
+        conflicts if need be: a decision on a conflict of an earlier
+        processing would apply an outdated state of the record.
+        """
+        for conflict in self:
+            if conflict.resolution == "superseded":
+                raise UserError(
+                    self.env._(
+                        "This conflict is stale: its event was processed again, which "
+                        "decides anew. Review the event's latest outcome and conflicts instead."
+                    )
+                )
+            if conflict.state != "open":
+                raise UserError(self.env._("This conflict is already resolved."))
+            event = conflict.event_id
+            # a merge conflict stays true whatever the event became
+            if event and not conflict._is_merge() and event.state != "conflict":
+                if event.state == "received":
+                    raise UserError(
+                        self.env._(
+                            "This conflict is stale: its event was sent to be processed "
+                            "again. Review its new outcome and conflicts once it is processed."
+                        )
+                    )
+                raise UserError(
+                    self.env._(
+                        "This conflict is stale: its event was processed again since (it is "
+                        "now %(state)s). Review the event's latest outcome and conflicts instead.",
+                        state=dict(event._fields["state"]._description_selection(self.env))[
+                            event.state
+                        ],
+                    )
+                )
         self.check_access("write")
 
     def _resolve(self, resolution):
@@ -84,19 +124,48 @@ class ExternalCrmConflict(models.Model):
             }
         )
 
+    def _supersede(self):
+        """Close the open conflicts that a new processing of their event replaces.
+
+        A merge conflict is left open: it is about two bindings, which a new
+        processing of the event does not look at again.
+        """
+        self.filtered(lambda c: c.state == "open" and not c._is_merge())._resolve("superseded")
+
     def action_take_incoming(self):
-        """Apply the incoming value (field) or create a new customer (identity)."""
+        """Apply the incoming value (field) or create a new customer (identity).
+
+        A merge conflict has no incoming customer to take: Odoo never merges
+        two customers by itself (accounting may hold entries on both).
+        """
         self._check_open()
         for conflict in self:
             if conflict.conflict_type == "field":
                 conflict._apply_incoming_value()
+            elif conflict._is_merge():
+                raise UserError(
+                    self.env._(
+                        "The external CRM merged %(old)s into %(new)s, but in Odoo they are two "
+                        "customers (%(names)s), and Odoo never merges customers by itself: "
+                        "merge them by hand if they are the same, then close this conflict "
+                        "with Keep Odoo.",
+                        old=conflict.binding_id.external_id,
+                        new=conflict.external_id,
+                        names=", ".join(conflict.candidate_ids.mapped("display_name")),
+                    )
+                )
             else:
                 conflict._reprocess(force_create=True)
         self._resolve("incoming")
         return True
 
     def action_keep_odoo(self):
-        """Keep Odoo as it is; the incoming value counts as seen."""
+        """Keep Odoo as it is; the incoming value counts as seen.
+
+        A merge conflict keeps both customers apart (the merged record's
+        binding stays archived); its event keeps its outcome, since its
+        changes were applied to the surviving record.
+        """
         self._check_open()
         for conflict in self.filtered(lambda c: c.conflict_type == "field"):
             binding = conflict.binding_id
@@ -104,7 +173,7 @@ class ExternalCrmConflict(models.Model):
             values[conflict.field_name] = conflict.incoming_raw
             # sudo: the integration state of the binding is technical
             binding.sudo().last_values = values
-        identity = self.filtered(lambda c: c.conflict_type == "identity")
+        identity = self.filtered(lambda c: c.conflict_type == "identity" and not c._is_merge())
         if identity.event_id:
             identity.event_id.sudo().write(
                 {"state": "ignored", "summary": self.env._("Kept apart by a person.")}
@@ -140,13 +209,30 @@ class ExternalCrmConflict(models.Model):
     def _reprocess(self, force_create=False, link_partner=None):
         self.ensure_one()
         processor = self._processor()
-        processor.resolve_identity(
-            self.event_id.with_env(processor.env),
-            force_create,
-            link_partner.with_env(processor.env) if link_partner else None,
-        )
+        try:
+            processor.resolve_identity(
+                self.event_id.with_env(processor.env),
+                force_create,
+                link_partner.with_env(processor.env) if link_partner else None,
+            )
+        except ExternalCrmTransientError as error:
+            raise UserError(
+                self.env._(
+                    "The external CRM cannot be reached now (%(error)s): try again later.",
+                    error=str(error),
+                )
+            ) from error
+        except ExternalCrmError as error:
+            # the connector's errors are the inbox's; a person is shown a message
+            raise UserError(str(error)) from error
 
     def _processor(self):
-        """The processing engine, as the backend's integration user."""
+        """The processing engine, as the backend's integration user.
+
+        A person's decision is applied even in dry-run mode, as the value of
+        a field conflict is: the preview is for what the connector decides.
+        """
         backend = self.backend_id._as_integration_user()
-        return EventProcessor(backend, self.event_id.with_env(backend.env))
+        processor = EventProcessor(backend, self.event_id.with_env(backend.env))
+        processor.dry_run = False
+        return processor

@@ -115,7 +115,11 @@ class ExternalCrmEvent(models.Model):
         )
 
     def action_retry(self):
-        """Put failed, ignored or previewed events back in the inbox."""
+        """Put failed, ignored or previewed events back in the inbox.
+
+        The open conflicts of these events become stale: the new processing
+        decides their records anew.
+        """
         events = self.filtered(lambda e: e.state in ("failed", "ignored", "conflict", "done"))
         events = events.filtered(lambda e: e.state != "done" or e.dry_run)
         if not events:
@@ -126,6 +130,8 @@ class ExternalCrmEvent(models.Model):
                 )
             )
         events.check_access("write")
+        # the new processing decides anew, and raises new conflicts if need be
+        events.conflict_ids._supersede()
         # sudo: the state and counters are managed by the inbox, not edited by hand
         events.sudo().write({"state": "received", "next_attempt_at": False, "last_error": False})
         events.backend_id._schedule_inbox_processing(force=True)

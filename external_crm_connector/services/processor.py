@@ -1421,13 +1421,30 @@ class EventProcessor:
     # conflicts resolved by a person
     # ------------------------------------------------------------------
     def resolve_identity(self, event, force_create=False, link_partner=None):
-        """Apply an event whose identity a person decided."""
+        """Apply an event whose identity a person decided; return the new binding.
+
+        A decision that cannot apply (the external record is bound already,
+        the scope forbids the creation, the creation failed) raises
+        ``UserError``: the conflict must not be marked resolved when nothing
+        was linked or created.
+        """
+        kind = event.object_kind
+        self._load_bindings({(kind, event.external_id)})
+        bound = self.bindings.get((kind, event.external_id))
+        if bound:
+            raise UserError(self._bound_message(bound))
         remotes = self.provider.fetch(event)
         remote = remotes.get(event.id)
         if isinstance(remote, Exception):
-            raise UserError(str(remote))
-        kind = event.object_kind
-        self._load_bindings({(kind, event.external_id)})
+            raise remote
+        if remote is None or remote.missing:
+            raise UserError(
+                self.env._(
+                    "The external record %(id)s no longer exists: there is nothing to link "
+                    "or create.",
+                    id=event.external_id,
+                )
+            )
         for line in self.maps.get(kind, []):
             if line.transform == "reference":
                 present, value = line._external_value(remote.values)
@@ -1437,6 +1454,7 @@ class EventProcessor:
         incoming, pending_ref = self._incoming(kind, remote, outcome)
         modified_at = remote.modified_at or event.external_modified_at or None
         started = time.perf_counter()
+        binding = None
         if link_partner:
             binding = self._new_binding(
                 kind, event.external_id, link_partner, "linked", pending_ref
@@ -1447,8 +1465,33 @@ class EventProcessor:
             self._update(event, binding, link_partner, incoming, modified_at, outcome, pending_ref)
         elif force_create:
             result = self._create(event, kind, incoming, {}, modified_at, outcome, pending_ref)
-            if result is None:
-                self._flush_creates()
-                return
-            outcome = result
+            if result is not None:  # not queued for creation: its note says why
+                raise UserError("\n".join(result.lines))
+            self._flush_creates()
+            binding = self.bindings.get((kind, event.external_id))
+            if not binding:
+                raise UserError(
+                    self.env._(
+                        "The external record %(id)s could not be created: %(error)s",
+                        id=event.external_id,
+                        error=event.last_error or self.env._("unknown error"),
+                    )
+                )
+            return binding
         self._write_outcome(event, outcome, started)
+        return binding
+
+    def _bound_message(self, binding):
+        """Why an external record that has a binding is not linked or created again."""
+        if not binding.active:
+            return self.env._(
+                "The external record %(id)s was merged into another one in the external CRM "
+                "(its binding is archived): it is not linked or created again.",
+                id=binding.external_id,
+            )
+        return self.env._(
+            "The external record %(id)s is already linked to %(name)s: it is not linked or "
+            "created again. If that link is right, close the conflict with Keep Odoo.",
+            id=binding.external_id,
+            name=binding._record().display_name,
+        )

@@ -6,9 +6,12 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 from odoo.addons.external_crm_connector.adapters.client import HubSpotClient
+from odoo.addons.external_crm_connector.adapters.provider import get_provider
 from odoo.addons.external_crm_connector.exceptions import (
     ExternalCrmApiError,
     ExternalCrmTransientError,
@@ -113,6 +116,60 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
             HubSpotClient(self.fake.url, "wrong-token", sleep=lambda s: None).read_batch(
                 "company", ["9001"], ["name"]
             )
+
+    def test_client_url_refused_by_requests_is_a_permanent_error(self):
+        """A URL requests cannot call is the connector's error, not retried.
+
+        Before, requests' MissingSchema, InvalidSchema and InvalidURL went up
+        as they were: a traceback instead of a message.
+        """
+        for base_url in ("api.hubapi.com", "ftp://127.0.0.1", "http://", "http://[::1", ""):
+            with self.assertRaisesRegex(ExternalCrmApiError, "check the API base URL"):
+                HubSpotClient(base_url, TOKEN, sleep=self.fail).read_batch(
+                    "company", ["9001"], ["name"]
+                )
+
+    def test_api_base_url_must_be_an_http_url(self):
+        """Refused when saved, with a message, rather than failing every call later."""
+        for value in (
+            "api.hubapi.com",
+            "ftp://api.hubapi.com",
+            "https://",
+            "https:///crm",
+            "http://:8069",
+            "mailto:crm@example.com",
+            "https://api.hubapi.com:port",
+            "https://api hubapi.com",
+            "https://api.hubapi.com ",
+        ):
+            with self.assertRaisesRegex(ValidationError, "API base URL"), self.env.cr.savepoint():
+                self.hubspot.api_base_url = value
+        for value in ("https://api.hubapi.com", "http://127.0.0.1:8069", "https://x.example/api/"):
+            self.hubspot.api_base_url = value
+        # empty: the provider's own URL is used
+        self.hubspot.api_base_url = False
+        self.assertEqual(get_provider(self.hubspot)._client().base_url, "https://api.hubapi.com")
+        generic = self._create_backend(name="No API", provider="generic")
+        self.assertFalse(generic.api_base_url)
+
+    def test_api_base_url_stored_before_its_check_fails_cleanly(self):
+        """The import and the inbox stop with a visible error, not a traceback."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE external_crm_backend SET api_base_url = %s WHERE id = %s",
+                "api.hubapi.com",
+                self.hubspot.id,
+            )
+        )
+        self.env.invalidate_all()
+        self.hubspot.action_start_import()
+        self._run_import(self.hubspot)
+        self.assertEqual(self.hubspot.import_state, "failed")
+        failed = self.hubspot.cursor_ids.filtered(lambda c: c.state == "failed")
+        self.assertIn("check the API base URL", failed.last_error)
+        event = self._deliver(self.hubspot, [self._event("company.creation", 9001, 90)])
+        self.assertEqual(event.state, "failed")
+        self.assertIn("check the API base URL", event.last_error)
 
     def test_client_paging(self):
         for index in range(5):
@@ -260,6 +317,43 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
         self.assertEqual(binding.external_id, "124")
         self.assertEqual(event.partner_id, partner)
         self.assertEqual(partner.name, "Karim B.")
+
+    def test_merge_stored_with_merged_ids_not_a_list(self):
+        """A merge stored before its ids were checked at the door is still processed.
+
+        Before, a number failed the whole batch at every try, and a string
+        was read as one merged id per character.
+        """
+        self.fake.add(
+            "contact",
+            124,
+            {"firstname": "Karim", "lastname": "B.", "email": "karim.b@atlas.example"},
+            updated_at="2026-11-24T18:00:00Z",
+        )
+        events = self.env["external.crm.event"]
+        for index, merged in enumerate((123, "123", {"123": 1}, [None, {"id": 123}])):
+            payload = self._event(
+                "contact.merge", 124, 60 + index, primaryObjectId=124, mergedObjectIds=merged
+            )
+            events |= events.create(
+                {
+                    "backend_id": self.hubspot.id,
+                    "company_id": self.company.id,
+                    "idempotency_key": f"legacy-merge-{index}",
+                    "object_kind": "contact",
+                    "external_id": "124",
+                    "action": "merge",
+                    "payload": json.dumps(payload),
+                }
+            )
+        other = self._store(self.hubspot, [self._event("contact.creation", 123, 70)])
+        self._process(self.hubspot)
+        self.assertEqual(other.state, "done", other.last_error)
+        self.assertEqual(
+            set(events.mapped("state")) - {"done", "duplicate"}, set(), events.mapped("last_error")
+        )
+        self.assertFalse(self._binding(self.hubspot, "contact", "1"), "no id per character")
+        self.assertEqual(self._binding(self.hubspot, "contact", "123").partner_id, other.partner_id)
 
     # -- initial import ------------------------------------------------------------
     def _many(self, contacts=250):

@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
@@ -321,6 +322,142 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         event.conflict_ids.with_user(self.manager).action_keep_odoo()
         self.assertEqual(event.state, "ignored")
         self.assertFalse(self._binding(self.generic, "company", "B-2"))
+
+    def _twins_conflict(self, external_id, **data):
+        """An identity conflict: ``external_id`` matches two customers by e-mail."""
+        first = self.Partner.create(
+            {"name": "Twin A", "is_company": True, "email": "tw@ex.example"}
+        )
+        second = self.Partner.create(
+            {"name": "Twin B", "is_company": True, "email": "tw@ex.example"}
+        )
+        data.setdefault("name", "Twin")
+        event = self._deliver(
+            self.generic, [self._company(external_id, email="tw@ex.example", **data)]
+        )
+        self.assertEqual(event.state, "conflict", event.summary)
+        return event, event.conflict_ids, first, second
+
+    def test_identity_conflict_of_an_event_processed_again_is_stale(self):
+        """Process Again decides anew: the earlier conflict can no longer be applied.
+
+        Before, linking it hit the binding's unique constraint (a server
+        error), taking the incoming record did nothing yet marked it resolved,
+        and keeping Odoo turned the event, bound since, into an ignored one.
+        """
+        event, conflict, first, second = self._twins_conflict("ST-1")
+        # the person fixes the duplicate, then processes the event again
+        second.email = "other@ex.example"
+        event.with_user(self.manager).action_retry()
+        self.assertEqual((conflict.state, conflict.resolution), ("resolved", "superseded"))
+        self._process(self.generic)
+        self.assertEqual(event.state, "done", event.summary)
+        binding = self._binding(self.generic, "company", "ST-1")
+        self.assertEqual(binding.partner_id, first)
+        conflict = conflict.with_user(self.manager)
+        conflict.link_partner_id = second
+        for action in ("action_link", "action_take_incoming", "action_keep_odoo"):
+            with self.assertRaisesRegex(UserError, "processed again"), self.env.cr.savepoint():
+                getattr(conflict, action)()
+        # a conflict an earlier version left open is refused the same way
+        conflict.sudo().write({"state": "open", "resolution": False})
+        for action in ("action_link", "action_take_incoming", "action_keep_odoo"):
+            with self.assertRaisesRegex(UserError, "processed again"), self.env.cr.savepoint():
+                getattr(conflict, action)()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(self._binding(self.generic, "company", "ST-1"), binding)
+        self.assertEqual(binding.partner_id, first)
+
+    def test_field_conflict_of_an_event_processed_again_is_stale(self):
+        """Only the conflict of the latest processing applies.
+
+        Before, the conflict of the earlier processing stayed open next to
+        the new one, and either could be applied.
+        """
+        _binding, partner = self._bound_company(name="Pol", city="Rabat")
+        partner.city = "Meknes"
+        event = self._update(name="Pol", city="Fes")
+        conflict = event.conflict_ids.with_user(self.manager)
+        self.assertEqual(conflict.field_name, "city")
+        event.with_user(self.manager).action_retry()
+        self._process(self.generic)
+        self.assertEqual(event.state, "conflict", event.summary)
+        latest = event.conflict_ids.filtered(lambda c: c.state == "open")
+        self.assertEqual(len(latest), 1)
+        self.assertNotEqual(latest, conflict)
+        for action in ("action_take_incoming", "action_keep_odoo"):
+            with self.assertRaisesRegex(UserError, "processed again"), self.env.cr.savepoint():
+                getattr(conflict, action)()
+        self.assertEqual(partner.city, "Meknes")
+        latest.with_user(self.manager).action_take_incoming()
+        self.assertEqual(partner.city, "Fes")
+
+    def test_identity_conflict_of_a_record_bound_since_is_refused(self):
+        """A later event bound the external record: it is not linked or created twice.
+
+        Before, linking hit the binding's unique constraint (a server error),
+        and taking the incoming record created nothing but was marked resolved.
+        """
+        _event, conflict, first, second = self._twins_conflict("BS-1")
+        second.email = "other@ex.example"
+        later = self._deliver(
+            self.generic,
+            [
+                self._company(
+                    "BS-1", name="Twin", email="tw@ex.example", updated_at="2026-11-21T10:00:00Z"
+                )
+            ],
+        )
+        self.assertEqual(later.state, "done", later.summary)
+        binding = self._binding(self.generic, "company", "BS-1")
+        self.assertEqual(binding.partner_id, first)
+        conflict = conflict.with_user(self.manager)
+        conflict.link_partner_id = second
+        before = self.Partner.search_count([])
+        message = "BS-1 is already linked to Twin"
+        for action in ("action_link", "action_take_incoming"):
+            with self.assertRaisesRegex(UserError, message), self.env.cr.savepoint():
+                getattr(conflict, action)()
+        self.assertEqual(conflict.state, "open")
+        self.assertEqual(self.Partner.search_count([]), before)
+        self.assertEqual(binding.partner_id, first)
+        # keeping Odoo as it is still closes it
+        conflict.action_keep_odoo()
+        self.assertEqual(conflict.state, "resolved")
+
+    def test_identity_conflict_take_incoming_that_cannot_create_is_refused(self):
+        """Nothing created is said, and the conflict stays open.
+
+        Before, the scope "update only" left the event ignored and the
+        conflict resolved, and a record without a name raised the
+        connector's own error, shown as a server error.
+        """
+        event, conflict, _first, _second = self._twins_conflict("NC-1")
+        before = self.Partner.search_count([])
+        self.generic.sync_scope = "update_only"
+        with self.assertRaisesRegex(UserError, "update only"), self.env.cr.savepoint():
+            conflict.with_user(self.manager).action_take_incoming()
+        self.generic.sync_scope = "create_update"
+        self.assertEqual((conflict.state, event.state), ("open", "conflict"))
+        nameless, nameless_conflict, _first, _second = self._twins_conflict("NC-2", name="")
+        with self.assertRaisesRegex(UserError, "no name"), self.env.cr.savepoint():
+            nameless_conflict.with_user(self.manager).action_take_incoming()
+        self.assertEqual((nameless_conflict.state, nameless.state), ("open", "conflict"))
+        self.assertEqual(self.Partner.search_count([]), before + 2, "only the twins")
+
+    def test_identity_conflict_resolved_in_dry_run_mode_applies(self):
+        """A person's decision is applied, as a field conflict's is, in dry-run mode too.
+
+        Before, taking the incoming record only described the creation, and
+        the conflict was marked resolved with no customer created.
+        """
+        event, conflict, first, second = self._twins_conflict("DRY-1")
+        self.generic.dry_run = True
+        conflict.with_user(self.manager).action_take_incoming()
+        created = self._binding(self.generic, "company", "DRY-1").partner_id
+        self.assertTrue(created)
+        self.assertNotIn(created, first | second)
+        self.assertEqual((event.state, event.dry_run), ("done", False))
 
     def test_two_new_records_of_one_batch_with_one_identity_give_one_customer(self):
         before = self.Partner.search_count([])
@@ -696,6 +833,95 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         )
         self.assertEqual(moved.external_id, "MG-4")
         self.assertEqual(moved.partner_id.name, "Survivor")
+
+    def _merge_conflict(self):
+        """Two customers in Odoo whose external records were merged: a conflict."""
+        self._deliver(
+            self.generic,
+            [self._company("MC-1", name="Keep"), self._company("MC-2", name="Other")],
+        )
+        first = self._binding(self.generic, "company", "MC-1")
+        second = self._binding(self.generic, "company", "MC-2")
+        event = self._deliver(
+            self.generic,
+            [
+                self._item(
+                    "company",
+                    "MC-1",
+                    {"name": "Keep", "city": "Safi"},
+                    action="merge",
+                    merged_ids=["MC-2"],
+                    updated_at="2026-11-21T00:00:00Z",
+                )
+            ],
+        )
+        self.assertEqual(event.state, "conflict", event.summary)
+        self.assertEqual(event.conflict_ids.match_rule, "merge")
+        return event, event.conflict_ids.with_user(self.manager), first, second
+
+    def test_merge_conflict_take_incoming_is_refused(self):
+        """Odoo never merges two customers: taking the merge says so.
+
+        Before, it tried to create a customer for a record already bound,
+        which did nothing, and marked the conflict resolved.
+        """
+        _event, conflict, first, second = self._merge_conflict()
+        before = self.Partner.search_count([])
+        with self.assertRaisesRegex(UserError, "merge them by hand"), self.env.cr.savepoint():
+            conflict.action_take_incoming()
+        self.assertEqual(conflict.state, "open")
+        self.assertEqual(self.Partner.search_count([]), before)
+        self.assertEqual(self._binding(self.generic, "company", "MC-1"), first)
+        self.assertFalse(second.active)
+
+    def test_merge_conflict_link_is_refused(self):
+        """The surviving record is bound already: linking it again is refused.
+
+        Before, the new binding hit the binding's unique constraint: a
+        server error.
+        """
+        _event, conflict, first, second = self._merge_conflict()
+        for partner in (second.partner_id, first.partner_id):
+            conflict.link_partner_id = partner
+            with (
+                self.assertRaisesRegex(UserError, "already linked to Keep"),
+                self.env.cr.savepoint(),
+            ):
+                conflict.action_link()
+        self.assertEqual(conflict.state, "open")
+        self.assertEqual(first.partner_id.name, "Keep")
+        self.assertEqual(
+            self.env["external.crm.binding"]
+            .with_context(active_test=False)
+            .search_count([("backend_id", "=", self.generic.id), ("external_id", "=", "MC-1")]),
+            1,
+        )
+
+    def test_merge_conflict_keep_odoo_keeps_the_event_outcome(self):
+        """The customers stay apart; the event, applied to the survivor, stays so.
+
+        Before, the event was turned into an ignored one, its summary
+        replaced, although its changes were applied.
+        """
+        event, conflict, first, second = self._merge_conflict()
+        conflict.action_keep_odoo()
+        self.assertEqual((conflict.state, conflict.resolution), ("resolved", "odoo"))
+        self.assertEqual(event.state, "conflict")
+        self.assertIn("MC-2", event.summary)
+        self.assertEqual(first.partner_id.city, "Safi")
+        self.assertFalse(second.active)
+        self.assertTrue(second.partner_id.active)
+
+    def test_merge_conflict_is_not_superseded_by_process_again(self):
+        """A merge conflict is about two bindings: processing again leaves it to review."""
+        event, conflict, _first, second = self._merge_conflict()
+        event.with_user(self.manager).action_retry()
+        self.assertEqual(conflict.state, "open")
+        self._process(self.generic)
+        self.assertEqual(event.state, "duplicate", event.summary)
+        self.assertFalse(second.active)
+        conflict.action_keep_odoo()
+        self.assertEqual(conflict.resolution, "odoo")
 
     def test_failure_then_retry_succeeds(self):
         event = self._deliver(

@@ -311,6 +311,51 @@ class TestWebhook(ExternalCrmCase, HttpCase):
         other = self._hubspot_headers(url + "x", body)
         self.assertEqual(self._post(self.hubspot, body, other).status_code, 401)
 
+    def test_hubspot_merge_without_a_list_of_ids_is_400(self):
+        """``mergedObjectIds`` must be a list of object ids; else nothing is stored.
+
+        Before, a string was split into its characters, and a number, or a
+        list holding objects, failed every job of the inbox that read it.
+        """
+        url = self.base_url() + self._url(self.hubspot)
+        merge = {
+            "eventId": 2001,
+            "subscriptionId": 12349,
+            "portalId": 62515,
+            "occurredAt": 1764000004000,
+            "subscriptionType": "contact.merge",
+            "attemptNumber": 0,
+            "objectId": 124,
+            "primaryObjectId": 124,
+        }
+        for merged in (
+            "123",
+            123,
+            {"id": 123},
+            None,
+            [None],
+            [True],
+            [{"id": 123}],
+            [[123]],
+            [""],
+            [1.5],
+            [123, ""],
+        ):
+            body = json.dumps([{**merge, "mergedObjectIds": merged}]).encode()
+            response = self._post(self.hubspot, body, self._hubspot_headers(url, body))
+            self.assertEqual(response.status_code, 400, merged)
+            self.assertIn(
+                "'mergedObjectIds' must be a list of object ids", response.json()["error"]
+            )
+        body = json.dumps([merge]).encode()
+        response = self._post(self.hubspot, body, self._hubspot_headers(url, body))
+        self.assertEqual(response.status_code, 400, "a merge without merged ids")
+        self.assertFalse(self._events(self.hubspot))
+        body = json.dumps([{**merge, "mergedObjectIds": [123, "125"]}]).encode()
+        response = self._post(self.hubspot, body, self._hubspot_headers(url, body))
+        self.assertEqual(response.status_code, 202, response.text)
+        self.assertEqual(self._events(self.hubspot).action, "merge")
+
     def test_hubspot_v3_behind_a_reverse_proxy(self):
         body = sample("hubspot_webhook_batch.json")
         public = "https://crm.example.com" + self._url(self.hubspot)
