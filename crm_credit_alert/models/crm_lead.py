@@ -105,7 +105,18 @@ class CrmLead(models.Model):
                     operator=operator,
                 )
             )
-        values = set(value) if isinstance(value, list | tuple | set) else {value}
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        # a domain sent over RPC may hold anything: only level keys (or False)
+        # are compared, anything else is refused before it reaches a set
+        for level in values:
+            if level is not False and level is not None and not isinstance(level, str):
+                raise UserError(
+                    self.env._(
+                        "%(value)s is not a credit alert level.",
+                        value=repr(level)[:50],
+                    )
+                )
+        values = set(values)
         if operator in ("!=", "not in"):
             values = {level for level, _label in CREDIT_ALERT_LEVELS} - values
         alerted_levels = {"warning", "block"}

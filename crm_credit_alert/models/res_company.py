@@ -13,6 +13,8 @@ CREDIT_ALERT_LEVELS = [
 ]
 # Severity of each level, to tell an escalation from a relief.
 CREDIT_ALERT_SEVERITY = {"none": 0, "warning": 1, "block": 2}
+# Largest number of days the policy stores (a PostgreSQL integer column).
+MAX_POLICY_DAYS = 2**31 - 1
 
 
 class ResCompany(models.Model):
@@ -75,12 +77,33 @@ class ResCompany(models.Model):
                         value=company.credit_alert_grace_days,
                     )
                 )
+            if company.credit_alert_grace_days > MAX_POLICY_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Credit alerts of %(company)s: the grace days cannot be "
+                        "more than %(max)s (%(value)s given).",
+                        company=company.name,
+                        max=MAX_POLICY_DAYS,
+                        value=company.credit_alert_grace_days,
+                    )
+                )
             if company.credit_alert_block_days < 0:
                 raise ValidationError(
                     self.env._(
                         "Credit alerts of %(company)s: the days overdue from which "
                         "a customer is blocked cannot be negative (%(value)s given).",
                         company=company.name,
+                        value=company.credit_alert_block_days,
+                    )
+                )
+            if company.credit_alert_block_days > MAX_POLICY_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Credit alerts of %(company)s: the days overdue from which "
+                        "a customer is blocked cannot be more than %(max)s "
+                        "(%(value)s given).",
+                        company=company.name,
+                        max=MAX_POLICY_DAYS,
                         value=company.credit_alert_block_days,
                     )
                 )

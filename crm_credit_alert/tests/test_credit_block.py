@@ -255,6 +255,38 @@ class TestCreditBlock(CrmCreditAlertCommon):
         self.assertEqual(len(overrides), 3)
         self.assertTrue(all(overrides.mapped("used")))
 
+    def test_override_of_orders_blocked_together(self):
+        """Each order fits alone, not both: the override wizard confirms both."""
+        customer = self._create_customer("Two orders overridden at once")
+        self._use_credit_limit(customer, limit=1000.0)
+        self._create_invoice(customer, 500.0, -5, 25)
+        orders = (
+            self._create_order(customer, 300.0, user=self.overrider)
+            | self._create_order(customer, 300.0, user=self.overrider)
+        ).with_user(self.overrider)
+        action = orders.action_confirm()
+        self.assertEqual(action["res_model"], "crm.credit.override.wizard")
+        wizard = (
+            self.env["crm.credit.override.wizard"]
+            .with_user(self.overrider)
+            .with_context(**action["context"])
+            .create({"reason": "Both orders, the customer pays next week"})
+        )
+        wizard.action_override()
+        self.assertEqual(orders.mapped("state"), ["sale", "sale"])
+        # the figures of the second order, once the first took its credit
+        self.assertRecordValues(
+            self.env["crm.credit.override"].search([]),
+            [
+                {
+                    "order_id": orders[1].id,
+                    "credit_available": -100.0,
+                    "order_amount": 300.0,
+                    "used": True,
+                }
+            ],
+        )
+
     def test_override_figures_are_taken_on_the_server(self):
         override = (
             self.env["crm.credit.override"]

@@ -78,6 +78,17 @@ class TestCreditSearch(CrmCreditAlertCommon):
         with self.assertRaisesRegex(UserError, "cannot be searched"):
             self._search("ilike", "block")
 
+    def test_malformed_value_refused_clearly(self):
+        """A domain sent over RPC may hold anything: a clear error, no TypeError."""
+        for operator, value in (
+            ("in", [["block"]]),
+            ("=", {"level": "block"}),
+            ("not in", [{"x": 1}]),
+            ("in", [3]),
+        ):
+            with self.assertRaisesRegex(UserError, "not a credit alert level", msg=value):
+                self._search(operator, value)
+
     def test_search_agrees_with_the_computed_level(self):
         self.env.invalidate_all()
         for level in ("none", "warning", "block"):

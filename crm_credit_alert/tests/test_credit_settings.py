@@ -93,3 +93,21 @@ class TestCreditSettings(CrmAccountingBridgeCommon):
             self.env.company.write({"credit_alert_warn_percent": 150})
         self.assertIn("between 0 and 100", str(error.exception))
         self.assertEqual(self._policy()["credit_alert_warn_percent"], 80.0)
+
+    def test_days_out_of_range_refused_clearly(self):
+        """Days the database cannot store: a clear error, not an SQL one."""
+        before = self._policy()
+        for values, message in (
+            ({"credit_alert_grace_days": 10**12}, "grace days cannot be more than"),
+            ({"credit_alert_block_days": 3 * 10**9}, "blocked cannot be more than"),
+        ):
+            with self.subTest(values=values):
+                with self.assertRaises(ValidationError) as error:
+                    self._save(**values)
+                self.assertIn(message, str(error.exception))
+                self.assertEqual(self._policy(), before)
+        with self.assertRaises(ValidationError):
+            self.env.company.write({"credit_alert_block_days": 2**31})
+        # the largest value the database stores is kept
+        self._save(credit_alert_block_days=2**31 - 1)
+        self.assertEqual(self._policy()["credit_alert_block_days"], 2**31 - 1)

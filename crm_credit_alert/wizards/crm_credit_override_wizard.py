@@ -92,6 +92,14 @@ class CrmCreditOverrideWizard(models.TransientModel):
             return lead.action_new_quotation()
         orders = self.order_ids.with_env(env)
         blocked = orders._credit_alert_confirmation_blocks()
-        if blocked:
-            overrides.create([{"order_id": order.id, "reason": reason} for order in blocked])
-        return orders.action_confirm()
+        if not blocked:
+            return orders.action_confirm()
+        # an order may be blocked only by the orders of the batch that take
+        # the credit before it: those are confirmed first, so that each
+        # override is taken, alone, against the credit they left
+        fitting = orders.filtered(lambda order: order not in blocked)
+        if fitting:
+            fitting.action_confirm()
+        blocked_orders = orders - fitting
+        overrides.create([{"order_id": order.id, "reason": reason} for order in blocked_orders])
+        return blocked_orders.action_confirm()
