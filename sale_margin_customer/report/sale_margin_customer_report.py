@@ -372,18 +372,34 @@ class SaleMarginCustomerReport(models.Model):
         )
 
     @api.model
+    def _refreshed_at(self):
+        """Time of the last refresh, or None when unknown.
+
+        The system parameter can be edited by hand: a value that is not a
+        datetime counts as no refresh, so that the next one runs in full and
+        writes a valid time again, instead of failing at every run.
+        """
+        refreshed_at = self.env["ir.config_parameter"].sudo().get_param(REFRESHED_AT_KEY)
+        if not refreshed_at:
+            return None
+        try:
+            return fields.Datetime.to_datetime(refreshed_at)
+        except ValueError:
+            _logger.warning(
+                "Margin per customer: refresh time %r is not a datetime, refreshing in full",
+                refreshed_at,
+            )
+            return None
+
+    @api.model
     def _lines_changed_since_refresh(self):
         """Whether customer invoices or invoiced order lines changed since the
         last refresh (looking ``REFRESH_MARGIN_MINUTES`` further back, for
         transactions that were running when it started)."""
-        refreshed_at = self.env["ir.config_parameter"].sudo().get_param(REFRESHED_AT_KEY)
+        refreshed_at = self._refreshed_at()
         if not refreshed_at:
             return True
-        since = SQL(
-            "%s::timestamp - make_interval(mins => %s)",
-            refreshed_at,
-            REFRESH_MARGIN_MINUTES,
-        )
+        since = refreshed_at - timedelta(minutes=REFRESH_MARGIN_MINUTES)
         return bool(
             self.env.execute_query(
                 SQL(
@@ -423,10 +439,8 @@ class SaleMarginCustomerReport(models.Model):
     def _cron_refresh_lines(self):
         """Scheduled action: refresh the report when invoices changed, and
         at least once a day (costs, rates and units may change too)."""
-        refreshed_at = self.env["ir.config_parameter"].sudo().get_param(REFRESHED_AT_KEY)
-        stale = not refreshed_at or (
-            self.env.cr.now() - fields.Datetime.to_datetime(refreshed_at)
-        ) > timedelta(days=1)
+        refreshed_at = self._refreshed_at()
+        stale = not refreshed_at or (self.env.cr.now() - refreshed_at) > timedelta(days=1)
         self._refresh_lines(force=stale)
 
     @api.model

@@ -220,6 +220,23 @@ class TestMarginReport(SaleMarginCustomerCommon):
         self.Report._cron_refresh_lines()
         self.assertEqual(parameters.get_param(REFRESHED_AT_KEY)[:10], str(self.env.cr.now().date()))
 
+    def test_refresh_with_a_malformed_refresh_time(self):
+        """A refresh time edited by hand in the system parameters: the
+        scheduled action refreshes and writes a valid time again."""
+        self._refresh()
+        invoice = self._create_product_invoice(self.customer, [(self.gadget, 5, 50)])
+        parameters = self.env["ir.config_parameter"].sudo()
+        for malformed in ("yesterday", "2026-13-45 00:00:00", "%Y-%m-%"):
+            with self.subTest(malformed=malformed):
+                parameters.set_param(REFRESHED_AT_KEY, malformed)
+                self.assertTrue(self.Report._refresh_lines())
+                parameters.set_param(REFRESHED_AT_KEY, malformed)
+                self.Report._cron_refresh_lines()
+                self.assertEqual(
+                    parameters.get_param(REFRESHED_AT_KEY)[:10], str(self.env.cr.now().date())
+                )
+        self.assertEqual(len(self.Report.search(self._of(invoice))), 1)
+
     def test_refresh_on_demand(self):
         with self.assertRaises(AccessError):
             self.Report.with_user(self.salesman).action_refresh()
