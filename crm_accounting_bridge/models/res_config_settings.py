@@ -56,6 +56,16 @@ class ResConfigSettings(models.TransientModel):
                             account=account.display_name,
                         )
                     )
+                # the fields' domains bind the form only, not RPC or imports
+                if not account.company_ids & settings.company_id.parent_ids:
+                    raise ValidationError(
+                        self.env._(
+                            "%(account)s does not belong to %(company)s, "
+                            "so it cannot be its default account.",
+                            account=account.display_name,
+                            company=settings.company_id.display_name,
+                        )
+                    )
             receivable = settings.crm_default_receivable_account_id
             if receivable and receivable.account_type not in RECEIVABLE_TYPES:
                 raise ValidationError(

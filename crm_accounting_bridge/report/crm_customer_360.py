@@ -97,8 +97,10 @@ class CrmCustomer360(models.Model):
               FROM res_partner partner
          LEFT JOIN (%(snapshot)s) snapshot ON snapshot.partner_id = partner.id
              WHERE partner.id = partner.commercial_partner_id
-               AND partner.active
-               AND (partner.customer_rank > 0 OR snapshot.partner_id IS NOT NULL)
+               AND ((partner.active
+                     AND (partner.customer_rank > 0 OR snapshot.partner_id IS NOT NULL))
+                    -- archived with an open balance: still in the books' totals
+                    OR snapshot.receivable_balance != 0)
                AND (partner.company_id IS NULL OR %(partner_company)s)
                AND %(partner_ids)s
             """,

@@ -100,6 +100,23 @@ class TestCustomer360(CrmAccountingBridgeCommon):
         self.assertEqual(row.company_id, company_2)
         self.assertAlmostEqual(row.overdue_amount, 777.0, places=2)
 
+    def test_archived_customer_still_owing_is_listed(self):
+        """An archived customer keeps its row while it owes money, as in
+        Odoo's receivable: the list's totals are the books' totals."""
+        settled = self.env["res.partner"].create({"name": "Settled Ltd", "is_company": True})
+        invoice = self._create_invoice(settled, 100, -20, -10)
+        self._register_payment(invoice, 100, -5)
+        (self.late | settled).action_archive()
+        row = self._rows([("partner_id", "=", self.late.id)])
+        self.assertAlmostEqual(row.receivable_balance, 300.0, places=2)
+        self.assertAlmostEqual(row.overdue_amount, 300.0, places=2)
+        groups = self.Report._read_group(
+            [("partner_id", "in", self.ours.ids)], [], ["receivable_balance:sum"]
+        )
+        self.assertEqual(groups, [(6200.0,)])
+        # an archived customer with nothing left to collect stays out
+        self.assertFalse(self.Report.search([("partner_id", "=", settled.id)]))
+
     def test_open_partner(self):
         action = self._rows([("partner_id", "=", self.late.id)]).action_open_partner()
         self.assertEqual((action["res_model"], action["res_id"]), ("res.partner", self.late.id))

@@ -180,6 +180,23 @@ class TestReadinessSettings(CrmAccountingBridgeCommon):
         fallback = partner._fields["property_account_receivable_id"]
         self.assertEqual(fallback.get_company_dependent_fallback(partner), receivable)
 
+    def test_account_of_another_company_is_refused_and_changes_nothing(self):
+        """The fields' domains bind only the client: an RPC call or an import
+        can send an account the company cannot use."""
+        other = self.setup_other_company(name="Bridge other company")
+        receivable = self.company_data["default_account_receivable"]
+        with self.assertRaisesRegex(ValidationError, "does not belong to"):
+            self._settings(
+                crm_default_receivable_account_id=other["default_account_receivable"].id
+            ).execute()
+        with self.assertRaisesRegex(ValidationError, "does not belong to"):
+            self._settings(
+                crm_default_income_account_id=other["default_account_revenue"].id
+            ).execute()
+        partner = self.env["res.partner"].with_company(self.env.company)
+        fallback = partner._fields["property_account_receivable_id"]
+        self.assertEqual(fallback.get_company_dependent_fallback(partner), receivable)
+
     def test_deprecated_default_accounts_are_reported(self):
         """Journal items refuse a deprecated account: a default that an
         accountant deprecated later is as good as no default."""
