@@ -227,11 +227,19 @@ class TestMarginReport(SaleMarginCustomerCommon):
         invoice = self._create_product_invoice(self.customer, [(self.gadget, 5, 50)])
         parameters = self.env["ir.config_parameter"].sudo()
         for malformed in ("yesterday", "2026-13-45 00:00:00", "%Y-%m-%"):
-            with self.subTest(malformed=malformed):
+            with (
+                self.subTest(malformed=malformed),
+                self.assertLogs(
+                    "odoo.addons.sale_margin_customer.report.sale_margin_customer_report",
+                    level="WARNING",
+                ) as logs,
+            ):
                 parameters.set_param(REFRESHED_AT_KEY, malformed)
                 self.assertTrue(self.Report._refresh_lines())
                 parameters.set_param(REFRESHED_AT_KEY, malformed)
                 self.Report._cron_refresh_lines()
+                self.assertEqual(len(logs.output), 2)
+                self.assertIn("is not a datetime", logs.output[0])
                 self.assertEqual(
                     parameters.get_param(REFRESHED_AT_KEY)[:10], str(self.env.cr.now().date())
                 )
