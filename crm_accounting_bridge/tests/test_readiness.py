@@ -156,46 +156,41 @@ class TestReadinessSettings(CrmAccountingBridgeCommon):
         fallback = category._fields["property_account_income_categ_id"]
         self.assertEqual(fallback.get_company_dependent_fallback(category), new_income)
 
-    def test_wrong_account_type_is_refused_and_changes_nothing(self):
-        receivable = self.company_data["default_account_receivable"]
-        expense = self.company_data["default_account_expense"]
-        with self.assertRaisesRegex(ValidationError, "must be of type Receivable"):
-            self._settings(crm_default_receivable_account_id=expense.id).execute()
-        with self.assertRaisesRegex(ValidationError, "must be of type Income"):
-            self._settings(crm_default_income_account_id=receivable.id).execute()
+    def _assert_defaults_refused(self, receivable, income, receivable_error, income_error):
+        """Saving these default accounts is refused, and the defaults stay."""
+        default_receivable = self.company_data["default_account_receivable"]
+        with self.assertRaisesRegex(ValidationError, receivable_error):
+            self._settings(crm_default_receivable_account_id=receivable.id).execute()
+        with self.assertRaisesRegex(ValidationError, income_error):
+            self._settings(crm_default_income_account_id=income.id).execute()
         partner = self.env["res.partner"].with_company(self.env.company)
         fallback = partner._fields["property_account_receivable_id"]
-        self.assertEqual(fallback.get_company_dependent_fallback(partner), receivable)
+        self.assertEqual(fallback.get_company_dependent_fallback(partner), default_receivable)
+
+    def test_wrong_account_type_is_refused_and_changes_nothing(self):
+        self._assert_defaults_refused(
+            self.company_data["default_account_expense"],
+            self.company_data["default_account_receivable"],
+            "must be of type Receivable",
+            "must be of type Income",
+        )
 
     def test_deprecated_account_is_refused_and_changes_nothing(self):
-        receivable = self.company_data["default_account_receivable"]
-        old_receivable = self.copy_account(receivable)
+        old_receivable = self.copy_account(self.company_data["default_account_receivable"])
         old_income = self.copy_account(self.company_data["default_account_revenue"])
         (old_receivable | old_income).deprecated = True
-        with self.assertRaisesRegex(ValidationError, "deprecated"):
-            self._settings(crm_default_receivable_account_id=old_receivable.id).execute()
-        with self.assertRaisesRegex(ValidationError, "deprecated"):
-            self._settings(crm_default_income_account_id=old_income.id).execute()
-        partner = self.env["res.partner"].with_company(self.env.company)
-        fallback = partner._fields["property_account_receivable_id"]
-        self.assertEqual(fallback.get_company_dependent_fallback(partner), receivable)
+        self._assert_defaults_refused(old_receivable, old_income, "deprecated", "deprecated")
 
     def test_account_of_another_company_is_refused_and_changes_nothing(self):
         """The fields' domains bind only the client: an RPC call or an import
         can send an account the company cannot use."""
         other = self.setup_other_company(name="Bridge other company")
-        receivable = self.company_data["default_account_receivable"]
-        with self.assertRaisesRegex(ValidationError, "does not belong to"):
-            self._settings(
-                crm_default_receivable_account_id=other["default_account_receivable"].id
-            ).execute()
-        with self.assertRaisesRegex(ValidationError, "does not belong to"):
-            self._settings(
-                crm_default_income_account_id=other["default_account_revenue"].id
-            ).execute()
-        partner = self.env["res.partner"].with_company(self.env.company)
-        fallback = partner._fields["property_account_receivable_id"]
-        self.assertEqual(fallback.get_company_dependent_fallback(partner), receivable)
+        self._assert_defaults_refused(
+            other["default_account_receivable"],
+            other["default_account_revenue"],
+            "does not belong to",
+            "does not belong to",
+        )
 
     def test_deprecated_default_accounts_are_reported(self):
         """Journal items refuse a deprecated account: a default that an

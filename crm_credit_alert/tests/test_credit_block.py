@@ -26,6 +26,16 @@ class TestCreditBlock(CrmCreditAlertCommon):
         cls.order = cls._create_order(cls.contact, 200.0, lead=cls.lead)
         cls.override_order = cls._create_order(cls.customer, 300.0, user=cls.overrider)
 
+    def _override_wizard(self, action, reason):
+        """The override wizard that ``action`` opens, filled in by the overrider."""
+        self.assertEqual(action["res_model"], "crm.credit.override.wizard")
+        return (
+            self.env["crm.credit.override.wizard"]
+            .with_user(self.overrider)
+            .with_context(**action["context"])
+            .create({"reason": reason})
+        )
+
     @staticmethod
     def _text(html):
         """Plain text of a chatter body, with ordinary spaces."""
@@ -129,12 +139,7 @@ class TestCreditBlock(CrmCreditAlertCommon):
         lead = self.override_lead.with_user(self.overrider)
         action = lead.action_sale_quotations_new()
         self.assertEqual(action["res_model"], "crm.credit.override.wizard")
-        wizard = (
-            self.env["crm.credit.override.wizard"]
-            .with_user(self.overrider)
-            .with_context(**action["context"])
-            .create({"reason": "   "})
-        )
+        wizard = self._override_wizard(action, "   ")
         self.assertIn(self.figures, wizard.alert_message)
         with self.assertRaisesRegex(UserError, "Give the reason"):
             wizard.action_override()
@@ -183,12 +188,7 @@ class TestCreditBlock(CrmCreditAlertCommon):
         action = order.action_confirm()
         self.assertEqual(action["res_model"], "crm.credit.override.wizard")
         self.assertEqual(self.override_order.state, "draft")
-        wizard = (
-            self.env["crm.credit.override.wizard"]
-            .with_user(self.overrider)
-            .with_context(**action["context"])
-            .create({"reason": "Bank transfer received, not yet reconciled"})
-        )
+        wizard = self._override_wizard(action, "Bank transfer received, not yet reconciled")
         self.assertEqual(wizard.order_ids, self.override_order)
         self.assertTrue(wizard.action_override())
         self.assertEqual(self.override_order.state, "sale")
@@ -242,12 +242,7 @@ class TestCreditBlock(CrmCreditAlertCommon):
         self.assertEqual(action["res_model"], "crm.credit.override.wizard")
         self.assertEqual(set(orders.mapped("state")), {"draft"})
         self.assertFalse(override.used)
-        wizard = (
-            self.env["crm.credit.override.wizard"]
-            .with_user(self.overrider)
-            .with_context(**action["context"])
-            .create({"reason": "Both, after all"})
-        )
+        wizard = self._override_wizard(action, "Both, after all")
         self.assertEqual(wizard.order_ids, orders)
         wizard.action_override()
         self.assertEqual(set(orders.mapped("state")), {"sale"})
@@ -266,12 +261,7 @@ class TestCreditBlock(CrmCreditAlertCommon):
         ).with_user(self.overrider)
         action = orders.action_confirm()
         self.assertEqual(action["res_model"], "crm.credit.override.wizard")
-        wizard = (
-            self.env["crm.credit.override.wizard"]
-            .with_user(self.overrider)
-            .with_context(**action["context"])
-            .create({"reason": "Both orders, the customer pays next week"})
-        )
+        wizard = self._override_wizard(action, "Both orders, the customer pays next week")
         wizard.action_override()
         self.assertEqual(orders.mapped("state"), ["sale", "sale"])
         # the figures of the second order, once the first took its credit

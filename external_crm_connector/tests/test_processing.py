@@ -792,26 +792,8 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         self.assertEqual(event.partner_id.child_ids.vat, "MA99887766")
 
     def test_merge(self):
-        self._deliver(
-            self.generic,
-            [self._company("MG-1", name="Keep"), self._company("MG-2", name="Other")],
-        )
-        first = self._binding(self.generic, "company", "MG-1")
-        second = self._binding(self.generic, "company", "MG-2")
-        event = self._deliver(
-            self.generic,
-            [
-                self._item(
-                    "company",
-                    "MG-1",
-                    {"name": "Keep"},
-                    action="merge",
-                    merged_ids=["MG-2"],
-                    updated_at="2026-11-21T00:00:00Z",
-                )
-            ],
-        )
-        self.assertEqual(event.state, "conflict", "two Odoo customers are never merged silently")
+        # two Odoo customers are never merged silently: a conflict
+        event, _conflict, first, second = self._merge_conflict()
         self.assertFalse(second.active)
         self.assertTrue(second.partner_id.active)
         self.assertEqual(event.conflict_ids.candidate_ids, first.partner_id | second.partner_id)
