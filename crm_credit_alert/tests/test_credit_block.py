@@ -329,6 +329,37 @@ class TestCreditBlock(CrmCreditAlertCommon):
                 Override.create({"order_id": order_id, "reason": bad})
         self.assertFalse(self.env["crm.credit.override"].search([]))
 
+    def test_override_wizard_of_a_missing_document_is_refused_clearly(self):
+        """Ids that do not exist, sent over RPC or in the context: a clear error.
+
+        The database's foreign-key error would tell of "the record being
+        deleted", and log the query as an error.
+        """
+        Wizard = self.env["crm.credit.override.wizard"].with_user(self.overrider)
+        missing_order = self._create_order(self.customer, 10.0, user=self.overrider)
+        missing_lead = self._create_opportunity(self.customer, user=self.overrider)
+        missing_order_id, missing_lead_id = missing_order.id, missing_lead.id
+        missing_order.unlink()
+        missing_lead.unlink()
+        for vals, context in (
+            ({"lead_id": missing_lead_id}, {}),
+            ({}, {"default_lead_id": missing_lead_id}),
+            ({"order_ids": [Command.set([self.override_order.id, missing_order_id])]}, {}),
+            ({"order_ids": [Command.link(missing_order_id)]}, {}),
+            ({}, {"default_order_ids": [Command.set([missing_order_id])]}),
+        ):
+            with self.assertRaisesRegex(UserError, "no longer exist", msg=(vals, context)):
+                Wizard.with_context(**context).create(dict(vals, reason="Over RPC"))
+        order_id = self.override_order.id
+        for vals in (
+            {"lead_id": str(order_id)},
+            {"lead_id": 1.5},
+            {"order_ids": [Command.set([str(order_id)])]},
+        ):
+            with self.assertRaisesRegex(UserError, "not a valid document", msg=vals):
+                Wizard.create(dict(vals, reason="Over RPC"))
+        self.assertFalse(self.env["crm.credit.override.wizard"].sudo().search([]))
+
     def test_override_needs_the_group(self):
         with self.assertRaises(AccessError):
             self.env["crm.credit.override"].with_user(self.salesman).create(

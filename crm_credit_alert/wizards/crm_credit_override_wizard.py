@@ -27,6 +27,46 @@ class CrmCreditOverrideWizard(models.TransientModel):
         "kept in the chatter and in the accountants' report.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # defaults first: the ids may come from the context (default_*)
+        vals_list = [self._add_missing_default_values(vals) for vals in vals_list]
+        for vals in vals_list:
+            self._check_documents_exist(vals)
+        return super().create(vals_list)
+
+    @api.model
+    def _check_documents_exist(self, vals):
+        """Refuse ids of documents that do not exist (any more).
+
+        RPC callers, or a wizard left open while the document was deleted,
+        may send them: the database's foreign-key error would speak of a
+        record being deleted, and log the query as an error.
+        """
+        lead_ids = [vals["lead_id"]] if vals.get("lead_id") else []
+        # the commands the client sends (set, link); Odoo refuses the others
+        order_ids = []
+        for command in vals.get("order_ids") or ():
+            if isinstance(command, (list, tuple)) and len(command) == 3:
+                if command[0] == Command.SET and isinstance(command[2], (list, tuple)):
+                    order_ids.extend(command[2])
+                elif command[0] == Command.LINK:
+                    order_ids.append(command[1])
+        for model, ids in (("crm.lead", lead_ids), ("sale.order", order_ids)):
+            if not all(isinstance(id_, int) and not isinstance(id_, bool) for id_ in ids):
+                raise UserError(
+                    self.env._(
+                        "%(value)s is not a valid document to override: give record ids.",
+                        value=repr(ids)[:50],
+                    )
+                )
+            if len(self.env[model].browse(ids).exists()) != len(set(ids)):
+                raise UserError(
+                    self.env._(
+                        "The document to override no longer exists: reload it and try again."
+                    )
+                )
+
     @api.depends("lead_id", "order_ids")
     def _compute_alert_message(self):
         for wizard in self:
