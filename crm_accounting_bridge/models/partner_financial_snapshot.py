@@ -67,6 +67,7 @@ SNAPSHOT_SOURCES = {
         "origin_payment_id",
         "partner_id",
         "payment_state",
+        "reversed_entry_id",
         "state",
         "statement_line_id",
     ],
@@ -303,7 +304,8 @@ class PartnerFinancialSnapshot(models.AbstractModel):
               GROUP BY move.commercial_partner_id
             ), last_payment AS (
                 -- money received: receivable credits of payments and bank
-                -- statement lines, allocated or not; the latest per partner,
+                -- statement lines, allocated or not, unless a posted entry
+                -- reverses them (a bounced cheque); the latest per partner,
                 -- walking its journal items backwards by date
                 SELECT partner.commercial_partner_id AS partner_id,
                        MAX(latest.date) AS last_payment_date
@@ -321,6 +323,11 @@ class PartnerFinancialSnapshot(models.AbstractModel):
                           AND line.balance < 0
                           AND (move.origin_payment_id IS NOT NULL
                                OR move.statement_line_id IS NOT NULL)
+                          -- reversed_entry_id is indexed: one lookup per credit looked at
+                          AND NOT EXISTS (
+                              SELECT FROM account_move reversal
+                               WHERE reversal.reversed_entry_id = move.id
+                                 AND reversal.state = 'posted')
                           AND %(line_company)s
                      ORDER BY line.date DESC
                         LIMIT 1) latest

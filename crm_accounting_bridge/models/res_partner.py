@@ -63,15 +63,21 @@ class ResPartner(models.Model):
         currency_field="financial_currency_id",
         help="Open receivable residual of the items whose due date is past.",
     )
+    # invoices as the customer sees them: an opening balance or a bounced
+    # cheque is an invoice still owed
     overdue_invoice_count = fields.Integer(
         string="Overdue Invoices",
         compute="_compute_financial_snapshot",
-        help="Number of posted invoices with an open installment past its due date.",
+        help="Number of posted entries the customer owes past their due date: "
+        "invoices, and other receivable entries such as opening balances or "
+        "reversed payments (bounced cheques). Credit notes and payments not "
+        "yet allocated do not count.",
     )
     oldest_overdue_days = fields.Integer(
         string="Oldest Overdue (days)",
         compute="_compute_financial_snapshot",
-        help="Days past due of the oldest open overdue installment.",
+        help="Days past due of the oldest amount owed past its due date, from "
+        "the same entries as the overdue invoices.",
     )
     revenue_ltm = fields.Monetary(
         string="Revenue (12 months)",
@@ -93,7 +99,8 @@ class ResPartner(models.Model):
     )
     last_payment_date = fields.Date(
         compute="_compute_financial_snapshot",
-        help="Date of the last payment or bank transaction received.",
+        help="Date of the last payment or bank transaction received; a "
+        "payment whose entry was reversed (a bounced cheque) does not count.",
     )
     aging_not_due = fields.Monetary(
         string="Not Due",
@@ -237,69 +244,54 @@ class ResPartner(models.Model):
     @api.depends("commercial_partner_id")
     @api.depends_context("company")
     def _compute_customer_payment_count(self):
+        """Count the payments that ``action_view_customer_payments`` lists.
+
+        Both read ``_customer_payment_domain``.
+        """
+        # a partner being created has no payments yet
+        commercial_partners = self.commercial_partner_id._origin
         # sudo: a count shown on a smart button; the list it opens keeps the
         # payment access rules.
         groups = (
             self.env["account.payment"]
             .sudo()
             ._read_group(
-                domain=[
-                    ("partner_type", "=", "customer"),
-                    ("state", "in", ("in_process", "paid")),
-                    ("company_id", "child_of", self.env.company.root_id.id),
-                    (
-                        "partner_id.commercial_partner_id",
-                        "in",
-                        self.commercial_partner_id.ids,
-                    ),
-                ],
+                domain=commercial_partners._customer_payment_domain(),
                 groupby=["partner_id"],
                 aggregates=["__count"],
             )
         )
         counts = {}
-        for partner, count in groups:
-            commercial_id = partner.commercial_partner_id.id
+        for partner_sudo, count in groups:
+            commercial_id = partner_sudo.commercial_partner_id.id
             counts[commercial_id] = counts.get(commercial_id, 0) + count
         for partner in self:
-            partner.customer_payment_count = counts.get(partner.commercial_partner_id.id, 0)
+            partner.customer_payment_count = counts.get(partner.commercial_partner_id._origin.id, 0)
 
     def action_view_overdue_invoices(self):
-        """Open the overdue invoices of the customer's commercial entity."""
+        """Open the entries that ``overdue_invoice_count`` counts.
+
+        Every type of entry, not only invoices: an opening balance or a
+        reversed payment is owed as much as an invoice, and the button must
+        not say 2 and list 1.
+        """
         self.ensure_one()
         self.env["account.move"].check_access("read")
         action = self.env["ir.actions.actions"]._for_xml_id("account.action_move_out_invoice_type")
-        action["domain"] = [
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("commercial_partner_id", "=", self.commercial_partner_id.id),
-            (
-                "line_ids",
-                "any",
-                [
-                    ("account_id.account_type", "=", "asset_receivable"),
-                    ("reconciled", "=", False),
-                    ("amount_residual", ">", 0),
-                    ("date_maturity", "<", fields.Date.context_today(self)),
-                ],
-            ),
-        ]
+        action["domain"] = self._overdue_move_domain()
         action["context"] = {"default_move_type": "out_invoice", "create": False}
         action["display_name"] = self.env._(
-            "Overdue invoices of %(partner)s",
+            "Overdue receivables of %(partner)s",
             partner=self.commercial_partner_id.display_name,
         )
         return action
 
     def action_view_customer_payments(self):
-        """Open the payments received from the customer's commercial entity."""
+        """Open the payments that ``customer_payment_count`` counts."""
         self.ensure_one()
         self.env["account.payment"].check_access("read")
         action = self.env["ir.actions.actions"]._for_xml_id("account.action_account_payments")
-        action["domain"] = [
-            ("partner_type", "=", "customer"),
-            ("partner_id", "child_of", self.commercial_partner_id.id),
-        ]
+        action["domain"] = self._customer_payment_domain()
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
 
@@ -313,6 +305,55 @@ class ResPartner(models.Model):
             "view_mode": "form",
             "views": [(False, "form")],
         }
+
+    def _overdue_move_domain(self):
+        """Domain of the entries counted by ``overdue_invoice_count``.
+
+        The rule of the snapshot's SQL (``_receivable_query`` without grace
+        days), for a list: posted entries with an open receivable item of
+        the commercial entity, owed (positive residual) and past its due
+        date, or its date when it has none, in the companies the snapshot
+        reads. The entry's own partner is not used: a miscellaneous entry
+        (an opening balance) may have none.
+        """
+        root = self.env["partner.financial.snapshot"]._snapshot_company().root_id
+        today = fields.Date.context_today(self)
+        return [
+            ("state", "=", "posted"),
+            (
+                "line_ids",
+                "any",
+                [
+                    ("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("company_id", "child_of", root.id),
+                    ("reconciled", "=", False),
+                    ("amount_residual", ">", 0),
+                    "|",
+                    ("date_maturity", "<", today),
+                    "&",
+                    ("date_maturity", "=", False),
+                    ("date", "<", today),
+                ],
+            ),
+        ]
+
+    def _customer_payment_domain(self):
+        """Domain of the payments counted by ``customer_payment_count`` and
+        listed by ``action_view_customer_payments``, in one place so that the
+        button and its list cannot disagree: confirmed customer payments
+        (drafts and cancelled ones are no money received) of the current
+        company and its branches, from any address of the commercial
+        entities of ``self``. A subsidiary that is a company of its own is
+        its own commercial entity, as in the snapshot: its payments are not
+        its parent's.
+        """
+        return [
+            ("partner_type", "=", "customer"),
+            ("state", "in", ("in_process", "paid")),
+            ("company_id", "child_of", self.env.company.root_id.id),
+            ("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
+        ]
 
     @api.model
     def _snapshot_fields(self):

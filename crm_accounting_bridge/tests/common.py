@@ -118,6 +118,48 @@ class CrmAccountingBridgeCommon(AccountTestInvoicingCommon):
         payment.action_post()
         return payment
 
+    @classmethod
+    def _create_receivable_entry(cls, partner, amount, offset=-40, due_offset=None):
+        """A posted miscellaneous entry owing ``amount`` on the receivable
+        account, like an opening balance: no partner on the entry itself,
+        only on its receivable line, whose due date is its date unless
+        ``due_offset`` is given."""
+        company = cls.env.company
+        receivable_line = {
+            "name": "Opening balance",
+            "account_id": cls.company_data["default_account_receivable"].id,
+            "partner_id": partner.id,
+            "debit": amount,
+        }
+        if due_offset is not None:
+            receivable_line["date_maturity"] = cls._day(due_offset)
+        move = cls.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": cls._day(offset),
+                "line_ids": [
+                    Command.create(receivable_line),
+                    Command.create(
+                        {
+                            "name": "Opening balance",
+                            "account_id": company.get_unaffected_earnings_account().id,
+                            "credit": amount,
+                        }
+                    ),
+                ],
+            }
+        )
+        move.action_post()
+        return move
+
+    @classmethod
+    def _reverse_payment(cls, payment, offset=0):
+        """Reverse the journal entry of ``payment`` by hand, as for a bounced
+        cheque (the Reverse button of the entry), dated relative to today."""
+        return payment.move_id._reverse_moves(
+            [{"date": cls._day(offset), "ref": "Bounced cheque"}], cancel=True
+        )
+
     def _snapshot(self, partner, *field_names):
         """Read snapshot fields freshly, as a new request would."""
         self.env.invalidate_all()

@@ -14,7 +14,7 @@ class TestSalespersonAccess(CrmAccountingBridgeCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.invoice = cls._create_invoice(cls.customer, 1200, -60, -30)
-        cls._register_payment(cls.invoice, 200, -10)
+        cls.payment = cls._register_payment(cls.invoice, 200, -10)
 
     def test_salesperson_reads_the_snapshot(self):
         self.assertFalse(self.salesman.has_group("account.group_account_invoice"))
@@ -54,3 +54,54 @@ class TestSalespersonAccess(CrmAccountingBridgeCommon):
         action = self.contact.action_view_customer_payments()
         self.assertEqual(len(self.env["account.payment"].search(action["domain"])), 1)
         self.assertEqual(self.contact.customer_payment_count, 1)
+
+    def test_overdue_button_lists_every_overdue_entry(self):
+        """The button counts every entry owed past its due date, not only
+        invoices (crm_credit_alert blocks on that count): the list it opens
+        shows the same entries."""
+        entry = self._create_receivable_entry(self.contact, 300, -40)
+        self._create_receivable_entry(self.contact, 100, -40, due_offset=10)
+        self._create_invoice(self.customer, 150, -50, -40, move_type="out_refund")
+        self._create_unallocated_payment(self.customer, 50, -5)
+        self.env.invalidate_all()
+        self.assertEqual(self.customer.overdue_invoice_count, 2)
+        action = self.contact.action_view_overdue_invoices()
+        self.assertEqual(self.env["account.move"].search(action["domain"]), self.invoice | entry)
+        self.assertFalse(action["context"]["create"])
+        self.assertIn(self.customer.display_name, action["display_name"])
+
+    def test_payment_button_lists_the_payments_it_counts(self):
+        """Drafts, cancelled payments and other companies' payments are
+        neither counted nor listed."""
+        payment_model = self.env["account.payment"]
+        company_2 = self.setup_other_company()["company"]
+        self._create_unallocated_payment(self.contact, 70.0, -5, company=company_2)
+        values = {
+            "amount": 80.0,
+            "payment_type": "inbound",
+            "partner_type": "customer",
+            "partner_id": self.contact.id,
+        }
+        payment_model.create(values)
+        payment_model.create(values).action_cancel()
+        self.env.invalidate_all()
+        self.assertEqual(self.customer.customer_payment_count, 1)
+        action = self.contact.action_view_customer_payments()
+        self.assertEqual(payment_model.search(action["domain"]), self.payment)
+
+    def test_payment_button_of_a_group_of_companies(self):
+        """A subsidiary that is a company of its own is its own commercial
+        entity, as in the snapshot: its payments are neither counted nor
+        listed under its parent company."""
+        subsidiary = self.env["res.partner"].create(
+            {"name": "Bridge Subsidiary", "is_company": True, "parent_id": self.customer.id}
+        )
+        payment = self._create_unallocated_payment(subsidiary, 90.0, -3)
+        partners = self.customer | subsidiary | self.contact
+        self.env.invalidate_all()
+        self.assertEqual(partners.mapped("customer_payment_count"), [1, 1, 1])
+        payment_model = self.env["account.payment"]
+        action = self.customer.action_view_customer_payments()
+        self.assertEqual(payment_model.search(action["domain"]), self.payment)
+        action = subsidiary.action_view_customer_payments()
+        self.assertEqual(payment_model.search(action["domain"]), payment)

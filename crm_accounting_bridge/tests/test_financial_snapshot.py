@@ -135,6 +135,32 @@ class TestFinancialSnapshot(CrmAccountingBridgeCommon):
         cancelled.button_cancel()
         self.assertSnapshot(self.customer, self.expected)
 
+    def test_reversed_payment_is_not_the_last_payment(self):
+        """A payment whose entry was reversed (a bounced cheque) is no money
+        received: the last payment is the one before it."""
+        payer = self.env["res.partner"].create({"name": "Bounced cheque customer"})
+        invoice = self._create_invoice(payer, 500, -30, -20)
+        self._register_payment(invoice, 200, -15)
+        bounced = self._register_payment(invoice, 300, -5)
+        self.assertEqual(
+            self._snapshot(payer, "last_payment_date")["last_payment_date"], self._day(-5)
+        )
+        self._reverse_payment(bounced, -3)
+        self.assertEqual(
+            self._snapshot(payer, "last_payment_date")["last_payment_date"], self._day(-15)
+        )
+
+    def test_only_reversed_payments_give_no_last_payment(self):
+        payer = self.env["res.partner"].create({"name": "Bounced cheque customer"})
+        self._reverse_payment(self._create_unallocated_payment(payer, 300, -5), -3)
+        self._reverse_payment(
+            self._register_payment(self._create_invoice(payer, 100, -30, -20), 100, -10), -8
+        )
+        values = self._snapshot(payer, "last_payment_date", "receivable_balance")
+        self.assertFalse(values["last_payment_date"])
+        # the bounced payment of the invoice is owed again
+        self.assertAlmostEqual(values["receivable_balance"], 100.0, places=2)
+
     def test_full_payment_clears_overdue_at_next_read(self):
         overdue = self.env["account.move"].search(
             [
