@@ -12,6 +12,9 @@ from odoo.addons.crm_accounting_bridge.models.partner_financial_snapshot import 
 TIER_A_SHARE = 0.80
 TIER_B_SHARE = 0.95
 PROFITABILITY_TIERS = [("A", "A"), ("B", "B"), ("C", "C")]
+# Margins and tiers are ours to know, not the customer's: a portal user
+# reads its own company's partner record.
+MARGIN_GROUPS = "base.group_user"
 # Groups allowed to recompute the tiers on demand.
 TIER_MANAGER_GROUPS = ("sales_team.group_sale_manager", "account.group_account_invoice")
 
@@ -23,12 +26,14 @@ class ResPartner(models.Model):
         string="Margin (12 months)",
         compute="_compute_margin_ltm",
         currency_field="financial_currency_id",
+        groups=MARGIN_GROUPS,
         help="Revenue minus cost of the posted invoices of the last 365 days, "
         "net of credit notes, in the current company's currency.",
     )
     margin_percent_ltm = fields.Float(
         string="Margin % (12 months)",
         compute="_compute_margin_ltm",
+        groups=MARGIN_GROUPS,
         help="Margin of the last 365 days divided by the revenue of the same invoices.",
     )
     margin_accounting_ready = fields.Boolean(
@@ -40,6 +45,7 @@ class ResPartner(models.Model):
         company_dependent=True,
         readonly=True,
         copy=False,
+        groups=MARGIN_GROUPS,
         help="A: the customers that together make the top 80 % of the company's "
         "margin over the last 12 months; B: the next 15 %; C: the others. Empty "
         "for customers without invoices in the last 12 months. Recomputed every "
@@ -60,7 +66,9 @@ class ResPartner(models.Model):
             )
         currency = self.env.company.currency_id
         for partner in self:
-            revenue, margin = figures.get(partner.commercial_partner_id.id, (0.0, 0.0))
+            revenue, margin, _invoiced = figures.get(
+                partner.commercial_partner_id.id, (0.0, 0.0, False)
+            )
             partner.margin_accounting_ready = ready
             partner.margin_ltm = margin
             # float sums: a revenue that cancels out is zero at the currency's precision
@@ -129,7 +137,10 @@ class ResPartner(models.Model):
         together make the first 80 % of the company's total margin are A (the
         customer that crosses 80 % included), up to 95 % B, the rest C, as
         are customers with no or negative margin. When the company's total
-        margin is not positive, no customer is A or B.
+        margin is not positive, no customer is A or B. Customers with equal
+        margins are not ranked one before the other: they share a tier.
+        Customers with only credit notes have no tier, but their credit notes
+        lower the company's total.
         """
         today = fields.Date.context_today(self)
         figures = (
@@ -138,19 +149,32 @@ class ResPartner(models.Model):
             ._margin_by_customer(None, today - timedelta(days=LTM_DAYS), today)
         )
         currency = company.currency_id
-        total = sum(margin for _revenue, margin in figures.values())
-        ranked = sorted(figures.items(), key=lambda item: (-item[1][1], item[0]))
+        total = sum(margin for _revenue, margin, _invoiced in figures.values())
+        ranked = sorted(
+            (
+                (partner_id, margin)
+                for partner_id, (_r, margin, invoiced) in figures.items()
+                if invoiced
+            ),
+            key=lambda item: (-item[1], item[0]),
+        )
         tiers = {}
         cumulative = 0.0
-        for partner_id, (_revenue, margin) in ranked:
+        previous = None  # (margin, tier) of the customer ranked just before
+        for partner_id, margin in ranked:
             profitable = (
                 currency.compare_amounts(total, 0) > 0 and currency.compare_amounts(margin, 0) > 0
             )
-            if profitable and currency.compare_amounts(cumulative, TIER_A_SHARE * total) < 0:
-                tiers[partner_id] = "A"
+            if previous and currency.compare_amounts(margin, previous[0]) == 0:
+                # an equal margin is not ranked after: same tier, whatever the ids
+                tier = previous[1]
+            elif profitable and currency.compare_amounts(cumulative, TIER_A_SHARE * total) < 0:
+                tier = "A"
             elif profitable and currency.compare_amounts(cumulative, TIER_B_SHARE * total) < 0:
-                tiers[partner_id] = "B"
+                tier = "B"
             else:
-                tiers[partner_id] = "C"
+                tier = "C"
+            tiers[partner_id] = tier
+            previous = (margin, tier)
             cumulative += margin
         return tiers

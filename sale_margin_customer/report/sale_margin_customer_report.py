@@ -6,6 +6,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.models import parse_read_group_spec
+from odoo.osv import expression
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -170,6 +171,20 @@ class SaleMarginCustomerReport(models.Model):
             ),
             company_ids=companies.ids,
         )
+
+    @api.model
+    def search_fetch(self, domain, field_names, offset=0, limit=None, order=None):
+        """List only the lines of invoices that are still posted.
+
+        The view lags behind by up to 15 minutes: an invoice reset to draft,
+        cancelled or deleted since the last refresh would still be listed,
+        and a deleted one cannot be displayed. Grouped figures (pivot, graph)
+        do not pay for this check and follow at the next refresh.
+        """
+        # sudo: the report's own rules already decide which lines are seen
+        posted = self.env["account.move"].sudo()._search([("state", "=", "posted")])
+        domain = expression.AND([domain, [("move_id", "in", posted)]])
+        return super().search_fetch(domain, field_names, offset=offset, limit=limit, order=order)
 
     def init(self):
         """(Re)build the materialized view of invoice lines at install and
@@ -438,9 +453,10 @@ class SaleMarginCustomerReport(models.Model):
     @api.model
     def _cron_refresh_lines(self):
         """Scheduled action: refresh the report when invoices changed, and
-        at least once a day (costs, rates and units may change too)."""
+        at least once a day (costs, rates and units may change too). A
+        refresh time more than a day ahead cannot be trusted either."""
         refreshed_at = self._refreshed_at()
-        stale = not refreshed_at or (self.env.cr.now() - refreshed_at) > timedelta(days=1)
+        stale = not refreshed_at or abs(self.env.cr.now() - refreshed_at) > timedelta(days=1)
         self._refresh_lines(force=stale)
 
     @api.model
@@ -463,9 +479,10 @@ class SaleMarginCustomerReport(models.Model):
 
     @api.model
     def _margin_by_customer(self, partner_ids, date_after, date_to):
-        """Return ``{commercial partner id: (revenue, margin)}`` of the lines
-        invoiced after ``date_after`` and up to ``date_to`` included, live.
-        ``partner_ids`` None means every customer.
+        """Return ``{commercial partner id: (revenue, margin, invoiced)}`` of
+        the lines invoiced after ``date_after`` and up to ``date_to``
+        included, live; ``invoiced`` says whether any of them is an invoice
+        (not only credit notes). ``partner_ids`` None means every customer.
 
         Figures of the current company and its branches (the scope of the
         bridge's snapshot, all in the company's currency), whatever the user
@@ -485,11 +502,12 @@ class SaleMarginCustomerReport(models.Model):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT lines.partner_id, SUM(lines.revenue), SUM(lines.revenue - lines.cost)
+                SELECT lines.partner_id, SUM(lines.revenue), SUM(lines.revenue - lines.cost),
+                       BOOL_OR(lines.move_type = 'out_invoice')
                   FROM (%s) lines
               GROUP BY lines.partner_id
                 """,
                 self._line_query(SQL(" AND ").join(conditions)),
             )
         )
-        return {partner_id: (revenue, margin) for partner_id, revenue, margin in rows}
+        return {partner_id: tuple(figures) for partner_id, *figures in rows}

@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from lxml import etree
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import SaleMarginCustomerCommon
 
@@ -42,6 +43,21 @@ class TestCustomerMargin(SaleMarginCustomerCommon):
         customer = self.customer.with_user(self.salesman)
         self.assertAlmostEqual(customer.margin_ltm, 320.0)
         self.assertAlmostEqual(customer.margin_percent_ltm, 0.4)
+
+    def test_portal_user_cannot_read_our_margin(self):
+        """A customer's portal user reads its own company's partner record:
+        our margin on that customer and its tier must not come with it."""
+        portal = new_test_user(self.env, login="margin_portal", groups="base.group_portal")
+        portal.partner_id.parent_id = self.customer
+        customer = self.customer.with_user(portal)
+        customer.read(["name"])  # the partner itself stays readable
+        for name in ("margin_ltm", "margin_percent_ltm", "profitability_tier"):
+            with self.subTest(field=name), self.assertRaises(AccessError):
+                customer.read([name])
+        self.assertFalse(customer.fields_get(["margin_ltm", "profitability_tier"]))
+        # the portal user's own contact still follows its company's tier
+        self.customer.profitability_tier = "A"
+        self.assertEqual(portal.partner_id.sudo().profitability_tier, "A")
 
     def test_customer_without_sales(self):
         prospect = self.env["res.partner"].create({"name": "Prospect"})

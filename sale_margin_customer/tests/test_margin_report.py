@@ -135,6 +135,22 @@ class TestMarginReport(SaleMarginCustomerCommon):
         later = self._create_product_invoice(self.customer, [(self.gadget, 5, 50)])
         self.assertTotals(self._of(later), 5, 250, 150)
 
+    def test_product_without_cost_when_posted(self):
+        """A product invoiced while its cost was 0 (a free sample, a service):
+        setting its cost later does not change the margin of that invoice,
+        nor of the credit note reversing it."""
+        sample = self._create_margin_product("Sample", price=20.0, cost=0.0)
+        invoice = self._create_product_invoice(self.customer, [(sample, 2, 20)])
+        sample.standard_price = 15.0
+        self.assertTotals(self._of(invoice), 2, 40, 0)
+        credit_note = self._refund(invoice)
+        self.assertTotals(self._of(credit_note), -2, -40, 0)
+        # a line added to a credit note costs the product's cost of that day
+        manual = self._create_product_invoice(
+            self.customer, [(sample, 1, 20)], move_type="out_refund"
+        )
+        self.assertTotals(self._of(manual), -1, -20, -15)
+
     def test_line_posted_before_install_uses_current_cost(self):
         invoice = self._create_product_invoice(self.customer, [(self.gadget, 5, 50)])
         self.env.flush_all()
@@ -192,6 +208,25 @@ class TestMarginReport(SaleMarginCustomerCommon):
         invoice.button_draft()
         self.assertFalse(self._rows(self._of(invoice)))
 
+    def test_invoice_deleted_before_the_next_refresh(self):
+        """An invoice posted by mistake, reset to draft and deleted: the list
+        of the report opens before the next refresh, without that invoice."""
+        invoice = self._create_product_invoice(self.customer, [(self.gadget, 1, 50)])
+        kept = self._create_product_invoice(self.customer, [(self.widget, 1, 100)])
+        self._refresh()
+        invoice.button_draft()
+        self.assertFalse(self.Report.search(self._of(invoice)), "not posted any more")
+        invoice.with_context(force_delete=True).unlink()
+        specification = {
+            "move_id": {"fields": {"display_name": {}}},
+            "partner_id": {"fields": {"display_name": {}}},
+            "margin": {},
+        }
+        result = self.Report.with_user(self.sales_manager).web_search_read(
+            self._of(invoice | kept), specification
+        )
+        self.assertEqual([row["move_id"]["id"] for row in result["records"]], kept.ids)
+
     def test_purchase_price_change_on_order_line_follows(self):
         order = self._create_order(self.customer, [(self.widget, 10, 100)])
         invoice = self._invoice_order(order)
@@ -244,6 +279,17 @@ class TestMarginReport(SaleMarginCustomerCommon):
                     parameters.get_param(REFRESHED_AT_KEY)[:10], str(self.env.cr.now().date())
                 )
         self.assertEqual(len(self.Report.search(self._of(invoice))), 1)
+
+    def test_refresh_time_far_in_the_future(self):
+        """A refresh time far ahead (edited by hand, or a database restored on
+        a server whose clock is behind) does not stop the daily refresh."""
+        self._refresh()
+        invoice = self._create_product_invoice(self.customer, [(self.gadget, 5, 50)])
+        parameters = self.env["ir.config_parameter"].sudo()
+        parameters.set_param(REFRESHED_AT_KEY, "2099-01-01 00:00:00")
+        self.Report._cron_refresh_lines()
+        self.assertEqual(len(self.Report.search(self._of(invoice))), 1)
+        self.assertEqual(parameters.get_param(REFRESHED_AT_KEY)[:10], str(self.env.cr.now().date()))
 
     def test_refresh_on_demand(self):
         with self.assertRaises(AccessError):

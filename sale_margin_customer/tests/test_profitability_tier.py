@@ -114,6 +114,41 @@ class TestProfitabilityTier(SaleMarginCustomerCommon):
         tiers = self.Partner._profitability_tiers(self.tier_company)
         self.assertEqual(set(tiers.values()), {"C"})
 
+    def test_equal_margins_share_a_tier(self):
+        """Five customers with the same margin: none is ranked before another,
+        so the fifth is not B while the other four are A because of its id."""
+        company = self.setup_other_company(name="Tie Company")["company"]
+        self.env.user.company_ids += company
+        equals = self.env["res.partner"].create(
+            [{"name": f"Tie customer {index}", "is_company": True} for index in range(5)]
+        )
+        for partner in equals:
+            self._create_product_invoice(partner, [(self.unit, 20, 100)], company=company)
+        self.assertEqual(set(self.Partner._profitability_tiers(company).values()), {"A"})
+        # two equal customers across the line of 95 %: 5,000 and 3,000 (A),
+        # 1,000 and 500 (B), then 500 again: 95 % before it, but not ranked
+        # after the other 500, so B as well
+        company_2 = self.setup_other_company(name="Tie Company 2")["company"]
+        self.env.user.company_ids += company_2
+        for partner, units in zip(equals, (50, 30, 10, 5, 5), strict=True):
+            self._create_product_invoice(partner, [(self.unit, units, 100)], company=company_2)
+        tiers = self.Partner._profitability_tiers(company_2)
+        self.assertEqual([tiers[partner.id] for partner in equals], ["A", "A", "B", "B", "B"])
+
+    def test_customer_with_only_credit_notes_has_no_tier(self):
+        """A credit note for a sale older than 12 months is not a sale: the
+        customer has no tier, though the refund lowers the company's margin."""
+        self._create_product_invoice(
+            self.former, [(self.unit, 1, 100)], move_type="out_refund", company=self.tier_company
+        )
+        tiers = self.Partner._profitability_tiers(self.tier_company)
+        self.assertNotIn(self.former.id, tiers)
+        # 9,900 in all: the shares before each customer keep their tiers
+        self.assertEqual([tiers[partner.id] for partner in self.ranked], EXPECTED_TIERS)
+        self._update()
+        self.assertEqual(self._tiers(self.former), [False])
+        self.assertAlmostEqual(self.former.with_company(self.tier_company).margin_ltm, -100.0)
+
     def test_no_tiers_until_accounting_is_ready(self):
         self._update()
         self.tier_company.account_sale_tax_id = False
