@@ -337,6 +337,29 @@ class ExternalCrmBackend(models.Model):
                     )
                 )
 
+    @api.constrains("integration_user_id")
+    def _check_integration_user(self):
+        """The integration user is a technical user of the integration group.
+
+        The backend gives it access to its company (as superuser): any other
+        user would be given a company by an External CRM manager, and could
+        not read the inbox anyway.
+        """
+        for backend in self:
+            # sudo: reading another user's groups
+            user_sudo = backend.integration_user_id.sudo()
+            if user_sudo.share or not user_sudo.has_group(
+                "external_crm_connector.group_external_crm_integration"
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s cannot be the integration user: choose a user of the "
+                        "group External CRM integration (technical), such as External CRM "
+                        "Integration.",
+                        user=user_sudo.display_name,
+                    )
+                )
+
     @api.constrains("max_payload_size", "batch_size", "api_timeout")
     def _check_limits(self):
         for backend in self:
@@ -403,8 +426,15 @@ class ExternalCrmBackend(models.Model):
 
     def unlink(self):
         channels = self.channel_id
+        # sudo: the channels and jobs are the backends' own technical routing
+        names = channels.sudo().mapped("complete_name")
         result = super().unlink()
-        # sudo: the channels were created by the backends for themselves
+        # their waiting jobs (inbox, import, pull, write-back) would fail on
+        # the records deleted under them
+        if names:
+            self.env["queue.job"].sudo().search(
+                [("channel", "in", names), ("state", "in", WAITING_JOB_STATES)]
+            ).button_cancelled()
         channels.sudo().unlink()
         self.env.registry.clear_cache()
         return result
@@ -449,8 +479,25 @@ class ExternalCrmBackend(models.Model):
 
     def action_process_inbox(self):
         """Process the received events now, in the background."""
+        self._check_active()
         self._schedule_inbox_processing(force=True)
         return True
+
+    def _check_active(self):
+        """Refuse to start work for an archived backend, which nothing processes.
+
+        Its jobs do nothing and the inbox sweep skips it, so events sent to
+        its inbox would wait there without a word until it is restored.
+        """
+        archived = self.filtered(lambda backend: not backend.active)
+        if archived:
+            raise UserError(
+                self.env._(
+                    "The backend %(name)s is archived: nothing is processed or read for it. "
+                    "Restore it first.",
+                    name=", ".join(archived.mapped("name")),
+                )
+            )
 
     def action_start_import(self):
         """Read every record of the external CRM into the inbox, page by page.
@@ -458,6 +505,7 @@ class ExternalCrmBackend(models.Model):
         Restarting an import that stopped resumes at the last stored page.
         """
         self.ensure_one()
+        self._check_active()
         provider = get_provider(self)
         if not hasattr(provider, "import_page"):
             raise UserError(
@@ -495,6 +543,7 @@ class ExternalCrmBackend(models.Model):
 
     def action_pull_changes(self):
         """Read the records changed since the last pull now, in the background."""
+        self._check_active()
         for backend in self:
             if not backend._can_pull():
                 raise UserError(

@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .external_crm_field_map import OBJECT_KINDS
+from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 
 class ExternalCrmBinding(models.Model):
@@ -23,6 +23,7 @@ class ExternalCrmBinding(models.Model):
         "res.partner",
         string="Customer",
         ondelete="cascade",
+        check_company=True,
         index="btree_not_null",
         readonly=True,
     )
@@ -30,6 +31,7 @@ class ExternalCrmBinding(models.Model):
         "crm.lead",
         string="Opportunity",
         ondelete="cascade",
+        check_company=True,
         index="btree_not_null",
         readonly=True,
     )
@@ -89,6 +91,10 @@ class ExternalCrmBinding(models.Model):
                         target="opportunity" if binding.object_kind == "deal" else "customer",
                     )
                 )
+
+    def write(self, vals):
+        check_parent_access(self, vals, "backend_id")
+        return super().write(vals)
 
     def _record(self):
         """The bound Odoo record (a customer or an opportunity)."""

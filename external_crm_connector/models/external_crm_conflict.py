@@ -5,7 +5,7 @@ from odoo.exceptions import UserError
 
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
 from ..services.processor import EventProcessor
-from .external_crm_field_map import OBJECT_KINDS
+from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 
 class ExternalCrmConflict(models.Model):
@@ -33,8 +33,10 @@ class ExternalCrmConflict(models.Model):
     )
     object_kind = fields.Selection(OBJECT_KINDS, readonly=True)
     external_id = fields.Char(string="External ID", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, check_company=True
+    )
+    lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True, check_company=True)
     field_name = fields.Char(string="Technical Field", readonly=True)
     field_label = fields.Char(string="Field", readonly=True)
     odoo_value = fields.Text(readonly=True)
@@ -69,6 +71,10 @@ class ExternalCrmConflict(models.Model):
     )
     resolved_by_id = fields.Many2one("res.users", readonly=True)
     resolved_at = fields.Datetime(readonly=True)
+
+    def write(self, vals):
+        check_parent_access(self, vals, "backend_id")
+        return super().write(vals)
 
     def _is_merge(self):
         """True for the conflict of a merge: two bindings, not an event's values."""
@@ -199,7 +205,12 @@ class ExternalCrmConflict(models.Model):
         # written by the integration user, like every change from the external CRM
         record = (self.lead_id or self.partner_id).with_env(processor.env)
         field_name = self.field_name
-        record.write({field_name: processor.write_value(record, field_name, self.incoming_raw)})
+        if field_name == "stage_id" and record._name == "crm.lead":
+            # the stage of a deal is "lost" or a stage: marked lost, or moved
+            # (and reopened), as the processing does
+            processor._apply_stage(record, self.incoming_raw, None)
+        else:
+            record.write({field_name: processor.write_value(record, field_name, self.incoming_raw)})
         binding = self.binding_id
         values = dict(binding.last_values or {})
         values[field_name] = self.incoming_raw

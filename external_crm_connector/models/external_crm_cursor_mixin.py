@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
-from .external_crm_field_map import OBJECT_KINDS
+from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 
 class ExternalCrmCursorMixin(models.AbstractModel):
@@ -24,6 +24,10 @@ class ExternalCrmCursorMixin(models.AbstractModel):
     company_id = fields.Many2one(related="backend_id.company_id", store=True, index=True)
     object_kind = fields.Selection(OBJECT_KINDS, required=True)
     last_error = fields.Text(readonly=True)
+
+    def write(self, vals):
+        check_parent_access(self, vals, "backend_id")
+        return super().write(vals)
 
     def _schedule_job(self, method_name, description):
         """Queue ``method_name`` of this cursor as the backend's integration user.

@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..services.processor import EventProcessor
-from .external_crm_field_map import OBJECT_KINDS
+from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 RAW_GROUPS = (
     "external_crm_connector.group_external_crm_manager,"
@@ -114,6 +114,10 @@ class ExternalCrmEvent(models.Model):
             "WHERE state = 'received'"
         )
 
+    def write(self, vals):
+        check_parent_access(self, vals, "backend_id")
+        return super().write(vals)
+
     def action_retry(self):
         """Put failed, ignored or previewed events back in the inbox.
 
@@ -130,6 +134,7 @@ class ExternalCrmEvent(models.Model):
                 )
             )
         events.check_access("write")
+        events.backend_id._check_active()
         # the new processing decides anew, and raises new conflicts if need be
         events.conflict_ids._supersede()
         # sudo: the state and counters are managed by the inbox, not edited by hand

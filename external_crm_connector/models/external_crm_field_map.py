@@ -17,6 +17,42 @@ SUPPORTED_TYPES = (
     "boolean",
     "selection",
 )
+TEXT_TYPES = ("char", "text")
+# the field types each transform's result fits (country: a relation to
+# countries; reference: to customers); the other transforms fit every type
+TRANSFORM_TYPES = {
+    "lower_email": TEXT_TYPES,
+    "phone_e164": TEXT_TYPES,
+    "vat": TEXT_TYPES,
+    "date": ("date", "datetime", *TEXT_TYPES),
+    "number": ("float", "monetary", "integer", *TEXT_TYPES),
+}
+
+
+def is_mappable(field):
+    """True for a field the connector can write.
+
+    Stored, of a supported type, and not computed by Odoo over what is
+    written: a value written to a read-only computed or related field was
+    replaced, and the event was done, in silence.
+    """
+    return (
+        field.store
+        and field.type in SUPPORTED_TYPES
+        and not field.automatic
+        and not (field.compute and field.readonly)
+    )
+
+
+def check_parent_access(records, vals, field_name):
+    """Refuse to attach ``records`` to a parent (backend, map line) the user cannot change.
+
+    Record rules are checked on the records as they are before a write: a
+    manager could otherwise move a record of his company into a backend of
+    another company, whose inbox would then apply it there.
+    """
+    if vals.get(field_name):
+        records[field_name].browse(vals[field_name]).check_access("write")
 
 
 class ExternalCrmFieldMap(models.Model):
@@ -90,12 +126,7 @@ class ExternalCrmFieldMap(models.Model):
         for model_name in sorted(set(KIND_MODELS.values()), reverse=True):
             model = self.env[model_name]
             for name, field in model._fields.items():
-                if (
-                    field.store
-                    and field.type in SUPPORTED_TYPES
-                    and not field.automatic
-                    and name not in labels
-                ):
+                if is_mappable(field) and name not in labels:
                     labels[name] = f"{field.get_description(self.env)['string']} ({name})"
         return sorted(labels.items(), key=lambda item: item[1].lower())
 
@@ -132,6 +163,26 @@ class ExternalCrmFieldMap(models.Model):
                 raise ValidationError(
                     self.env._("Fields of type %(type)s cannot be mapped.", type=field.type)
                 )
+            if field.compute and field.readonly:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s is computed by Odoo: a value written there is replaced. "
+                        "Map the fields it is computed from instead.",
+                        field=line.field_label or field.name,
+                    )
+                )
+            line._check_transform(field)
+            # sudo: reading the groups of the integration user
+            user_sudo = line.backend_id.integration_user_id.sudo()
+            if field.groups and user_sudo and not user_sudo.has_groups(field.groups):
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s is reserved to groups that the integration user "
+                        "%(user)s does not have: every change it makes there would fail.",
+                        field=line.field_label or field.name,
+                        user=user_sudo.display_name,
+                    )
+                )
             if line.transform == "reference" and field.comodel_name != "res.partner":
                 raise ValidationError(
                     self.env._(
@@ -142,6 +193,32 @@ class ExternalCrmFieldMap(models.Model):
                 )
             if field.name == "stage_id" and line.transform != "value_table":
                 raise ValidationError(self.env._("Deal stages need the value table transform."))
+
+    def write(self, vals):
+        check_parent_access(self, vals, "backend_id")
+        return super().write(vals)
+
+    def _check_transform(self, field):
+        """Refuse a transform whose result ``field`` cannot hold.
+
+        A country transform gives a country: written to another relation (the
+        State) it picked the record with the country's id, with the event done.
+        """
+        self.ensure_one()
+        types = TRANSFORM_TYPES.get(self.transform)
+        fits = field.type in types if types else True
+        if self.transform == "country_iso":
+            fits = field.comodel_name == "res.country"
+        if not fits:
+            transforms = dict(self._fields["transform"]._description_selection(self.env))
+            raise ValidationError(
+                self.env._(
+                    "The %(transform)s transform cannot feed %(field)s: choose a transform "
+                    "whose result this field holds, or another field.",
+                    transform=transforms[self.transform],
+                    field=self.field_label or field.name,
+                )
+            )
 
     def _external_value(self, values):
         """The raw value of this line in ``values`` (a dict of external fields).

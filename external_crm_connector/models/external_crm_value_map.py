@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .external_crm_field_map import check_parent_access
+
 
 class ExternalCrmValueMap(models.Model):
     _name = "external.crm.value.map"
@@ -46,3 +48,7 @@ class ExternalCrmValueMap(models.Model):
                         value=line.external_value,
                     )
                 )
+
+    def write(self, vals):
+        check_parent_access(self, vals, "field_map_id")
+        return super().write(vals)

@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import timedelta
 
+import pytz
+
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -20,8 +22,9 @@ _SHARES = SQL(
 class ExternalCrmEventStat(models.Model):
     """Per backend and day: what arrived, what it became, how fast, how complete.
 
-    Events count on the day they were received. The shares are those of the
-    customers bound up to that day, with their data as it is now.
+    Events count on the day they were received, in the user's time zone (the
+    chart's "today" is the user's). The shares are those of the customers
+    bound up to that day, with their data as it is now.
     """
 
     _name = "external.crm.event.stat"
@@ -62,6 +65,11 @@ class ExternalCrmEventStat(models.Model):
     share_phone = fields.Float(string="With Phone (%)", readonly=True, aggregator="avg")
     share_address = fields.Float(string="With Address (%)", readonly=True, aggregator="avg")
 
+    def _tz(self):
+        """The user's time zone, as ``fields.Date.context_today`` reads it."""
+        tz = self.env.context.get("tz") or self.env.user.tz
+        return tz if tz in pytz.all_timezones_set else "UTC"
+
     @property
     def _table_query(self):
         return SQL(
@@ -74,7 +82,8 @@ class ExternalCrmEventStat(models.Model):
                       100.0 * s.with_address / NULLIF(s.bound, 0) AS share_address
                  FROM (
                     SELECT MIN(e.id) AS first_id, e.backend_id, e.company_id,
-                           (e.received_at AT TIME ZONE 'UTC')::date AS day,
+                           (e.received_at AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                               AS day,
                            COUNT(*) AS received_count,
                            COUNT(*) FILTER (WHERE e.state IN ('done', 'duplicate'))
                                AS done_count,
@@ -88,13 +97,15 @@ class ExternalCrmEventStat(models.Model):
                   GROUP BY e.backend_id, e.company_id, 4
                  ) d
             LEFT JOIN LATERAL (
-                    SELECT %s
+                    SELECT %(shares)s
                       FROM external_crm_binding b
                       JOIN res_partner p ON p.id = b.partner_id
                      WHERE b.backend_id = d.backend_id AND b.active
-                       AND b.create_date < d.day + 1
+                       AND (b.create_date AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date
+                           <= d.day
                  ) s ON TRUE""",
-            _SHARES,
+            shares=_SHARES,
+            tz=self._tz(),
         )
 
     def _daily_rows(self, backend, days=14):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
@@ -434,6 +434,29 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
             [("backend_id", "=", self.hubspot.id), ("object_kind", "=", "contact")]
         )
         self.assertEqual(stored, 251, "each record stored once")
+
+    def test_import_of_an_archived_backend_is_refused(self):
+        """An archived backend calls no API: its inbox would not be processed.
+
+        Before, Start Import read every record of the external CRM into an
+        inbox that nothing processes while the backend is archived.
+        """
+        self.hubspot.active = False
+        with self.assertRaisesRegex(UserError, "archived"), self.env.cr.savepoint():
+            self.hubspot.with_user(self.manager).action_start_import()
+        self.assertFalse(self.hubspot.cursor_ids)
+        self.assertFalse(self.fake.requests, "nothing read")
+
+    def test_import_with_a_wrong_token_fails_visibly(self):
+        self.hubspot.api_token = "wrong-token"
+        self.hubspot.with_user(self.manager).action_start_import()
+        self._run_import(self.hubspot)
+        self.assertEqual(self.hubspot.import_state, "failed")
+        failed = self.hubspot.cursor_ids.filtered(lambda c: c.state == "failed")
+        self.assertIn("401", failed.last_error)
+        self.assertFalse(
+            self.env["external.crm.event"].search([("backend_id", "=", self.hubspot.id)])
+        )
 
     def test_import_events_are_idempotent(self):
         self.hubspot.action_start_import()

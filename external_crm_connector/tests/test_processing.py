@@ -4,7 +4,7 @@ import json
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
@@ -939,3 +939,161 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         self.assertEqual(partner.phone, "12", "kept as received")
         self.assertIn("Atlantis", event.summary)
         self.assertIn("not-an-email", event.summary)
+
+    # -- field map edits ---------------------------------------------------------
+    def _map_line(self, kind, field_name, transform, external_field="ext_field"):
+        return (
+            self.env["external.crm.field.map"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "backend_id": self.generic.id,
+                    "object_kind": kind,
+                    "external_field": external_field,
+                    "field_name": field_name,
+                    "transform": transform,
+                }
+            )
+        )
+
+    def test_field_map_transform_must_suit_the_odoo_field(self):
+        """A transform whose result the Odoo field cannot hold is refused.
+
+        Before, a country transform on the State field was accepted, and every
+        company then got the state whose id was the country's ("FR" gave a
+        Brazilian state), with the event done.
+        """
+        for kind, field_name, transform in (
+            ("company", "state_id", "country_iso"),
+            ("company", "function", "country_iso"),
+            ("company", "user_id", "phone_e164"),
+            ("company", "partner_latitude", "date"),
+            ("deal", "recurring_revenue", "lower_email"),
+            ("deal", "date_conversion", "number"),
+            ("deal", "priority", "vat"),
+        ):
+            with (
+                self.subTest(field=field_name, transform=transform),
+                self.assertRaisesRegex(ValidationError, "cannot feed"),
+                self.env.cr.savepoint(),
+            ):
+                self._map_line(kind, field_name, transform)
+        # what suits the field is accepted
+        self._map_line("company", "ref", "number")
+        self._map_line("company", "industry_id", "value_table")
+        self._map_line("deal", "email_cc", "lower_email")
+        self._map_line("deal", "country_id", "country_iso")
+        self._map_line("deal", "date_closed", "date")
+        line = self.generic.field_map_ids.filtered(lambda m: m.field_name == "country_id")[:1]
+        with self.assertRaisesRegex(ValidationError, "cannot feed"), self.env.cr.savepoint():
+            line.with_user(self.manager).field_name = "state_id"
+
+    def test_field_map_refuses_computed_fields(self):
+        """A field Odoo computes by itself cannot be fed: it was lost in silence.
+
+        Before, a map to the Prorated Revenue of a deal or the Company Name
+        Entity of a customer was accepted, and each event was done with a
+        summary showing the value, which Odoo then computed over.
+        """
+        for kind, field_name in (
+            ("company", "commercial_company_name"),
+            ("deal", "prorated_revenue"),
+        ):
+            with (
+                self.subTest(field=field_name),
+                self.assertRaisesRegex(ValidationError, "computed by Odoo"),
+                self.env.cr.savepoint(),
+            ):
+                self._map_line(kind, field_name, "trim")
+        choices = dict(
+            self.env["external.crm.field.map"]
+            ._fields["field_name"]
+            ._description_selection(self.env)
+        )
+        self.assertNotIn("prorated_revenue", choices)
+        self.assertNotIn("commercial_company_name", choices)
+        self.assertIn("expected_revenue", choices)
+        # computed fields that Odoo lets a person edit stay available
+        self.assertIn("probability", choices)
+
+    def test_field_map_refuses_fields_the_integration_user_cannot_write(self):
+        """A field reserved to groups the integration user lacks is refused.
+
+        Before, a map to the Credit Limit (accounting groups) was accepted:
+        customers were created with it, then every later change of every
+        customer failed on an AccessError, the other fields not applied.
+        """
+        with self.assertRaisesRegex(ValidationError, "integration user"):
+            self._map_line("company", "credit_limit", "number")
+
+    def test_stage_conflict_take_incoming_moves_the_deal_as_processing_does(self):
+        """Taking an incoming stage goes through the stage logic: lost, won, reopened.
+
+        Before, Take Incoming wrote the raw "lost" marker into the stage field:
+        ValueError (Expected singleton: crm.stage('l', 'o', 's', 't')).
+        """
+        self.generic.field_map_ids.filtered(lambda m: m.field_name == "stage_id").master = "newest"
+        now = self.env.cr.now()
+        updated = (now - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._deliver(
+            self.generic,
+            [self._item("deal", "SC-1", {"name": "Stage", "stage": "new"}, updated_at=updated)],
+        )
+        binding = self._binding(self.generic, "deal", "SC-1")
+        binding.sync_date = now - timedelta(hours=2)
+        lead = binding.lead_id
+        other = self.env["crm.stage"].create({"name": "Talks", "sequence": 3})
+        lead.stage_id = other
+        item = self._item("deal", "SC-1", {"name": "Stage", "stage": "lost"})
+        item.pop("updated_at")
+        event = self._deliver(self.generic, [item])
+        self.assertEqual(event.state, "conflict", event.summary)
+        conflict = event.conflict_ids
+        self.assertEqual(conflict.field_name, "stage_id")
+        conflict.with_user(self.manager).action_take_incoming()
+        self.assertFalse(lead.active, "marked lost")
+        self.assertEqual(lead.lost_reason_id, self.generic.lost_reason_id)
+        self.assertEqual(conflict.state, "resolved")
+        # the other way: a deal lost in Odoo, won in the external CRM
+        binding.last_values = {**binding.last_values, "stage_id": self.new_stage.id}
+        item = self._item("deal", "SC-1", {"name": "Stage", "stage": "won"})
+        item.pop("updated_at")
+        item["event_id"] = "SC-1-won"
+        event = self._deliver(self.generic, [item])
+        self.assertEqual(event.state, "conflict", event.summary)
+        event.conflict_ids.with_user(self.manager).action_take_incoming()
+        self.assertTrue(lead.active, "reopened")
+        self.assertEqual(lead.stage_id, self.won_stage)
+
+    def test_events_of_an_archived_backend_are_not_sent_back_in_vain(self):
+        """Process Again on an archived backend says why nothing will happen.
+
+        Before, the events went back to Received and stayed there: the job of
+        an archived backend does nothing, and the inbox sweep skips it.
+        """
+        event = self._deliver(self.generic, [self._item("company", "ARCH-1", {"title": "x"})])
+        self.assertEqual(event.state, "failed")
+        self.generic.active = False
+        with self.assertRaisesRegex(UserError, "archived"), self.env.cr.savepoint():
+            event.with_user(self.manager).action_retry()
+        self.assertEqual(event.state, "failed", "left as it was")
+        with self.assertRaisesRegex(UserError, "archived"), self.env.cr.savepoint():
+            self.generic.with_user(self.manager).action_process_inbox()
+        self.generic.active = True
+        event.with_user(self.manager).action_retry()
+        self.assertEqual(event.state, "received")
+
+    def test_deleting_a_backend_cancels_its_waiting_jobs(self):
+        """The jobs of a deleted backend are cancelled, not left to fail.
+
+        Before, its inbox and import jobs stayed pending and, once run, failed
+        with a MissingError traceback on the record deleted under them.
+        """
+        backend = self._create_backend(name="Doomed", provider="generic", webhook_secret="d")
+        self._store(backend, [self._item("company", "DOOM-1", {"name": "Doomed SA"})])
+        backend._schedule_inbox_processing()
+        channel = backend.channel_id.complete_name
+        jobs = self.env["queue.job"].search([("channel", "=", channel)])
+        self.assertEqual(jobs.mapped("state"), ["pending"])
+        backend.unlink()
+        self.assertEqual(jobs.mapped("state"), ["cancelled"])

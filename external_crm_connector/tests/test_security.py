@@ -1,7 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from .common import ExternalCrmCase
@@ -95,3 +95,123 @@ class TestSecurity(ExternalCrmCase, TransactionCase):
             .with_user(manager_a)
             .search([("backend_id", "=", backend_b.id)])
         )
+
+    def test_integration_user_is_the_technical_user_only(self):
+        """A manager cannot make a person the integration user.
+
+        Before, a manager of company A chose a salesman of company B as the
+        integration user: the salesman was given access to company A (by the
+        backend, as superuser), and every job then failed with an AccessError
+        on the inbox.
+        """
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        seller_b = new_test_user(
+            self.env,
+            login="ecrm_seller_b",
+            groups="sales_team.group_sale_salesman",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+        )
+        backend = self.generic.with_user(self.manager)
+        with self.assertRaisesRegex(ValidationError, "integration"), self.env.cr.savepoint():
+            backend.integration_user_id = seller_b
+        self.assertEqual(seller_b.company_ids, company_b, "no company given away")
+        with self.assertRaisesRegex(ValidationError, "integration"), self.env.cr.savepoint():
+            self.env["external.crm.backend"].with_user(self.manager).create(
+                {"name": "Other", "webhook_secret": "s", "integration_user_id": seller_b.id}
+            )
+        self.assertEqual(seller_b.company_ids, company_b)
+        backend.integration_user_id = self.integration_user
+        self.assertEqual(self.generic.integration_user_id, self.integration_user)
+
+    def test_bindings_and_conflicts_point_to_records_of_their_company(self):
+        """A binding or a conflict edited over RPC cannot aim at another company.
+
+        Before, a manager of company A could point a binding (or a field
+        conflict) of A's backend at a customer of company B: the next event
+        (or Take Incoming), made by the integration user who works in both
+        companies, overwrote B's customer with A's CRM data.
+        """
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        customer_b = self.env["res.partner"].create(
+            {"name": "B's customer", "is_company": True, "company_id": company_b.id}
+        )
+        lead_b = self.env["crm.lead"].create(
+            {"name": "B's deal", "type": "opportunity", "company_id": company_b.id}
+        )
+        self._process(self.generic)
+        binding = self.event.binding_id.with_user(self.manager)
+        self.assertTrue(binding)
+        with self.assertRaisesRegex(UserError, "Incompatible companies"), self.env.cr.savepoint():
+            binding.partner_id = customer_b
+        conflict = self.env["external.crm.conflict"].create(
+            {
+                "backend_id": self.generic.id,
+                "binding_id": binding.id,
+                "conflict_type": "field",
+                "object_kind": "company",
+                "external_id": "S-1",
+                "partner_id": binding.partner_id.id,
+                "field_name": "name",
+                "field_label": "Name",
+                "incoming_raw": "Overwritten",
+            }
+        )
+        for field_name, record in (("partner_id", customer_b), ("lead_id", lead_b)):
+            with (
+                self.subTest(field=field_name),
+                self.assertRaisesRegex(UserError, "Incompatible companies"),
+                self.env.cr.savepoint(),
+            ):
+                conflict.with_user(self.manager)[field_name] = record
+        self.assertEqual(customer_b.name, "B's customer")
+
+    def test_records_cannot_be_moved_to_a_backend_of_another_company(self):
+        """A manager cannot move a map, an event or a binding into a backend he cannot see.
+
+        Before, a manager of company A could write the backend of a field map
+        line, a value table line, an inbox event or a binding of his own to
+        the id of company B's backend: B's inbox then processed A's event,
+        with a map line A wrote, into B's customers.
+        """
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        backend_b = self._create_backend(
+            name="B", provider="generic", webhook_secret="b-secret", company_id=company_b.id
+        )
+        self._process(self.generic)
+        maps = self.env["external.crm.field.map"].with_user(self.manager)
+        line = maps.create(
+            {
+                "backend_id": self.generic.id,
+                "object_kind": "company",
+                "external_field": "reference",
+                "field_name": "ref",
+            }
+        )
+        stage_line = line.search(
+            [("backend_id", "=", self.generic.id), ("field_name", "=", "stage_id")]
+        )
+        value = stage_line.value_ids.create({"field_map_id": stage_line.id, "external_value": "x"})
+        stage_line_b = backend_b.field_map_ids.filtered(lambda m: m.field_name == "stage_id")
+        event = self.event.with_user(self.manager)
+        conflict = self.env["external.crm.conflict"].create(
+            {"backend_id": self.generic.id, "event_id": self.event.id, "conflict_type": "identity"}
+        )
+        for record, field_name, target in (
+            (line, "backend_id", backend_b),
+            (value, "field_map_id", stage_line_b),
+            (event, "backend_id", backend_b),
+            (event.binding_id, "backend_id", backend_b),
+            (conflict.with_user(self.manager), "backend_id", backend_b),
+            (self.generic._pull_cursors()[:1].with_user(self.manager), "backend_id", backend_b),
+        ):
+            with (
+                self.subTest(model=record._name),
+                self.assertRaises(AccessError),
+                self.env.cr.savepoint(),
+            ):
+                record.write({field_name: target.id})
+        self.assertEqual(line.backend_id, self.generic)
+        self.assertEqual(self.event.backend_id, self.generic)
+        # within his own company, nothing changes for him
+        line.write({"backend_id": self.generic.id})

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import SQL
 
 from .common import ExternalCrmCase
 
@@ -41,7 +42,7 @@ class TestStatistics(ExternalCrmCase, TransactionCase):
         )
         row = self.env["external.crm.event.stat"].search([("backend_id", "=", self.generic.id)])
         self.assertEqual(len(row), 1)
-        self.assertEqual(row.day, fields.Date.today())
+        self.assertEqual(row.day, fields.Date.context_today(row))
         self.assertEqual((row.received_count, row.done_count, row.failed_count), (5, 4, 1))
         self.assertAlmostEqual(row.median_delay, 600, delta=120)
         self.assertEqual(row.bound_count, 4)
@@ -75,3 +76,33 @@ class TestStatistics(ExternalCrmCase, TransactionCase):
         small, large = counts
         # four times the records, far less than four times the queries
         self.assertLess(large, small * 2.5, counts)
+
+    def test_days_are_the_users_days(self):
+        """Events count on the day the user lives, as the chart's "today" does.
+
+        Before, events were grouped by their day in UTC while the chart ended
+        on the user's today: east or west of UTC, part of every day showed
+        nothing received today, and the events on the day before (or after).
+        """
+        now = fields.Datetime.now()
+        # a zone where the date is not the UTC date at this hour
+        tz = "Pacific/Kiritimati" if now.hour >= 10 else "Pacific/Pago_Pago"
+        events = self._store(self.generic, self._delivery("TZ", 3, 5))
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("UPDATE external_crm_event SET received_at = %s WHERE id IN %s", now, events._ids)
+        )
+        self.env.invalidate_all()
+        stats = self.env["external.crm.event.stat"].with_context(tz=tz)
+        local_today = fields.Date.context_today(stats)
+        self.assertNotEqual(local_today, now.date(), "the test needs a date other than UTC's")
+        row = stats.search([("backend_id", "=", self.generic.id)])
+        self.assertEqual(row.day, local_today)
+        self.assertEqual(row.received_count, 3)
+        rows = stats._daily_rows(self.generic)
+        self.assertEqual((rows[-1]["day"], rows[-1]["received"]), (local_today, 3))
+        self.assertEqual(sum(r["received"] for r in rows), 3)
+        # no events at all: fourteen empty days, no error
+        other = self._create_backend(name="Quiet", provider="generic", webhook_secret="q")
+        self.assertEqual([r["received"] for r in stats._daily_rows(other)], [0] * 14)
+        self.assertIn("<svg", str(other.with_context(tz=tz).stat_chart))
