@@ -118,7 +118,8 @@ class PartnerFinancialSnapshot(models.AbstractModel):
 
     @api.model
     def _company_scope(self, column):
-        """Restrict ``column`` to the current company and its branches.
+        """Restrict ``column`` to the current company's group: its root
+        company and every branch of it, a branch's siblings included.
 
         This is the scope Odoo's own ``credit`` field uses for credit limits,
         so that ``credit_available`` agrees with the sale order warning.

@@ -343,7 +343,7 @@ class ResPartner(models.Model):
         listed by ``action_view_customer_payments``, in one place so that the
         button and its list cannot disagree: confirmed customer payments
         (drafts and cancelled ones are no money received) of the current
-        company and its branches, from any address of the commercial
+        company's group, from any address of the commercial
         entities of ``self``. A subsidiary that is a company of its own is
         its own commercial entity, as in the snapshot: its payments are not
         its parent's.

@@ -484,7 +484,7 @@ class SaleMarginCustomerReport(models.Model):
         included, live; ``invoiced`` says whether any of them is an invoice
         (not only credit notes). ``partner_ids`` None means every customer.
 
-        Figures of the current company and its branches (the scope of the
+        Figures of the current company's group (the scope of the
         bridge's snapshot, all in the company's currency), whatever the user
         may read in the report: these are customer totals, like the revenue
         of the Customer 360 page. Callers check that the company's accounting
