@@ -417,12 +417,44 @@ class ExternalCrmBackend(models.Model):
     def write(self, vals):
         if "webhook_token" in vals:
             vals["webhook_token_hash"] = token_hash(vals["webhook_token"])
+        if "company_id" in vals:
+            self._check_company_change(vals["company_id"])
         result = super().write(vals)
         if {"company_id", "integration_user_id"} & set(vals):
             self._grant_integration_user()
         # the webhook reads its settings from a cache: every worker drops it
         self.env.registry.clear_cache()
         return result
+
+    def _check_company_change(self, company_id):
+        """Refuse to move a backend that already received or bound records.
+
+        Its events keep the company they were received in, while its
+        bindings, maps and conflicts follow the backend: customers of one
+        company would be bound, and updated, in another.
+        """
+        moved = self.filtered(lambda backend: backend.company_id.id != company_id)
+        if not moved:
+            return
+        # sudo: whether any event or binding exists, whoever may read them
+        counts = dict.fromkeys(moved.ids, 0)
+        for model in ("external.crm.event", "external.crm.binding"):
+            for backend, count in (
+                self.env[model]
+                .sudo()
+                .with_context(active_test=False)
+                ._read_group([("backend_id", "in", moved.ids)], ["backend_id"], ["__count"])
+            ):
+                counts[backend.id] += count
+        holding = moved.filtered(lambda backend: counts[backend.id])
+        if holding:
+            raise UserError(
+                self.env._(
+                    "The backend %(name)s already holds events or bindings of its company: "
+                    "its company cannot change. Create a backend for the other company.",
+                    name=", ".join(holding.mapped("name")),
+                )
+            )
 
     def unlink(self):
         channels = self.channel_id

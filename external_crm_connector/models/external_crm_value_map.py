@@ -49,6 +49,22 @@ class ExternalCrmValueMap(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._trimmed(vals) for vals in vals_list])
+
     def write(self, vals):
         check_parent_access(self, vals, "field_map_id")
-        return super().write(vals)
+        return super().write(self._trimmed(vals))
+
+    @api.model
+    def _trimmed(self, vals):
+        """``vals`` with the external value stripped of surrounding spaces.
+
+        The form trims it, RPC and imports do not: " won" would never match
+        what the external CRM sends, and would escape the unique check.
+        """
+        value = vals.get("external_value")
+        if isinstance(value, str) and value != value.strip():
+            vals = dict(vals, external_value=value.strip())
+        return vals

@@ -610,7 +610,11 @@ class EventProcessor:
             outcome.sync_delay = (self.env.cr.now() - event.external_modified_at).total_seconds()
         if binding and not binding.active:
             return Outcome(state="ignored").note(
-                self.env._("This external record was merged into another one: not applied.")
+                self.env._(
+                    "The binding of this external record is archived (merged into another "
+                    "one, or archived by hand): not applied. Restore the binding, then "
+                    "process the event again, to apply it."
+                )
             )
         if (
             binding

@@ -3,10 +3,12 @@
 import json
 from datetime import timedelta
 
+from psycopg2 import IntegrityError
+
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from .common import ExternalCrmCase, sample
 
@@ -816,6 +818,25 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         self.assertEqual(moved.external_id, "MG-4")
         self.assertEqual(moved.partner_id.name, "Survivor")
 
+    def test_binding_archived_by_hand_says_how_to_resume(self):
+        """Changes of a record whose binding a person archived are ignored,
+        with a note that says so, and apply again once it is restored."""
+        self._deliver(self.generic, [self._company("AB-1", name="Archived binding")])
+        binding = self._binding(self.generic, "company", "AB-1")
+        binding.active = False
+        event = self._deliver(
+            self.generic,
+            [self._company("AB-1", name="Renamed", updated_at="2026-11-21T00:00:00Z")],
+        )
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("binding of this external record is archived", event.summary)
+        self.assertIn("Restore", event.summary)
+        binding.active = True
+        event.with_user(self.manager).action_retry()
+        self._process(self.generic)
+        self.assertEqual(event.state, "done", event.summary)
+        self.assertEqual(binding.partner_id.name, "Renamed")
+
     def _merge_conflict(self):
         """Two customers in Odoo whose external records were merged: a conflict."""
         self._deliver(
@@ -922,6 +943,24 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         self.assertEqual(event.state, "done", event.last_error)
         self.assertEqual(event.attempts, 2)
         self.assertEqual(event.partner_id.name, "Nameless SA")
+
+    def test_value_table_values_are_trimmed(self):
+        """A value typed or imported with stray spaces would never match what
+        the external CRM sends, and would escape the check for duplicates."""
+        stage_line = self.generic.field_map_ids.filtered(lambda m: m.field_name == "stage_id")
+        ValueMap = self.env["external.crm.value.map"].with_user(self.manager)
+        line = ValueMap.create(
+            {
+                "field_map_id": stage_line.id,
+                "external_value": "  signed \n",
+                "stage_id": self.won_stage.id,
+            }
+        )
+        self.assertEqual(line.external_value, "signed")
+        line.write({"external_value": " signed-2 "})
+        self.assertEqual(line.external_value, "signed-2")
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            ValueMap.create({"field_map_id": stage_line.id, "external_value": "won "})
 
     def test_bad_values_are_skipped_with_a_note(self):
         event = self._deliver(

@@ -215,3 +215,16 @@ class TestSecurity(ExternalCrmCase, TransactionCase):
         self.assertEqual(self.event.backend_id, self.generic)
         # within his own company, nothing changes for him
         line.write({"backend_id": self.generic.id})
+
+    def test_company_of_a_backend_with_data_cannot_change(self):
+        """Its events keep their company while bindings, maps and conflicts
+        would follow the backend: a customer of company A bound in company
+        B. A backend that received nothing yet may still move."""
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        with self.assertRaisesRegex(UserError, "already holds"):
+            self.generic.company_id = company_b
+        self.assertEqual(self.generic.company_id, self.company)
+        empty = self._create_backend(name="Empty", provider="generic", webhook_secret="e")
+        empty.company_id = company_b
+        self.assertEqual(empty.field_map_ids.company_id, company_b)
+        self.generic.write({"company_id": self.company.id, "name": "Same company"})
