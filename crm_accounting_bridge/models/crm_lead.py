@@ -119,7 +119,7 @@ class CrmLead(models.Model):
             # opportunity are written, and only where accounting set none.
             lead_sudo = lead.sudo().with_company(company)
             customer_sudo = customer.sudo().with_company(company)
-            applied, kept, values = [], [], {}
+            applied, kept, archived, values = [], [], [], {}
             for lead_field, customer_field in self._negotiated_term_fields():
                 negotiated = lead_sudo[lead_field]
                 if not negotiated:
@@ -130,6 +130,14 @@ class CrmLead(models.Model):
                 label = lead_sudo._fields[lead_field].get_description(self.env)["string"]
                 if current == negotiated:
                     continue
+                # archived since the negotiation: Odoo would ignore it
+                if (
+                    isinstance(negotiated, models.BaseModel)
+                    and "active" in negotiated._fields
+                    and not negotiated.active
+                ):
+                    archived.append((label, negotiated))
+                    continue
                 if current and current != fallback:
                     kept.append((label, negotiated, current))
                     continue
@@ -137,14 +145,15 @@ class CrmLead(models.Model):
                 applied.append((label, negotiated))
             if values:
                 customer_sudo.write(values)
-            if applied or kept:
+            if applied or kept or archived:
                 customer_sudo.message_post(
-                    body=lead._negotiated_terms_message(applied, kept, company),
+                    body=lead._negotiated_terms_message(applied, kept, company, archived),
                     subtype_xmlid="mail.mt_note",
                 )
 
-    def _negotiated_terms_message(self, applied, kept, company):
-        """Chatter note telling which terms were applied and which were kept."""
+    def _negotiated_terms_message(self, applied, kept, company, archived=()):
+        """Chatter note telling which terms were applied, which were kept and
+        which were not applied because they are archived."""
         self.ensure_one()
 
         def show(value):
@@ -152,23 +161,36 @@ class CrmLead(models.Model):
                 return value.display_name
             return format_amount(self.env, value, company.currency_id)
 
-        lines = [
-            self.env._(
-                "%(term)s from won opportunity %(lead)s applied: %(value)s.",
-                term=label,
-                lead=self.display_name,
-                value=show(value),
-            )
-            for label, value in applied
-        ] + [
-            self.env._(
-                "%(term)s negotiated in opportunity %(lead)s is %(negotiated)s, but "
-                "accounting set %(current)s: the customer keeps %(current)s.",
-                term=label,
-                lead=self.display_name,
-                negotiated=show(negotiated),
-                current=show(current),
-            )
-            for label, negotiated, current in kept
-        ]
+        lines = (
+            [
+                self.env._(
+                    "%(term)s from won opportunity %(lead)s applied: %(value)s.",
+                    term=label,
+                    lead=self.display_name,
+                    value=show(value),
+                )
+                for label, value in applied
+            ]
+            + [
+                self.env._(
+                    "%(term)s negotiated in opportunity %(lead)s is %(negotiated)s, but "
+                    "accounting set %(current)s: the customer keeps %(current)s.",
+                    term=label,
+                    lead=self.display_name,
+                    negotiated=show(negotiated),
+                    current=show(current),
+                )
+                for label, negotiated, current in kept
+            ]
+            + [
+                self.env._(
+                    "%(term)s negotiated in opportunity %(lead)s is %(negotiated)s, which "
+                    "is archived: it is not applied.",
+                    term=label,
+                    lead=self.display_name,
+                    negotiated=show(negotiated),
+                )
+                for label, negotiated in archived
+            ]
+        )
         return Markup("<br/>").join(lines)

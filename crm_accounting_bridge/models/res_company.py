@@ -73,6 +73,12 @@ class ResCompany(models.Model):
         def has_income():
             return usable_default(category, "property_account_income_categ_id")
 
+        def has_sale_tax():
+            # products and invoice lines take it: an archived or a purchase
+            # tax there is no sales tax
+            tax = self.account_sale_tax_id
+            return bool(tax) and tax.active and tax.type_tax_use == "sale"
+
         return [
             ("chart_of_accounts", env._("Install a chart of accounts"), has_chart, settings),
             (
@@ -96,7 +102,7 @@ class ResCompany(models.Model):
             (
                 "sale_tax",
                 env._("Set the default sales tax"),
-                lambda: bool(self.account_sale_tax_id),
+                has_sale_tax,
                 settings,
             ),
             (
@@ -130,7 +136,10 @@ class ResCompany(models.Model):
         self.ensure_one()
         env = self.env
         searches = {
-            "account": env["account.account"]._search([("company_ids", "in", self.id)], limit=1),
+            # a branch keeps the accounts of its parent company
+            "account": env["account.account"]._search(
+                env["account.account"]._check_company_domain(self), limit=1
+            ),
             "sale_journal": env["account.journal"]._search(
                 [("type", "=", "sale"), *env["account.journal"]._check_company_domain(self)],
                 limit=1,

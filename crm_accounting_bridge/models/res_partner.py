@@ -156,14 +156,16 @@ class ResPartner(models.Model):
         A contact shows the figures of its commercial entity.
         """
         snapshot_model = self.env["partner.financial.snapshot"]
-        commercial_partners = self.commercial_partner_id
+        # a customer being edited (an onchange) is a copy of the saved one:
+        # it shows the figures of the saved customer
+        commercial_partners = self.commercial_partner_id._origin
         snapshots = snapshot_model._read_snapshot(commercial_partners.ids)
         credit_figures = self._credit_figures(commercial_partners)
         currency = self.env.company.currency_id
         empty = snapshot_model._empty_snapshot()
         rows = []
         for partner in self:
-            commercial_id = partner.commercial_partner_id.id
+            commercial_id = partner.commercial_partner_id._origin.id
             values = dict(empty, **snapshots.get(commercial_id, {}))
             limit, to_invoice = credit_figures.get(commercial_id, (0.0, 0.0))
             values.update(

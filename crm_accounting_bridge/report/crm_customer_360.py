@@ -101,7 +101,11 @@ class CrmCustomer360(models.Model):
                      AND (partner.customer_rank > 0 OR snapshot.partner_id IS NOT NULL))
                     -- archived with an open balance: still in the books' totals
                     OR snapshot.receivable_balance != 0)
-               AND (partner.company_id IS NULL OR %(partner_company)s)
+               -- the group's customers that the user may open: shared ones
+               -- and those of an active company or a parent of one, as
+               -- Odoo's rule on partners reads them
+               AND (partner.company_id IS NULL
+                    OR (%(partner_company)s AND partner.company_id = ANY(%(visible_company_ids)s)))
                AND %(partner_ids)s
             """,
             company_id=company.id,
@@ -117,6 +121,7 @@ class CrmCustomer360(models.Model):
             ),
             snapshot=snapshot._snapshot_query(partner_ids),
             partner_company=snapshot._company_scope(SQL("partner.company_id")),
+            visible_company_ids=self.env.companies.sudo().parent_ids.ids,
             partner_ids=(
                 SQL("partner.id = ANY(%s)", list(partner_ids))
                 if partner_ids is not None

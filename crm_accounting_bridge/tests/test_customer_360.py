@@ -100,6 +100,50 @@ class TestCustomer360(CrmAccountingBridgeCommon):
         self.assertEqual(row.company_id, company_2)
         self.assertAlmostEqual(row.overdue_amount, 777.0, places=2)
 
+    def test_customer_of_a_sibling_branch_is_not_listed(self):
+        """The figures read the whole group's books, but a customer that
+        belongs to another branch is not shown to a user who cannot open it."""
+        root = self.env.company
+        branches = self.env["res.company"].create(
+            [
+                {
+                    "name": f"Bridge branch {name}",
+                    "parent_id": root.id,
+                    "country_id": root.country_id.id,
+                }
+                for name in ("North", "South")
+            ]
+        )
+        for branch in branches:
+            self.env["account.chart.template"].try_loading(
+                root.chart_template, branch, install_demo=False
+            )
+        north, south = branches
+        southern = self.env["res.partner"].create(
+            {"name": "Southern Ltd", "is_company": True, "company_id": south.id}
+        )
+        self._create_invoice(southern, 100, -20, -10, company=south)
+        users = {
+            branch: new_test_user(
+                self.env,
+                login=f"c360_{branch.name}",
+                groups="sales_team.group_sale_salesman",
+                company_id=branch.id,
+                company_ids=[Command.set(branch.ids)],
+            )
+            for branch in branches
+        }
+        self.env.invalidate_all()
+        rows = self.Report.with_user(users[north]).search([("receivable_balance", "!=", 0)])
+        self.assertNotIn(southern, rows.partner_id)
+        row = self.Report.with_user(users[south]).search([("partner_id", "=", southern.id)])
+        self.assertAlmostEqual(row.overdue_amount, 100.0, places=2)
+        # the root company's accountant with every branch active sees it
+        row = self.Report.with_context(allowed_company_ids=[root.id, *branches.ids]).search(
+            [("partner_id", "=", southern.id)]
+        )
+        self.assertAlmostEqual(row.overdue_amount, 100.0, places=2)
+
     def test_archived_customer_still_owing_is_listed(self):
         """An archived customer keeps its row while it owes money, as in
         Odoo's receivable: the list's totals are the books' totals."""

@@ -89,6 +89,20 @@ class TestFinancialSnapshot(CrmAccountingBridgeCommon):
     def test_contact_shows_company_figures(self):
         self.assertSnapshot(self.contact, self.expected)
 
+    def test_customer_being_edited_keeps_its_figures(self):
+        """The form computes the figures of the customer being edited on a
+        copy of it (an onchange): the copy shows the customer's figures."""
+        self.env.company.account_use_credit_limit = True
+        self.customer.with_company(self.env.company).credit_limit = 5000.0
+        self.env.invalidate_all()
+        edited = self.customer.new({"name": "Renamed", "is_company": True}, origin=self.customer)
+        self.assertAlmostEqual(edited.receivable_balance, 1150.0, places=2)
+        self.assertEqual(edited.overdue_invoice_count, 2)
+        self.assertEqual(edited.last_payment_date, self._day(-2))
+        self.assertTrue(edited.credit_limit_applies)
+        self.assertAlmostEqual(edited.credit_available, 5000.0 - 1150.0, places=2)
+        self.assertIn("61-90", edited.aging_bar)
+
     def test_batch_of_mixed_partners(self):
         stranger = self.env["res.partner"].create({"name": "No accounting"})
         partners = self.customer | self.contact | stranger

@@ -139,3 +139,19 @@ class TestNegotiatedTerms(CrmAccountingBridgeCommon):
         self.assertEqual(copy.negotiated_payment_term_id, self.term_30)
         copy = lead.with_user(self.sales_manager).copy()
         self.assertEqual(copy.negotiated_credit_limit, 0.0)
+
+    def test_archived_terms_are_not_applied(self):
+        """Terms archived since the negotiation are not written on the
+        customer (Odoo would ignore such a pricelist), and the note says so."""
+        lead = self._lead(
+            negotiated_payment_term_id=self.term_30.id,
+            negotiated_pricelist_id=self.pricelist.id,
+        )
+        self.pricelist.action_archive()
+        lead.action_set_won()
+        customer = self._customer()
+        self.assertFalse(customer.specific_property_product_pricelist)
+        self.assertEqual(customer.property_payment_term_id, self.term_30)
+        note = self._last_note()
+        self.assertIn(self.pricelist.name, note)
+        self.assertIn("archived", note)

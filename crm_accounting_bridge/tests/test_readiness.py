@@ -116,6 +116,33 @@ class TestAccountingReadiness(CrmAccountingBridgeCommon):
         self.assertTrue(lead.crm_accounting_ready)
         self.assertFalse(lead.crm_accounting_readiness_message)
 
+    def test_unusable_default_sales_tax_is_reported(self):
+        """Products take the default sales tax: an archived tax or a purchase
+        tax there is no sales tax, and invoices would carry the wrong one."""
+        company = self.env.company
+        sale_tax = company.account_sale_tax_id
+        self.assertNotIn("sale_tax", self._codes(company))
+        company.account_sale_tax_id = company.account_purchase_tax_id
+        self.assertIn("sale_tax", self._codes(company))
+        company.account_sale_tax_id = sale_tax
+        sale_tax.active = False
+        self.assertIn("sale_tax", self._codes(company))
+
+    def test_branch_reads_the_chart_of_its_parent(self):
+        """A branch keeps its parent's accounts: its chart is installed."""
+        branch = self.env["res.company"].create(
+            {
+                "name": "Bridge branch",
+                "parent_id": self.env.company.id,
+                "country_id": self.env.company.country_id.id,
+            }
+        )
+        self.env["account.chart.template"].try_loading(
+            self.env.company.chart_template, branch, install_demo=False
+        )
+        self.assertEqual(self._codes(branch), set())
+        self.assertTrue(branch._crm_accounting_ready())
+
 
 @tagged("post_install", "-at_install")
 class TestReadinessSettings(CrmAccountingBridgeCommon):
