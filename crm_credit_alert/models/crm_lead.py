@@ -98,34 +98,9 @@ class CrmLead(models.Model):
         ``res.company._credit_alert_partner_ids``); the domain then keeps the
         open leads of those customers in that company.
         """
-        if operator not in ("=", "!=", "in", "not in"):
-            raise UserError(
-                self.env._(
-                    "The credit alert cannot be searched with the operator %(operator)s.",
-                    operator=operator,
-                )
-            )
-        values = list(value) if isinstance(value, list | tuple | set) else [value]
-        # a domain sent over RPC may hold anything: only level keys (or False)
-        # are compared, anything else is refused before it reaches a set
-        for level in values:
-            if level is not False and level is not None and not isinstance(level, str):
-                raise UserError(
-                    self.env._(
-                        "%(value)s is not a credit alert level.",
-                        value=repr(level)[:50],
-                    )
-                )
-        values = set(values)
-        if operator in ("!=", "not in"):
-            values = {level for level, _label in CREDIT_ALERT_LEVELS} - values
-        alerted_levels = {"warning", "block"}
-        if "none" in values:
-            excluded = alerted_levels - values
-            if not excluded:
-                return expression.TRUE_DOMAIN
-            return ["!", *self._credit_alert_domain(excluded)]
-        return self._credit_alert_domain(values & alerted_levels)
+        return self.env["res.company"]._credit_alert_search_domain(
+            operator, value, self._credit_alert_domain
+        )
 
     def _credit_alert_domain(self, levels):
         """Domain of the open leads whose customer is at one of ``levels``."""
@@ -154,6 +129,18 @@ class CrmLead(models.Model):
                 ["|", ("stage_id", "=", False), ("stage_id.is_won", "=", False)],
             ]
         )
+
+    def write(self, vals):
+        new_user_id = vals.get("user_id")
+        if isinstance(new_user_id, int) and not isinstance(new_user_id, bool):
+            # the opportunity changes hands: its credit alert activity follows
+            # it, unless its salesperson had handed it to someone else; moved
+            # first, while the writer may still write on the opportunity
+            for lead in self:
+                activity = lead.credit_alert_activity_id
+                if activity and activity.user_id == lead.user_id and new_user_id != lead.user_id.id:
+                    activity.user_id = new_user_id
+        return super().write(vals)
 
     def action_new_quotation(self):
         """Refuse a new quotation for a customer blocked by the credit policy.
@@ -273,7 +260,10 @@ class CrmLead(models.Model):
                         res_id=lead.id,
                         activity_type_id=todo_type.id,
                         user_id=lead.user_id.id,
-                        date_deadline=fields.Date.context_today(self),
+                        # today where the salesperson is, not in the cron's UTC
+                        date_deadline=fields.Date.context_today(
+                            self.with_context(tz=lead.user_id.tz or self.env.context.get("tz"))
+                        ),
                     )
                 )
         if to_close:
@@ -291,14 +281,17 @@ class CrmLead(models.Model):
             leads.write(values)
 
     def _credit_alert_activity_values(self, level):
-        """Summary and note of the credit alert activity at ``level``."""
+        """Summary and note of the credit alert activity at ``level``, in the
+        salesperson's language (the scheduled action runs in its own)."""
         self.ensure_one()
-        customer = self.partner_id.commercial_partner_id.display_name
+        # the prefetch of the batch is kept: one message batch per language
+        lead = self.with_context(lang=self.user_id.lang or self.env.lang)
+        customer = lead.partner_id.commercial_partner_id.display_name
         if level == "block":
-            summary = self.env._("Credit blocked: %(customer)s", customer=customer)
+            summary = lead.env._("Credit blocked: %(customer)s", customer=customer)
         else:
-            summary = self.env._("Credit warning: %(customer)s", customer=customer)
+            summary = lead.env._("Credit warning: %(customer)s", customer=customer)
         return {
             "summary": summary,
-            "note": Markup("<p>%s</p>") % (self.credit_alert_message or ""),
+            "note": Markup("<p>%s</p>") % (lead.credit_alert_message or ""),
         }

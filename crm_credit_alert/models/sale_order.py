@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
 from .crm_credit_override import OVERRIDE_GROUP
 from .res_company import CREDIT_ALERT_LEVELS
@@ -16,6 +17,7 @@ class SaleOrder(models.Model):
         selection=CREDIT_ALERT_LEVELS,
         string="Credit Alert",
         compute="_compute_credit_alert",
+        search="_search_credit_alert_level",
         help="Credit policy of the company applied to the customer, as on its opportunities.",
     )
     credit_alert_message = fields.Char(
@@ -46,6 +48,30 @@ class SaleOrder(models.Model):
                 order.credit_alert_level = assessment["level"] if assessment else "none"
                 order.credit_alert_message = messages.get(partner_id, False)
 
+    def _search_credit_alert_level(self, operator, value):
+        """Search the level as on opportunities (see ``crm.lead``): for each
+        allowed company, the customers at a level, then their orders in that
+        company that are not cancelled."""
+        return self.env["res.company"]._credit_alert_search_domain(
+            operator, value, self._credit_alert_domain
+        )
+
+    def _credit_alert_domain(self, levels):
+        """Domain of the orders whose customer is at one of ``levels``."""
+        if not levels:
+            return expression.FALSE_DOMAIN
+        company_domains = [
+            [
+                ("company_id", "=", company.id),
+                ("partner_id.commercial_partner_id", "in", partner_ids),
+            ]
+            for company in self.env.companies
+            if (partner_ids := company._credit_alert_partner_ids(levels))
+        ]
+        if not company_domains:
+            return expression.FALSE_DOMAIN
+        return expression.AND([expression.OR(company_domains), [("state", "!=", "cancel")]])
+
     def action_confirm(self):
         """Refuse to confirm orders of customers blocked by the credit policy.
 
@@ -69,14 +95,15 @@ class SaleOrder(models.Model):
         (the order total in the company currency, as Odoo's own warning).
         """
         blocks = {}
-        # orders of one call count together: each takes what the previous
-        # ones of the batch left (in the company currency, per customer)
-        taken = defaultdict(float)
         for company, orders in (
             self.filtered(lambda order: order.partner_id and order.state in ("draft", "sent"))
             .grouped("company_id")
             .items()
         ):
+            # orders of one call count together: each takes what the previous
+            # ones of the batch left (in the company currency, per customer),
+            # from the credit of its own company only
+            taken = defaultdict(float)
             assessments = company._credit_alert_assessments(orders.partner_id)
             for order in orders:
                 assessment = assessments.get(order.partner_id.commercial_partner_id.id)

@@ -1,6 +1,9 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from freezegun import freeze_time
+
 from odoo.tests import tagged
+from odoo.tools import format_amount, html2plaintext
 
 from .common import CrmCreditAlertCommon
 
@@ -125,3 +128,40 @@ class TestCreditActivities(CrmCreditAlertCommon):
         self.assertFalse(
             self.lead_warned.with_context(active_test=False).credit_alert_notified_level
         )
+
+    def test_new_salesperson_gets_the_activity(self):
+        self._run_cron()
+        activity = self._activities(self.lead_blocked)
+        self.assertEqual(activity.user_id, self.salesman)
+        # the opportunity changes hands while its customer stays blocked
+        self.lead_blocked.with_user(self.salesman).user_id = self.overrider
+        self._run_cron()
+        activity = self._activities(self.lead_blocked)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.overrider)
+        self.assertEqual(self.lead_blocked.credit_alert_activity_id, activity)
+        # an activity handed to someone else stays with them
+        activity.user_id = self.sales_manager
+        self.lead_blocked.user_id = self.salesman
+        self._run_cron()
+        self.assertEqual(self._activities(self.lead_blocked).user_id, self.sales_manager)
+
+    def test_activity_in_the_salespersons_language(self):
+        """The scheduled action runs in its own user's language; before, the
+        salesperson's To Do gave the figures in that language, not theirs."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.salesman.lang = "fr_FR"
+        self._run_cron()
+        note = self._activities(self.lead_blocked).note
+        amount = format_amount(self.env(context={"lang": "fr_FR"}), 100.0, self.currency)
+        self.assertNotEqual(amount, format_amount(self.env, 100.0, self.currency))
+        self.assertIn(amount, html2plaintext(note))
+
+    def test_activity_due_today_in_the_salespersons_time_zone(self):
+        """The scheduled action runs in UTC; before, late in the UTC day a
+        salesperson east of it got a To Do already due yesterday."""
+        self.cron.user_id.tz = "UTC"
+        self.salesman.tz = "Asia/Tokyo"
+        with freeze_time(f"{self.today} 23:30:00"):
+            self._run_cron()
+        self.assertEqual(self._activities(self.lead_blocked).date_deadline, self._day(1))

@@ -486,3 +486,46 @@ class TestCreditBlockJsonRpc(CrmCreditAlertCommon, HttpCase):
             )
         self.env.invalidate_all()
         self.assertEqual(self.order.state, "draft")
+
+    def test_orders_of_two_companies_confirmed_together_use_each_own_limit(self):
+        """The credit left is per company: before, an order of the other
+        company of the same call took credit from this company's limit."""
+        company_2 = self.setup_other_company(name="Credit block company 2")["company"]
+        multi_salesman = new_test_user(
+            self.env,
+            login="credit_multi_block_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=[Command.set((self.company + company_2).ids)],
+        )
+        customer = self._create_customer("Two companies, two limits")
+        self._use_credit_limit(customer, limit=1000.0)
+        self._use_credit_limit(customer, limit=1000.0, company=company_2)
+        order_1 = self._create_order(customer, 600.0, user=multi_salesman)
+        order_2 = (
+            self.env["sale.order"]
+            .with_company(company_2)
+            .create(
+                {
+                    "partner_id": customer.id,
+                    "user_id": multi_salesman.id,
+                    "company_id": company_2.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.product_a.id,
+                                "price_unit": 600.0,
+                                "tax_id": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        orders = (
+            (order_1 | order_2)
+            .with_user(multi_salesman)
+            .with_context(allowed_company_ids=(self.company + company_2).ids)
+        )
+        orders.action_confirm()
+        self.assertEqual(orders.mapped("state"), ["sale", "sale"])

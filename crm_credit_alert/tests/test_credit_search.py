@@ -114,3 +114,38 @@ class TestCreditSearch(CrmCreditAlertCommon):
     def test_no_alert_anywhere_when_accounting_is_not_ready(self):
         self.company.account_sale_tax_id = False
         self.assertFalse(self._search("!=", "none"))
+
+    def test_orders_are_searched_by_level_too(self):
+        """Before, the order's level could not be searched: Odoo logged an
+        error and ignored the condition, so every order matched."""
+        orders = {
+            "blocked": self._create_order(self.blocked_contact, 10.0),
+            "warned": self._create_order(self.warned, 10.0),
+            "fine": self._create_order(self.fine, 10.0),
+        }
+        cancelled = self._create_order(self.blocked, 10.0)
+        cancelled._action_cancel()
+        all_orders = cancelled.union(*orders.values())
+        sale_orders = self.env["sale.order"].with_user(self.salesman)
+        self.env.invalidate_all()
+        for operator, value in (
+            ("=", "block"),
+            ("=", "warning"),
+            ("=", "none"),
+            ("!=", "none"),
+            ("in", ["warning", "block"]),
+            ("not in", ["block"]),
+        ):
+            found = sale_orders.search(
+                [("id", "in", all_orders.ids), ("credit_alert_level", operator, value)]
+            )
+            expected = all_orders.filtered_domain([("credit_alert_level", operator, value)])
+            self.assertEqual(found, expected, msg=(operator, value))
+        self.assertEqual(
+            sale_orders.search(
+                [("id", "in", all_orders.ids), ("credit_alert_level", "=", "block")]
+            ),
+            orders["blocked"],
+        )
+        with self.assertRaisesRegex(UserError, "not a credit alert level"):
+            sale_orders.search([("credit_alert_level", "in", [3])])
