@@ -24,6 +24,9 @@ def _same(value, _currency):
 
 
 # How each computed snapshot value is stored in the ORM cache.
+# Our figures and judgement of a customer are for internal users: a
+# customer's portal user reads its own company's partner record.
+FIGURE_GROUPS = "base.group_user"
 SNAPSHOT_CACHE_FORMAT = {
     **dict.fromkeys(SNAPSHOT_FIELDS, _same),
     **dict.fromkeys((*SNAPSHOT_AMOUNT_FIELDS, "credit_available"), _amount),
@@ -50,16 +53,19 @@ class ResPartner(models.Model):
     financial_currency_id = fields.Many2one(
         "res.currency",
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         help="Currency of the current company, in which the snapshot is expressed.",
     )
     receivable_balance = fields.Monetary(
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         currency_field="financial_currency_id",
         help="Open receivable residual: invoices minus credit notes minus "
         "payments not yet allocated, from posted entries.",
     )
     overdue_amount = fields.Monetary(
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         currency_field="financial_currency_id",
         help="Open receivable residual of the items whose due date is past.",
     )
@@ -68,6 +74,7 @@ class ResPartner(models.Model):
     overdue_invoice_count = fields.Integer(
         string="Overdue Invoices",
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         help="Number of posted entries the customer owes past their due date: "
         "invoices, and other receivable entries such as opening balances or "
         "reversed payments (bounced cheques). Credit notes and payments not "
@@ -76,12 +83,14 @@ class ResPartner(models.Model):
     oldest_overdue_days = fields.Integer(
         string="Oldest Overdue (days)",
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         help="Days past due of the oldest amount owed past its due date, from "
         "the same entries as the overdue invoices.",
     )
     revenue_ltm = fields.Monetary(
         string="Revenue (12 months)",
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         currency_field="financial_currency_id",
         help="Untaxed amount of the posted invoices of the last 365 days, net of credit notes.",
     )
@@ -89,50 +98,60 @@ class ResPartner(models.Model):
         string="Average Payment Delay (days)",
         digits=(16, 1),
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         help="Mean of full payment date minus due date over the invoices fully "
         "paid in the last 365 days; negative when the customer pays early.",
     )
     late_payment_rate = fields.Float(
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         help="Share (0 to 1) of the invoices fully paid in the last 365 days "
         "that were paid after their due date.",
     )
     last_payment_date = fields.Date(
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         help="Date of the last payment or bank transaction received; a "
         "payment whose entry was reversed (a bounced cheque) does not count.",
     )
     aging_not_due = fields.Monetary(
         string="Not Due",
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         currency_field="financial_currency_id",
     )
     aging_1_30 = fields.Monetary(
         string="1-30 Days",
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         currency_field="financial_currency_id",
     )
     aging_31_60 = fields.Monetary(
         string="31-60 Days",
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         currency_field="financial_currency_id",
     )
     aging_61_90 = fields.Monetary(
         string="61-90 Days",
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         currency_field="financial_currency_id",
     )
     aging_over_90 = fields.Monetary(
         string="Over 90 Days",
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         currency_field="financial_currency_id",
     )
     credit_limit_applies = fields.Boolean(
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         help="The company uses credit limits and one applies to this customer.",
     )
     credit_available = fields.Monetary(
         compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
         currency_field="financial_currency_id",
         help="Credit limit minus receivable balance minus confirmed sale orders "
         "not yet invoiced. Meaningful only when a credit limit applies.",
@@ -140,12 +159,14 @@ class ResPartner(models.Model):
     aging_bar = fields.Html(
         string="Aging",
         compute="_compute_aging_bar",
+        groups=FIGURE_GROUPS,
         sanitize=False,
         help="Open receivable split by days past due.",
     )
     customer_payment_count = fields.Integer(
         string="Customer Payments",
         compute="_compute_customer_payment_count",
+        groups=FIGURE_GROUPS,
     )
 
     @api.depends("commercial_partner_id")

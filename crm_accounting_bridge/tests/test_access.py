@@ -1,7 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CrmAccountingBridgeCommon
 
@@ -38,6 +38,29 @@ class TestSalespersonAccess(CrmAccountingBridgeCommon):
     def test_salesperson_cannot_read_credit_limit_itself(self):
         with self.assertRaises(AccessError):
             self.customer.with_user(self.salesman).read(["credit_limit"])
+
+    def test_portal_user_does_not_read_our_figures(self):
+        """A customer's portal user reads its own company's partner record:
+        our judgement of it (credit available, hence its credit limit; late
+        payment rate) and the other figures stay internal."""
+        portal = new_test_user(self.env, login="bridge_portal", groups="base.group_portal")
+        portal.partner_id.parent_id = self.customer
+        customer = self.customer.with_user(portal)
+        customer.read(["name"])
+        names = (
+            "receivable_balance",
+            "overdue_invoice_count",
+            "late_payment_rate",
+            "last_payment_date",
+            "credit_available",
+            "credit_limit_applies",
+            "aging_bar",
+            "customer_payment_count",
+        )
+        for name in names:
+            with self.subTest(field=name), self.assertRaises(AccessError):
+                customer.read([name])
+        self.assertFalse(customer.fields_get(list(names)))
 
     def test_salesperson_reads_customer_360(self):
         rows = (
