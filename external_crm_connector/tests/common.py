@@ -11,6 +11,7 @@ from odoo.tests import new_test_user
 
 from odoo.addons.external_crm_connector.adapters.provider import get_provider
 
+from .clock import EARLIER, iso
 from .fake_hubspot import FakeHubSpot
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -93,8 +94,8 @@ class ExternalCrmCase:
         return cls.env["external.crm.backend"].create(values)
 
     @staticmethod
-    def _item(kind, external_id, data=None, updated_at="2026-11-20T10:00:00Z", **extra):
-        item = {"object": kind, "id": external_id, "updated_at": updated_at}
+    def _item(kind, external_id, data=None, updated_at=None, **extra):
+        item = {"object": kind, "id": external_id, "updated_at": updated_at or iso(EARLIER)}
         if data is not None:
             item["data"] = data
         item.update(extra)

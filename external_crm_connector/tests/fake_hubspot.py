@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
+from .clock import EARLIER, iso
 from .fake_server import FakeApiServer
 
 TYPES = {"companies": "company", "contacts": "contact", "deals": "deal"}
@@ -32,7 +33,8 @@ class FakeHubSpot(FakeApiServer):
         self.requests = []
 
     # -- data --------------------------------------------------------------
-    def add(self, kind, object_id, properties, updated_at="2026-11-20T10:00:00Z", company=None):
+    def add(self, kind, object_id, properties, updated_at=None, company=None):
+        updated_at = updated_at or iso(EARLIER)
         with self.lock:
             self.objects[kind][str(object_id)] = {
                 "id": str(object_id),

@@ -15,6 +15,7 @@ import json
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
+from .clock import LATER, iso
 from .fake_server import FakeApiServer
 
 ENTITIES = {"organizations": "company", "persons": "contact", "deals": "deal"}
@@ -43,8 +44,9 @@ class FakePipedrive(FakeApiServer):
             self.requests = []
             self.updates = []
 
-    def add(self, kind, record_id, values, update_time="2026-11-24T16:00:00Z"):
+    def add(self, kind, record_id, values, update_time=None):
         """Store a record as Pipedrive's API v2 returns it."""
+        update_time = update_time or iso(LATER)
         record = {
             "id": int(record_id),
             "add_time": update_time,

@@ -18,6 +18,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
+from .clock import EARLIER, iso
 from .fake_server import FakeApiServer
 
 SELECT = re.compile(
@@ -67,7 +68,8 @@ class FakeSalesforce(FakeApiServer):
         self.updates = []  # [(sobject, id, values, allOrNone)] written by the connector
 
     # -- data --------------------------------------------------------------
-    def add(self, sobject, record_id, fields, modified="2026-11-20T10:00:00Z", deleted=False):
+    def add(self, sobject, record_id, fields, modified=None, deleted=False):
+        modified = modified or iso(EARLIER)
         with self.lock:
             self.records[sobject][record_id] = {
                 **fields,

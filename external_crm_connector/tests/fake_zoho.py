@@ -15,6 +15,7 @@ import json
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
+from .clock import LATER, iso, moment
 from .fake_server import FakeApiServer
 
 MODULES = {"Accounts": "company", "Contacts": "contact", "Deals": "deal"}
@@ -53,7 +54,8 @@ class FakeZoho(FakeApiServer):
             self.updates = []
 
     # -- data --------------------------------------------------------------
-    def add(self, kind, record_id, values, modified="2026-11-24T16:00:00+00:00"):
+    def add(self, kind, record_id, values, modified=None):
+        modified = modified or iso(LATER, "+00:00")
         with self.lock:
             self.records[kind][str(record_id)] = {
                 **values,
@@ -271,7 +273,7 @@ class FakeZoho(FakeApiServer):
             token = f"tok{len(self.tokens) + 1}x{offset + per_page}"
             self.tokens[token] = (module, offset + per_page, page + 1)
             info["next_page_token"] = token
-            info["page_token_expiry"] = "2026-11-25T16:00:00+00:00"
+            info["page_token_expiry"] = iso(moment(2, 16), "+00:00")
         data = [self._select(record, fields) for record in chunk]
         return self._send(handler, 200, {"data": data, "info": info})
 

@@ -12,6 +12,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.external_crm_connector.adapters.provider import get_provider
 
+from .clock import iso, moment
 from .common import sign_generic
 
 SECRET = "concurrency-secret"
@@ -132,7 +133,7 @@ class TestConcurrency(HttpCase):
             "event_id": "same-event",
             "object": "company",
             "id": "RACE-1",
-            "updated_at": "2026-11-20T10:00:00Z",
+            "updated_at": iso(moment(-3, 10)),
             "data": {"name": "Race Condition SARL", "email": "race@ex.example"},
         }
         body = json.dumps(item).encode()
@@ -170,7 +171,7 @@ class TestConcurrency(HttpCase):
                         "event_id": f"parallel-{index}",
                         "object": "company",
                         "id": "RACE-2",
-                        "updated_at": "2026-11-20T10:00:00Z",
+                        "updated_at": iso(moment(-3, 10)),
                         "data": {"name": "Parallel Trading", "city": "Fes"},
                     }
                 )

@@ -18,6 +18,7 @@ from odoo.addons.external_crm_connector.exceptions import (
 )
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .clock import day_text, iso, moment
 from .common import ExternalCrmCase, sample
 
 TOKEN = "pat-na1-test"
@@ -48,7 +49,7 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
                 "country": "MA",
                 "domain": "atlas.example",
             },
-            updated_at="2026-11-24T16:00:00Z",
+            updated_at=iso(moment(1, 16)),
         )
         fake.add(
             "contact",
@@ -60,7 +61,7 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
                 "phone": "+212 522-123456",
                 "associatedcompanyid": "9001",
             },
-            updated_at="2026-11-24T16:00:01Z",
+            updated_at=iso(moment(1, 16, 0, 1)),
         )
         fake.add(
             "deal",
@@ -69,9 +70,9 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
                 "dealname": "Supply 2027",
                 "amount": "120000.50",
                 "dealstage": "closedwon",
-                "closedate": "2026-12-31T00:00:00Z",
+                "closedate": iso(moment(38, 0)),
             },
-            updated_at="2026-11-24T16:00:03Z",
+            updated_at=iso(moment(1, 16, 0, 3)),
             company=9001,
         )
 
@@ -205,7 +206,7 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
         self.assertEqual(deal.partner_id, company)
         self.assertEqual(deal.expected_revenue, 120000.50)
         self.assertTrue(deal.stage_id.is_won)
-        self.assertEqual(fields.Date.to_string(deal.date_deadline), "2026-12-31")
+        self.assertEqual(fields.Date.to_string(deal.date_deadline), day_text(38))
         # one batch read per object type, not one call per event
         self.assertEqual(len(self.fake.calls("/crm/v3/objects/contacts/batch/read")), 1)
 
@@ -279,7 +280,7 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
         self.assertFalse(contact.parent_id)
         item = self.fake.objects["contact"]["123"]
         item["properties"]["associatedcompanyid"] = "9001"
-        item["updatedAt"] = "2026-11-24T17:00:00Z"
+        item["updatedAt"] = iso(moment(1, 17))
         association = self._event(
             "contact.associationChange",
             None,
@@ -302,7 +303,7 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
             "contact",
             124,
             {"firstname": "Karim", "lastname": "B.", "email": "karim@atlas.example"},
-            updated_at="2026-11-24T18:00:00Z",
+            updated_at=iso(moment(1, 18)),
         )
         merge = self._event(
             "contact.merge",
@@ -328,7 +329,7 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
             "contact",
             124,
             {"firstname": "Karim", "lastname": "B.", "email": "karim.b@atlas.example"},
-            updated_at="2026-11-24T18:00:00Z",
+            updated_at=iso(moment(1, 18)),
         )
         events = self.env["external.crm.event"]
         for index, merged in enumerate((123, "123", {"123": 1}, [None, {"id": 123}])):

@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import base64
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from freezegun import freeze_time
 
@@ -22,6 +22,7 @@ from odoo.addons.external_crm_connector.exceptions import (
 )
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .clock import day_text, epoch, iso, moment
 from .common import ExternalCrmCase, sample
 from .fake_pipedrive import FakePipedrive
 
@@ -47,7 +48,7 @@ def v2(entity, action, entity_id, data=None, previous=None, event_id=None, **met
             "attempt": 1,
             "company_id": "12882925",
             "host": "atlas.pipedrive.com",
-            "timestamp": "2026-11-24T16:00:00.000Z",
+            "timestamp": iso(moment(1, 16), ".000Z"),
             "type": "general",
             "version": "2.0",
             "webhook_id": "881",
@@ -58,8 +59,10 @@ def v2(entity, action, entity_id, data=None, previous=None, event_id=None, **met
     }
 
 
-def v1(obj, action, object_id, current=None, previous=None, timestamp=1795536000):
+def v1(obj, action, object_id, current=None, previous=None, timestamp=None):
     """A webhooks v1 notification as Pipedrive sends it."""
+    if timestamp is None:
+        timestamp = epoch(moment(1, 16))
     return {
         "v": 1,
         "matches_filters": {"current": []},
@@ -141,7 +144,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
                 "country": "MA",
             },
             "custom_fields": {},
-            "update_time": "2026-11-24T16:00:00Z",
+            "update_time": iso(moment(1, 16)),
             **values,
         }
 
@@ -153,7 +156,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
             "phones": [{"label": "work", "primary": True, "value": "0522-123456"}],
             "org_id": 501,
             "owner_id": 13540546,
-            "update_time": "2026-11-24T16:05:00Z",
+            "update_time": iso(moment(1, 16, 5)),
             **values,
         }
 
@@ -169,9 +172,9 @@ class TestPipedrive(PipedriveCase, TransactionCase):
             "org_id": 501,
             "person_id": 601,
             "owner_id": 13540546,
-            "expected_close_date": "2026-12-31",
+            "expected_close_date": day_text(38),
             "lost_reason": None,
-            "update_time": "2026-11-24T16:10:00Z",
+            "update_time": iso(moment(1, 16, 10)),
             **values,
         }
 
@@ -251,7 +254,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
         data = self._org(
             name="Atlas Pipedrive SA",
             custom_fields={VAT_KEY: "MA 001524398000088"},
-            update_time="2026-11-24T16:30:00Z",
+            update_time=iso(moment(1, 16, 30)),
         )
         event = self._deliver(
             self.pipedrive,
@@ -271,7 +274,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
                 None,
                 previous,
                 event_id="d1",
-                timestamp="2026-11-24T17:00:00.000Z",
+                timestamp=iso(moment(1, 17), ".000Z"),
             ),
         )
         self.assertEqual(event.state, "done", event.summary)
@@ -297,7 +300,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
         data = self._person(
             email="k.benali@atlas.example",
             job_title="Head of purchasing",
-            update_time="2026-11-24T16:40:00Z",
+            update_time=iso(moment(1, 16, 40)),
         )
         previous = {"emails": [{"value": "karim@atlas.example", "primary": True}]}
         event = self._deliver(
@@ -346,8 +349,8 @@ class TestPipedrive(PipedriveCase, TransactionCase):
         self.assertEqual(lead.stage_id, self.env.ref("crm.stage_lead1"))
         self.assertEqual(lead.partner_id.name, "Atlas Pipedrive")
         self.assertEqual(lead.user_id, salesperson)
-        self.assertEqual(fields.Date.to_string(lead.date_deadline), "2026-12-31")
-        won = self._deal(status="won", stage_id=5, update_time="2026-11-24T17:00:00Z")
+        self.assertEqual(fields.Date.to_string(lead.date_deadline), day_text(38))
+        won = self._deal(status="won", stage_id=5, update_time=iso(moment(1, 17)))
         event = self._deliver(
             self.pipedrive,
             v2("deal", "change", 701, won, {"status": "open", "stage_id": 1}, event_id="d701w"),
@@ -360,7 +363,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
             title="Supply 2028",
             status="lost",
             lost_reason="Too expensive",
-            update_time="2026-11-24T17:05:00Z",
+            update_time=iso(moment(1, 17, 5)),
         )
         event = self._deliver(self.pipedrive, v2("deal", "create", 702, lost, event_id="d702"))
         self.assertEqual(event.state, "done", event.last_error or event.summary)
@@ -380,7 +383,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
             "address_postal_code": "80000",
             "address_country": "Morocco",
             "owner_id": 13540546,
-            "update_time": "2026-11-24 10:00:00",
+            "update_time": iso(moment(1, 10), "", sep=" "),
         }
         person = {
             "id": 802,
@@ -389,17 +392,17 @@ class TestPipedrive(PipedriveCase, TransactionCase):
             "phone": [{"value": "+212 661-234567", "primary": True}],
             "org_id": 801,
             "owner_id": 13540546,
-            "update_time": "2026-11-24 10:01:00",
+            "update_time": iso(moment(1, 10, 1), "", sep=" "),
         }
         event, person_event = self._deliver_all(
             v1("organization", "added", 801, org),
-            v1("person", "updated", 802, person, {"name": "Nadia A."}, 1795536060),
+            v1("person", "updated", 802, person, {"name": "Nadia A."}, epoch(moment(1, 16, 1))),
         )
         self.assertEqual(event.state, "done", event.last_error or event.summary)
         company = event.partner_id
         self.assertEqual((company.street, company.city), ("5 Avenue Hassan II", "Agadir"))
         self.assertEqual(company.country_id, self.morocco, "country by name")
-        self.assertEqual(event.external_modified_at, datetime(2026, 11, 24, 10, 0))
+        self.assertEqual(event.external_modified_at, moment(1, 10))
         event = person_event
         self.assertEqual(event.state, "done", event.last_error or event.summary)
         contact = event.partner_id
@@ -414,13 +417,13 @@ class TestPipedrive(PipedriveCase, TransactionCase):
             "stage_id": 4,
             "org_id": 801,
             "user_id": 13540546,
-            "update_time": "2026-11-24 10:02:00",
+            "update_time": iso(moment(1, 10, 2), "", sep=" "),
         }
         event = self._deliver(self.pipedrive, v1("deal", "updated", 803, deal, {"status": "open"}))
         self.assertEqual(event.state, "done", event.last_error or event.summary)
         self.assertTrue(event.lead_id.stage_id.is_won)
         event = self._deliver(
-            self.pipedrive, v1("person", "deleted", 802, None, person, 1795536200)
+            self.pipedrive, v1("person", "deleted", 802, None, person, epoch(moment(1, 16, 3, 20)))
         )
         self.assertEqual(event.state, "done", event.summary)
         self.assertFalse(contact.active)
@@ -446,7 +449,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
         binding = self._binding(self.pipedrive, "contact", "601")
         contact = binding.partner_id
         self.fake.add(
-            "contact", 602, self._person(602, name="Karim B.", update_time="2026-11-24T17:00:00Z")
+            "contact", 602, self._person(602, name="Karim B.", update_time=iso(moment(1, 17)))
         )
         event = self._deliver(self.pipedrive, sample("pipedrive_v2_person_merge_delete.json"))
         self.assertEqual((event.action, event.external_id), ("merge", "602"))
@@ -456,7 +459,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
         self.assertFalse(binding.external_deleted)
         self.assertEqual(contact.name, "Karim B.", "the survivor is read from the API")
         # the survivor's own change notification of the same merge changes nothing more
-        survivor = self._person(602, name="Karim B.", update_time="2026-11-24T17:00:00Z")
+        survivor = self._person(602, name="Karim B.", update_time=iso(moment(1, 17)))
         event = self._deliver(
             self.pipedrive,
             v2("person", "change", 602, survivor, {}, event_id="m2", merged_from_id="601"),
@@ -505,7 +508,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
     def test_v2_change_of_a_merge_survivor_merges_too(self):
         self._deliver(self.pipedrive, sample("pipedrive_v2_organization_create.json"))
         binding = self._binding(self.pipedrive, "company", "501")
-        survivor = self._org(510, name="Atlas Holding", update_time="2026-11-24T18:00:00Z")
+        survivor = self._org(510, name="Atlas Holding", update_time=iso(moment(1, 18)))
         event = self._deliver(
             self.pipedrive,
             v2(
@@ -697,13 +700,11 @@ class TestPipedrive(PipedriveCase, TransactionCase):
             self.fake.add(
                 "contact",
                 900 + index,
-                self._person(
-                    900 + index, name=f"P{index}", update_time=f"2026-11-24T15:{minute}:00Z"
-                ),
+                self._person(900 + index, name=f"P{index}", update_time=iso(moment(1, 15, minute))),
             )
-        self.fake.add("contact", 899, self._person(899, update_time="2026-11-24T14:00:00Z"))
+        self.fake.add("contact", 899, self._person(899, update_time=iso(moment(1, 14))))
         provider = get_provider(self.pipedrive)
-        since = datetime(2026, 11, 24, 15, 20)
+        since = moment(1, 15, 20)
         seen, after = [], None
         for _page in range(5):
             records, after = provider.changed_page("contact", since, after, limit=2)
@@ -716,7 +717,7 @@ class TestPipedrive(PipedriveCase, TransactionCase):
         self.assertEqual(seen[0].values["email"], "karim@atlas.example")
         queries = [q for _m, _p, q in self.fake.calls("/api/v2/persons")]
         self.assertEqual(len(queries), 2)
-        self.assertEqual(queries[0]["updated_since"], "2026-11-24T15:20:00Z")
+        self.assertEqual(queries[0]["updated_since"], iso(moment(1, 15, 20)))
         self.assertEqual(
             (queries[0]["sort_by"], queries[0]["sort_direction"]), ("update_time", "asc")
         )

@@ -10,6 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
+from .clock import iso, moment
 from .common import ExternalCrmCase, sample
 
 
@@ -23,7 +24,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         cls._setup_connector()
         cls.Partner = cls.env["res.partner"]
 
-    def _company(self, external_id, updated_at="2026-11-20T10:00:00Z", **data):
+    def _company(self, external_id, updated_at=None, **data):
         return self._item("company", external_id, data, updated_at=updated_at)
 
     def test_inbox_query_reads_the_waiting_records_once(self):
@@ -165,7 +166,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
                     "deal",
                     "D-1",
                     {"name": "Deal", "stage": "won", "company_id": "C-1"},
-                    updated_at="2026-11-21T10:00:00Z",
+                    updated_at=iso(moment(-2, 10)),
                 )
             ],
         )
@@ -406,7 +407,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
             self.generic,
             [
                 self._company(
-                    "BS-1", name="Twin", email="tw@ex.example", updated_at="2026-11-21T10:00:00Z"
+                    "BS-1", name="Twin", email="tw@ex.example", updated_at=iso(moment(-2, 10))
                 )
             ],
         )
@@ -514,10 +515,8 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         self._deliver(
             self.generic,
             [
-                self._company("N-1", updated_at="2026-11-21T00:00:00Z", name="Old", city="Nador"),
-                self._company(
-                    "N-2", updated_at="2026-11-21T00:00:00Z", name="Brand new", city="Nador"
-                ),
+                self._company("N-1", updated_at=iso(moment(-2, 0)), name="Old", city="Nador"),
+                self._company("N-2", updated_at=iso(moment(-2, 0)), name="Brand new", city="Nador"),
             ],
         )
         self.assertEqual(existing.city, "Tangier")
@@ -669,14 +668,14 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         partner = binding.partner_id
         event = self._deliver(
             self.generic,
-            [self._item("company", "DEL-1", action="delete", updated_at="2026-11-21T00:00:00Z")],
+            [self._item("company", "DEL-1", action="delete", updated_at=iso(moment(-2, 0)))],
         )
         self.assertEqual(event.state, "done")
         self.assertFalse(partner.active)
         self.assertTrue(partner.exists(), "archived, never deleted")
         self.assertTrue(binding.external_deleted)
         self._deliver(
-            self.generic, [self._company("DEL-1", updated_at="2026-11-22T00:00:00Z", name="Back")]
+            self.generic, [self._company("DEL-1", updated_at=iso(moment(-1, 0)), name="Back")]
         )
         self.assertTrue(partner.active)
         self.assertEqual(partner.name, "Back")
@@ -685,10 +684,10 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
 
     def test_older_change_ignored_same_change_duplicate(self):
         self._deliver(
-            self.generic, [self._company("ORD-1", updated_at="2026-11-20T12:00:00Z", name="Newest")]
+            self.generic, [self._company("ORD-1", updated_at=iso(moment(-3, 12)), name="Newest")]
         )
         older = self._deliver(
-            self.generic, [self._company("ORD-1", updated_at="2026-11-20T11:00:00Z", name="Older")]
+            self.generic, [self._company("ORD-1", updated_at=iso(moment(-3, 11)), name="Older")]
         )
         self.assertEqual(older.state, "ignored")
         same = self._deliver(
@@ -699,7 +698,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
                     "ORD-1",
                     {"name": "Newest"},
                     event_id="resent",
-                    updated_at="2026-11-20T12:00:00Z",
+                    updated_at=iso(moment(-3, 12)),
                 )
             ],
         )
@@ -710,9 +709,9 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         events = self._deliver(
             self.generic,
             [
-                self._company("SEQ-1", updated_at="2026-11-20T12:00:00Z", name="Third", city="C"),
-                self._company("SEQ-1", updated_at="2026-11-20T10:00:00Z", name="First", city="A"),
-                self._company("SEQ-1", updated_at="2026-11-20T11:00:00Z", name="Second"),
+                self._company("SEQ-1", updated_at=iso(moment(-3, 12)), name="Third", city="C"),
+                self._company("SEQ-1", updated_at=iso(moment(-3, 10)), name="First", city="A"),
+                self._company("SEQ-1", updated_at=iso(moment(-3, 11)), name="Second"),
             ],
         )
         self.assertEqual(set(events.mapped("state")), {"done"}, events.mapped("summary"))
@@ -725,7 +724,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         later = self._store(
             self.generic,
             [
-                self._company("HOLD-1", updated_at="2026-11-21T00:00:00Z", name="Later"),
+                self._company("HOLD-1", updated_at=iso(moment(-2, 0)), name="Later"),
                 self._company("FREE-1", name="Other record"),
             ],
         )
@@ -767,7 +766,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
                     "contact",
                     "NEW-P",
                     {"name": "New Person", "company_id": "OTHER-CO"},
-                    updated_at="2026-11-21T10:00:00Z",
+                    updated_at=iso(moment(-2, 10)),
                 )
             ],
         )
@@ -785,7 +784,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
                     "OTHER-CO",
                     name="Other Corp",
                     vat="MA 99887766",
-                    updated_at="2026-11-22T10:00:00Z",
+                    updated_at=iso(moment(-1, 10)),
                 )
             ],
         )
@@ -811,7 +810,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
                     {"name": "Survivor"},
                     action="merge",
                     merged_ids=["MG-3"],
-                    updated_at="2026-11-21T00:00:00Z",
+                    updated_at=iso(moment(-2, 0)),
                 )
             ],
         )
@@ -826,7 +825,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         binding.active = False
         event = self._deliver(
             self.generic,
-            [self._company("AB-1", name="Renamed", updated_at="2026-11-21T00:00:00Z")],
+            [self._company("AB-1", name="Renamed", updated_at=iso(moment(-2, 0)))],
         )
         self.assertEqual(event.state, "ignored")
         self.assertIn("binding of this external record is archived", event.summary)
@@ -854,7 +853,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
                     {"name": "Keep", "city": "Safi"},
                     action="merge",
                     merged_ids=["MC-2"],
-                    updated_at="2026-11-21T00:00:00Z",
+                    updated_at=iso(moment(-2, 0)),
                 )
             ],
         )

@@ -1,7 +1,8 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC
 
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
@@ -12,6 +13,7 @@ from odoo.addons.external_crm_connector.adapters.salesforce_client import (
     id18,
     same_organization,
 )
+from odoo.addons.external_crm_connector.adapters.transforms import parse_datetime
 from odoo.addons.external_crm_connector.exceptions import (
     ExternalCrmApiError,
     ExternalCrmTransientError,
@@ -19,6 +21,7 @@ from odoo.addons.external_crm_connector.exceptions import (
 )
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .clock import day_text, iso, moment
 from .common import ExternalCrmCase, sample
 from .fake_salesforce import FakeSalesforce
 
@@ -27,6 +30,15 @@ ACCOUNT = "0015e00000AtlsAAAR"
 CONTACT = "0035e00000KrmBnAAJ"
 DEAL = "0065e00000Dl001AAB"
 SOAP_ACK = b"<Ack>true</Ack>"
+
+
+def sample_values(tag):
+    """The values of ``<sf:tag>`` in the sample message, in order.
+
+    The sample is a captured message: its dates are its own, not today's.
+    """
+    text = sample("salesforce_outbound_message.xml").decode()
+    return re.findall(rf"<sf:{tag}>([^<]*)</sf:{tag}>", text)
 
 
 def notification(notification_id, sobject, fields):
@@ -120,7 +132,9 @@ class TestSalesforceWebhook(SalesforceCase, HttpCase):
         self.assertEqual(company.external_id, ACCOUNT)
         self.assertEqual(company.external_event_id, "04l5e00000A1b2cAAB")
         self.assertEqual(company.idempotency_key, "salesforce:00D5e000000AbCd:04l5e00000A1b2cAAB")
-        self.assertEqual(company.external_modified_at, datetime(2026, 11, 24, 16, 0, 0))
+        self.assertEqual(
+            company.external_modified_at, parse_datetime(sample_values("LastModifiedDate")[0])
+        )
         self.assertEqual(json.loads(company.payload)["fields"]["Name"], "Atlas Salesforce")
         # Salesforce retries until acknowledged: a repeat is acknowledged, stored once
         again = self._post(sample("salesforce_outbound_message.xml"))
@@ -257,7 +271,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
                 "BillingCountry": "MA",
                 "Website": "atlas.example",
             },
-            modified="2026-11-24T16:00:00Z",
+            modified=iso(moment(1, 16)),
         )
         fake.add(
             "Contact",
@@ -269,7 +283,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
                 "Phone": "+212 522-123456",
                 "AccountId": ACCOUNT,
             },
-            modified="2026-11-24T16:00:01Z",
+            modified=iso(moment(1, 16, 0, 1)),
         )
         fake.add(
             "Opportunity",
@@ -277,11 +291,11 @@ class TestSalesforce(SalesforceCase, TransactionCase):
             {
                 "Name": "Supply 2027",
                 "Amount": 120000.5,
-                "CloseDate": "2026-12-31",
+                "CloseDate": day_text(38),
                 "StageName": "Closed Won",
                 "AccountId": ACCOUNT,
             },
-            modified="2026-11-24T16:00:03Z",
+            modified=iso(moment(1, 16, 0, 3)),
         )
 
     def _client(self, sleeps, **kwargs):
@@ -320,7 +334,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         self.assertEqual(deal.partner_id, company)
         self.assertEqual(deal.expected_revenue, 120000.5)
         self.assertTrue(deal.stage_id.is_won, "Closed Won maps to won")
-        self.assertEqual(str(deal.date_deadline), "2026-12-31")
+        self.assertEqual(str(deal.date_deadline), sample_values("CloseDate")[0])
         self.assertFalse(self.fake.requests, "the notifications carried every mapped field")
 
     def test_thin_notification_reads_the_record_by_soql(self):
@@ -354,7 +368,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
                     "LastName": "Benali",
                     "Email": "karim@atlas.example",
                     "AccountId": ACCOUNT,
-                    "LastModifiedDate": "2026-11-24T16:00:01.000Z",
+                    "LastModifiedDate": iso(moment(1, 16, 0, 1), ".000Z"),
                 },
             )
         )
@@ -385,17 +399,17 @@ class TestSalesforce(SalesforceCase, TransactionCase):
                 )
             )
 
-        self._deliver(self.salesforce, account(30, "Atlas", "2026-11-24T16:00:00.000Z"))
+        self._deliver(self.salesforce, account(30, "Atlas", iso(moment(1, 16), ".000Z")))
         partner = self._binding_record("company", ACCOUNT)
-        newer = self._deliver(self.salesforce, account(31, "Atlas Renamed", "2026-11-24T17:00:00Z"))
+        newer = self._deliver(self.salesforce, account(31, "Atlas Renamed", iso(moment(1, 17))))
         self.assertEqual(newer.state, "done")
         self.assertEqual(partner.name, "Atlas Renamed")
         # Salesforce retried an older message after the newer one: not applied
-        older = self._deliver(self.salesforce, account(32, "Atlas Old", "2026-11-24T16:30:00Z"))
+        older = self._deliver(self.salesforce, account(32, "Atlas Old", iso(moment(1, 16, 30))))
         self.assertEqual(older.state, "ignored")
         self.assertEqual(partner.name, "Atlas Renamed")
         # the same notification again is not even stored
-        self.assertFalse(self._store(self.salesforce, account(31, "x", "2026-11-24T17:00:00Z")))
+        self.assertFalse(self._store(self.salesforce, account(31, "x", iso(moment(1, 17)))))
 
     def test_deletions_archive_company_contact_and_deal(self):
         self._deliver(self.salesforce, sample("salesforce_outbound_message.xml"))
@@ -407,7 +421,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
             notification(
                 notification_id(40 + index),
                 sobject,
-                {"Id": record_id, "IsDeleted": "true", "LastModifiedDate": "2026-11-25T08:00:00Z"},
+                {"Id": record_id, "IsDeleted": "true", "LastModifiedDate": iso(moment(2, 8))},
             )
             for index, (sobject, record_id) in enumerate(
                 (("Opportunity", DEAL), ("Contact", CONTACT), ("Account", ACCOUNT))
@@ -429,10 +443,10 @@ class TestSalesforce(SalesforceCase, TransactionCase):
                     "Id": DEAL,
                     "Name": "Lost deal",
                     "Amount": "5000",
-                    "CloseDate": "2026-12-01",
+                    "CloseDate": day_text(8),
                     "StageName": "Closed Lost",
                     "AccountId": ACCOUNT,
-                    "LastModifiedDate": "2026-11-24T16:00:00.000Z",
+                    "LastModifiedDate": iso(moment(1, 16), ".000Z"),
                 },
             )
         )
@@ -550,7 +564,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
                 id18(f"0035e{index:010d}"),
                 {"FirstName": "Person", "LastName": str(index), "Email": f"p{index}@sf.example"},
                 # several records share a time: the keyset needs the Id too
-                modified=f"2026-11-2{index // 100}T10:{index % 60:02d}:00Z",
+                modified=iso(moment(-3 + index // 100, 10, index % 60)),
             )
 
     def _contact_events(self):
@@ -615,8 +629,8 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         resumed = [q for q in self.fake.soql() if "FROM Contact" in q]
         self.assertEqual(len(resumed), 1)
         self.assertIn(
-            "(LastModifiedDate > 2026-11-20T10:59:00Z OR (LastModifiedDate = "
-            "2026-11-20T10:59:00Z AND Id > '",
+            f"(LastModifiedDate > {iso(moment(-3, 10, 59))} OR (LastModifiedDate = "
+            f"{iso(moment(-3, 10, 59))} AND Id > '",
             resumed[0],
         )
         self.assertEqual(len(self._contact_events()), 251, "each record stored once")
@@ -625,9 +639,9 @@ class TestSalesforce(SalesforceCase, TransactionCase):
     def test_changed_page_reads_changes_in_order_with_deletions(self):
         self._many(250)
         self.fake.page_size = 100
-        self.fake.delete("Contact", CONTACT, "2026-11-22T23:00:00Z")
+        self.fake.delete("Contact", CONTACT, iso(moment(-1, 23)))
         provider = get_provider(self.salesforce)
-        since = datetime(2026, 11, 21, 0, 0, 0)
+        since = moment(-2, 0)
         seen, after, pages = [], None, 0
         while True:
             records, after = provider.changed_page("contact", since, after, limit=100)
@@ -644,7 +658,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         self.assertEqual([r.external_id for r in deleted], [CONTACT])
         soql = self.fake.soql()[0]
         self.assertIn("IsDeleted", soql)
-        self.assertIn("WHERE LastModifiedDate >= 2026-11-21T00:00:00Z", soql)
+        self.assertIn(f"WHERE LastModifiedDate >= {iso(moment(-2, 0))}", soql)
         self.assertTrue(self.fake.calls("/queryAll"))
         # a pulled record is rebuilt from its snapshot without another call
         payload = provider.snapshot_payload(deleted[0])
@@ -669,9 +683,9 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         # nothing else changed since the pull starts: only the merge is read
         for rows in self.fake.records.values():
             for row in rows.values():
-                row["LastModifiedDate"] = datetime(2026, 11, 1, tzinfo=UTC)
+                row["LastModifiedDate"] = moment(-22, 0).replace(tzinfo=UTC)
         self.fake.add("Account", loser, {"Name": "Atlas (duplicate)", "MasterRecordId": ACCOUNT})
-        self.fake.delete("Account", loser, "2026-11-25T09:00:00Z")
+        self.fake.delete("Account", loser, iso(moment(2, 9)))
         self.salesforce.action_pull_changes()
         self._run_pull(self.salesforce)
         self.assertIn("MasterRecordId", self.fake.soql()[0])

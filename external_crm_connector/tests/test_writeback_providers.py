@@ -15,6 +15,7 @@ from odoo.addons.external_crm_connector.adapters.salesforce_client import id18
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
+from .clock import epoch, iso, moment
 from .common import ExternalCrmCase
 from .fake_pipedrive import FakePipedrive
 from .fake_salesforce import FakeSalesforce
@@ -179,7 +180,7 @@ class TestProviderWriteback(ExternalCrmCase, CrmAccountingBridgeCommon):
                 "Name": "Renamed Here Meanwhile",
                 SF_FIELDS[0]: "warning",
                 "LastModifiedById": connector_user,
-                "LastModifiedDate": "2026-11-24T17:00:00.000Z",
+                "LastModifiedDate": iso(moment(1, 17), ".000Z"),
             },
         )
         human = notification(
@@ -189,7 +190,7 @@ class TestProviderWriteback(ExternalCrmCase, CrmAccountingBridgeCommon):
                 "Id": SF_FINE,
                 "Name": "Pays On Time Ltd",
                 "LastModifiedById": id18("0055e000009Hman"),
-                "LastModifiedDate": "2026-11-24T17:00:00.000Z",
+                "LastModifiedDate": iso(moment(1, 17), ".000Z"),
             },
         )
         self.sf_fake.requests = []
@@ -282,20 +283,20 @@ class TestProviderWriteback(ExternalCrmCase, CrmAccountingBridgeCommon):
                 "id": int(late),
                 "name": "Bridge Customer",
                 "custom_fields": {status: {"type": "varchar", "value": "warning"}},
-                "update_time": "2026-11-24T17:00:00Z",
+                "update_time": iso(moment(1, 17)),
             },
             previous={
                 "custom_fields": {status: {"type": "varchar", "value": None}},
-                "update_time": "2026-11-24T16:00:00Z",
+                "update_time": iso(moment(1, 16)),
             },
         )
         current = {
             "id": int(fine),
             "name": "Pays On Time",
             status: "none",
-            "update_time": "2026-11-24 17:00:00",
+            "update_time": iso(moment(1, 17), "", sep=" "),
         }
-        previous = {**current, status: None, "update_time": "2026-11-24 16:00:00"}
+        previous = {**current, status: None, "update_time": iso(moment(1, 16), "", sep=" ")}
         echo_v1 = v1("organization", "updated", int(fine), current, previous)
         renamed = v1(
             "organization",
@@ -303,7 +304,7 @@ class TestProviderWriteback(ExternalCrmCase, CrmAccountingBridgeCommon):
             int(fine),
             {**current, "name": "Pays On Time Ltd"},
             previous,
-            timestamp=1795536060,
+            timestamp=epoch(moment(1, 16, 1)),
         )
         events = (
             self._store(self.pipedrive, echo_v2)

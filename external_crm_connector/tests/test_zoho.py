@@ -1,7 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
 
@@ -22,6 +22,7 @@ from odoo.addons.external_crm_connector.exceptions import (
 )
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .clock import day_text, iso, moment
 from .common import ExternalCrmCase, sample
 from .fake_zoho import FakeZoho
 
@@ -79,7 +80,7 @@ class ZohoCase(ExternalCrmCase):
                 "Billing_Code": "20000",
                 "Billing_Country": "Morocco",
             },
-            modified="2026-11-24T17:00:00+01:00",
+            modified=iso(moment(1, 16), "+01:00", 1),
         )
         fake.add(
             "contact",
@@ -91,7 +92,7 @@ class ZohoCase(ExternalCrmCase):
                 "Phone": "+212 522-654321",
                 "Account_Name": {"name": "Atlas Zoho", "id": ACCOUNT},
             },
-            modified="2026-11-24T16:00:01+00:00",
+            modified=iso(moment(1, 16, 0, 1), "+00:00"),
         )
         fake.add(
             "deal",
@@ -99,11 +100,11 @@ class ZohoCase(ExternalCrmCase):
             {
                 "Deal_Name": "Zoho Supply 2027",
                 "Amount": 98000.5,
-                "Closing_Date": "2026-12-31",
+                "Closing_Date": day_text(38),
                 "Stage": "Closed Won",
                 "Account_Name": {"name": "Atlas Zoho", "id": ACCOUNT},
             },
-            modified="2026-11-24T16:00:03+00:00",
+            modified=iso(moment(1, 16, 0, 3), "+00:00"),
         )
 
     @staticmethod
@@ -193,7 +194,9 @@ class TestZoho(ZohoCase, TransactionCase):
         self.assertEqual(
             first.idempotency_key, f"zoho:1000000068001:Accounts:{ACCOUNT}:update:1764000000000"
         )
-        self.assertEqual(first.external_modified_at, datetime(2025, 11, 24, 16, 0, 0))
+        self.assertEqual(
+            first.external_modified_at, datetime.fromtimestamp(1764000000, UTC).replace(tzinfo=None)
+        )
         payload = json.loads(first.payload)
         self.assertNotIn("token", payload, "the channel token is a secret")
         self.assertEqual(payload["ids"], [ACCOUNT])
@@ -233,7 +236,7 @@ class TestZoho(ZohoCase, TransactionCase):
         self.assertEqual(company.country_id, self.morocco)
         self.assertTrue(company.is_company)
         binding = self._binding(self.zoho, "company", ACCOUNT)
-        self.assertEqual(binding.external_modified_at, datetime(2026, 11, 24, 16, 0, 0))
+        self.assertEqual(binding.external_modified_at, moment(1, 16))
         # one read for the two ids, with the Zoho token header
         reads = self.fake.calls("/crm/v6/Accounts", method="GET")
         self.assertEqual(len(reads), 1)
@@ -244,7 +247,7 @@ class TestZoho(ZohoCase, TransactionCase):
             "company",
             ACCOUNT,
             {"Account_Name": "Atlas Zoho SA", "Phone": "0522-999999", "Billing_City": "Rabat"},
-            modified="2026-11-25T09:00:00+00:00",
+            modified=iso(moment(2, 9), "+00:00"),
         )
         update = self._deliver(
             self.zoho, self._notification("Accounts", "update", [ACCOUNT], 1764061200000)
@@ -279,7 +282,7 @@ class TestZoho(ZohoCase, TransactionCase):
         self.assertEqual(dependency.state, "done")
         # the contact leaves its account in Zoho
         self.fake.records["contact"][CONTACT].update(
-            Account_Name=None, Modified_Time="2026-11-25T10:00:00+00:00"
+            Account_Name=None, Modified_Time=iso(moment(2, 10), "+00:00")
         )
         self._deliver(self.zoho, self._notification("Contacts", "update", [CONTACT], 1764064800000))
         self.assertFalse(contact.parent_id)
@@ -294,11 +297,11 @@ class TestZoho(ZohoCase, TransactionCase):
         deal = event.lead_id
         self.assertEqual(deal.name, "Zoho Supply 2027")
         self.assertEqual(deal.expected_revenue, 98000.5)
-        self.assertEqual(fields.Date.to_string(deal.date_deadline), "2026-12-31")
+        self.assertEqual(fields.Date.to_string(deal.date_deadline), day_text(38))
         self.assertEqual(deal.partner_id.name, "Atlas Zoho")
         self.assertTrue(deal.stage_id.is_won, "Closed Won marks the opportunity won")
         self.fake.records["deal"][DEAL].update(
-            Stage="Closed-Lost to Competition", Modified_Time="2026-11-25T10:00:00+00:00"
+            Stage="Closed-Lost to Competition", Modified_Time=iso(moment(2, 10), "+00:00")
         )
         lost = self._deliver(
             self.zoho, self._notification("Deals", "update", [DEAL], 1764064800000)
@@ -422,7 +425,7 @@ class TestZoho(ZohoCase, TransactionCase):
                     "Email": f"person{index}@zoho-import.example",
                     "Account_Name": None,
                 },
-                modified=f"2026-11-2{index % 3}T10:00:{index % 60:02d}+00:00",
+                modified=iso(moment(-3 + index % 3, 10, 0, index % 60), "+00:00"),
             )
 
     def _contact_pages(self, with_token):
@@ -533,9 +536,9 @@ class TestZoho(ZohoCase, TransactionCase):
     # -- catch-up pull -------------------------------------------------------------
     def test_changed_page_since_in_modification_order(self):
         self._many(250)
-        self.fake.add("contact", 9999, {"Last_Name": "Exact"}, "2026-11-21T10:00:30+00:00")
+        self.fake.add("contact", 9999, {"Last_Name": "Exact"}, iso(moment(-2, 10, 0, 30), "+00:00"))
         provider = get_provider(self.zoho)
-        since = datetime(2026, 11, 21, 10, 0, 30)
+        since = moment(-2, 10, 0, 30)
         seen, after, pages = [], None, 0
         while True:
             records, after = provider.changed_page("contact", since, after, limit=40)
@@ -555,7 +558,7 @@ class TestZoho(ZohoCase, TransactionCase):
         self.assertEqual(min(moments), since, "changed at `since` exactly is included")
         headers = [h for _m, _p, q, h, _b in self.fake.calls("/crm/v6/Contacts")]
         self.assertTrue(
-            all(h.get("If-Modified-Since") == "2026-11-21T10:00:29+00:00" for h in headers)
+            all(h.get("If-Modified-Since") == iso(moment(-2, 10, 0, 29), "+00:00") for h in headers)
         )
 
     def test_catch_up_pull_recovers_a_missed_change(self):
@@ -567,7 +570,7 @@ class TestZoho(ZohoCase, TransactionCase):
         self.assertTrue(self._binding(self.zoho, "deal", DEAL).lead_id.stage_id.is_won)
         # a change whose notification was lost is read by the next pull
         self.fake.records["contact"][CONTACT].update(
-            Email="salma.new@atlas-zoho.example", Modified_Time="2026-11-26T08:00:00+00:00"
+            Email="salma.new@atlas-zoho.example", Modified_Time=iso(moment(3, 8), "+00:00")
         )
         self.zoho.pull_cursor_ids.write({"last_pull_date": False})
         self.zoho.action_pull_changes()
@@ -575,11 +578,11 @@ class TestZoho(ZohoCase, TransactionCase):
         self._process(self.zoho)
         self.assertEqual(contact.email, "salma.new@atlas-zoho.example")
         since = [h.get("If-Modified-Since") for _m, p, _q, h, _b in self.fake.calls("/Contacts")]
-        self.assertIn("2026-11-24T16:00:00+00:00", since, "from the newest change stored")
+        self.assertIn(iso(moment(1, 16), "+00:00"), since, "from the newest change stored")
 
     def test_changed_page_nothing_changed(self):
         records, after = get_provider(self.zoho).changed_page(
-            "company", datetime(2027, 1, 1), None, limit=100
+            "company", moment(39, 0), None, limit=100
         )
         self.assertEqual((records, after), ([], None))
 
