@@ -94,11 +94,7 @@ class ExternalCrmWebhook(http.Controller):
             return request.make_json_response({"error": str(error)}, status=400)
         backend = backend_model.browse(settings.id).with_user(settings.integration_user_id)
         backend = backend.with_context(allowed_company_ids=[settings.company_id])
-        new_ids, job_waiting = backend._store_items(
-            items, company_id=settings.company_id, check_job=True
-        )
-        if new_ids and not job_waiting:
-            backend._schedule_inbox_processing(force=True)
+        new_ids = backend._receive_delivery(items, settings.company_id)
         # the connector's own time in the request, for monitoring (accepted
         # deliveries only: refusals must not tell anything by their timing)
         timing = {"Server-Timing": f"connector;dur={(time.perf_counter() - started) * 1000:.3f}"}

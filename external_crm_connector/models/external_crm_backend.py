@@ -810,15 +810,39 @@ class ExternalCrmBackend(models.Model):
                 self._inbox_identity_key(),
                 WAITING_JOB_STATES,
             )
-        # log_exceptions=False: two identical deliveries at the same time make
-        # the second one fail with a serialization error (its snapshot cannot
-        # see the first one's row); Odoo then retries the whole request, which
-        # answers 200 as a repeated delivery. No ERROR line for that.
+        # log_exceptions=False: in a job (REPEATABLE READ), storing the same
+        # related record or pulled page as another job at the same moment
+        # fails with a serialization error, which queue_job retries: no
+        # ERROR line for that (the webhook stores at READ COMMITTED)
         self.env.cr.execute(insert, log_exceptions=False)
         rows = self.env.cr.fetchall()
         if check_job:
             return rows[0][0], rows[0][1]
         return [row[0] for row in rows]
+
+    def _receive_delivery(self, items, company_id):
+        """Store a webhook delivery and make sure a job will process it.
+
+        Returns the ids of the new events. Runs in a short transaction of
+        its own at READ COMMITTED: when an identical delivery is being
+        stored at the same moment, the INSERT waits for it and then finds
+        its rows, instead of failing on a serialization error (the request's
+        own REPEATABLE READ snapshot cannot see rows committed after it
+        started), which Odoo would answer by replaying the whole request
+        after a sleep. Tests that share one transaction store in it.
+        """
+        self.ensure_one()
+        registry = self.env.registry
+        with registry.cursor() as cr:
+            if not registry.in_test_mode():
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            backend = self.with_env(self.env(cr=cr))
+            new_ids, job_waiting = backend._store_items(
+                items, company_id=company_id, check_job=True
+            )
+            if new_ids and not job_waiting:
+                backend._schedule_inbox_processing(force=True)
+        return new_ids
 
     def _inbox_identity_key(self, retry=False):
         return f"external_crm_inbox:{self.id}{':retry' if retry else ''}"

@@ -1,8 +1,10 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import json
+import logging
 import threading
 import time
+from contextlib import contextmanager
 
 import requests
 
@@ -21,6 +23,27 @@ SECRET = "concurrency-secret"
 def _commit(cr):
     """Commit a test cursor: two transactions can only race on committed data."""
     cr.commit()  # pylint: disable=invalid-commit
+
+
+@contextmanager
+def request_replays():
+    """Collect the messages of Odoo replaying a request (serialization failures).
+
+    ``assertLogs`` does not see them: the test runner raises the level of
+    Odoo's loggers, so the level of this one is lowered for the block.
+    """
+    logger = logging.getLogger("odoo.service.model")
+    messages = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: messages.append(record.getMessage())
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 @tagged("post_install", "-at_install")
@@ -151,13 +174,77 @@ class TestConcurrency(HttpCase):
             barrier.wait(30)
             statuses.append(requests.post(url, data=body, headers=headers, timeout=60).status_code)
 
-        self._run_in_threads(post, post)
+        with request_replays() as replays:
+            self._run_in_threads(post, post)
         self.assertEqual(sorted(statuses), [200, 202])
+        self.assertFalse(replays, "stored once whatever the interleaving, without a replay")
         self.assertEqual(
             self._count("external.crm.event", [("backend_id", "=", self.backend_id)]), 1
         )
         self._drain()
         self.assertEqual(self._count("res.partner", [("name", "=", "Race Condition SARL")]), 1)
+
+    def _post_in_thread(self, item, statuses):
+        body = json.dumps(item).encode()
+        url = f"{self.base_url()}/external_crm/webhook/{self.token}"
+
+        def post():
+            timestamp = int(time.time())
+            headers = {
+                "Content-Type": "application/json",
+                "X-Signature-Timestamp": str(timestamp),
+                "X-Signature": sign_generic(SECRET, timestamp, body),
+            }
+            statuses.append(requests.post(url, data=body, headers=headers, timeout=60).status_code)
+
+        thread = threading.Thread(target=post)
+        thread.start()
+        return thread
+
+    def _wait_for_a_lock_wait(self):
+        """Wait until a transaction of the server waits for a row of the inbox."""
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    """SELECT 1 FROM pg_stat_activity
+                        WHERE datname = current_database() AND wait_event_type = 'Lock'
+                          AND query LIKE %s""",
+                    ("%INSERT INTO external_crm_event%",),
+                )
+                if cr.fetchone():
+                    return
+            time.sleep(0.05)
+        self.fail("the delivery never waited for the identical one")
+
+    def test_a_delivery_that_waits_for_an_identical_one_ends_without_a_replay(self):
+        """The worst interleaving, forced: another transaction is storing the
+        same event when the delivery comes, and commits while the delivery
+        waits for it. The delivery answers "duplicate", and is not failed by
+        a serialization error and replayed by Odoo (each replay sleeps up to
+        2, 4, 8... seconds, and a busy server gives up after five)."""
+        item = {
+            "event_id": "held-event",
+            "object": "company",
+            "id": "RACE-3",
+            "updated_at": iso(moment(-3, 10)),
+            "data": {"name": "Held Trading"},
+        }
+        statuses = []
+        with self.registry.cursor() as held, request_replays() as replays:
+            env = api.Environment(held, SUPERUSER_ID, {})
+            backend = env["external.crm.backend"].browse(self.backend_id)
+            items = get_provider(backend).parse_delivery(json.dumps(item).encode())
+            self.assertEqual(len(backend._as_integration_user()._store_items(items)), 1)
+            thread = self._post_in_thread(item, statuses)
+            self._wait_for_a_lock_wait()
+            _commit(held)
+            thread.join(60)
+        self.assertEqual(statuses, [200])
+        self.assertFalse(replays)
+        self.assertEqual(
+            self._count("external.crm.event", [("backend_id", "=", self.backend_id)]), 1
+        )
 
     def test_two_events_of_one_new_record_processed_at_once(self):
         """Two events (different ids) for one record not in Odoo yet, in two jobs."""
