@@ -33,6 +33,10 @@ ALLOWED_LOG_LINES = (
     r"odoo\.addons\.(crm|sale_crm|sale_margin|sale|account|mail)\.tests\.",
 )
 STEP_TIMEOUT = 40 * 60
+# Our tests run twice: at install with Odoo's runner, with the clock of the
+# whole run (Odoo and its PostgreSQL cluster) this far ahead, and in pytest
+# today. A test that depends on the calendar fails in one of the two.
+CLOCK_AHEAD = "+365d"
 
 
 class Run:
@@ -82,6 +86,36 @@ def sh(cmd, log=None, env=None, timeout=STEP_TIMEOUT, cwd=ROOT):
             out.close()
     print(f"    ({time.monotonic() - started:.0f}s) {' '.join(map(str, cmd))[:160]}", flush=True)
     return code
+
+
+def clock_ahead():
+    """``(command prefix, environment)`` that run a command with the clock ahead.
+
+    libfaketime (Debian's ``faketime``), installed when missing and running
+    as root. ``FAKETIME_FORCE_MONOTONIC_FIX``: without it, Python's
+    ``time.sleep`` fails with EINVAL under libfaketime 0.9.10.
+    """
+    if not shutil.which("faketime") and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "faketime"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+    if not shutil.which("faketime"):
+        return None, None
+    env = {**os.environ, "FAKETIME_FORCE_MONOTONIC_FIX": "1"}
+    return ["faketime", "-f", CLOCK_AHEAD], env
+
+
+def write_config(path, pg, database, work, data):
+    path.write_text(
+        "[options]\n"
+        f"db_host = {pg}\ndb_port = 5432\ndb_user = odoo\ndb_name = {database}\n"
+        f"addons_path = {ROOT}\ndata_dir = {work / data}\n"
+        "workers = 0\nmax_cron_threads = 0\nlist_db = False\n"
+    )
+    return path
 
 
 def tail(path, lines=40):
@@ -168,6 +202,7 @@ def main():
     print(f"Addons: {', '.join(ours)}", flush=True)
     python = sys.executable
     pg = work / "pg"
+    pg_ahead = work / "pg-ahead"
     database = "test"
     started = time.monotonic()
     try:
@@ -189,34 +224,65 @@ def main():
         if not run.check("install requirements", code == 0):
             tail(work / "pip.log")
 
-        # 2. a throwaway PostgreSQL cluster
-        code = sh([str(ROOT / "tools" / "pg-cluster"), "start", str(pg)], log=work / "pg.log")
-        if not run.check("start a private PostgreSQL cluster", code == 0):
-            tail(work / "pg.log")
+        # 2. throwaway PostgreSQL clusters: today's, and one with the clock ahead
+        ahead, ahead_env = clock_ahead()
+        if not run.check(
+            f"libfaketime for the run with the clock {CLOCK_AHEAD}",
+            ahead is not None,
+            "" if ahead else "(install Debian's faketime package)",
+        ):
             return run
-        config = work / "odoo.conf"
-        config.write_text(
-            "[options]\n"
-            f"db_host = {pg}\ndb_port = 5432\ndb_user = odoo\ndb_name = {database}\n"
-            f"addons_path = {ROOT}\ndata_dir = {work / 'data'}\n"
-            "workers = 0\nmax_cron_threads = 0\nlist_db = False\n"
+        code = sh([str(ROOT / "tools" / "pg-cluster"), "start", str(pg)], log=work / "pg.log")
+        code = code or sh(
+            [*ahead, str(ROOT / "tools" / "pg-cluster"), "start", str(pg_ahead)],
+            log=work / "pg-ahead.log",
+            env=ahead_env,
+        )
+        if not run.check("start private PostgreSQL clusters", code == 0):
+            tail(work / "pg.log")
+            tail(work / "pg-ahead.log")
+            return run
+        config = write_config(work / "odoo.conf", pg, database, work, "data")
+        config_ahead = write_config(
+            work / "odoo-ahead.conf", pg_ahead, database, work, "data-ahead"
         )
         odoo = [python, "-m", "odoo", "-c", str(config), "-d", database, "--stop-after-init"]
+        modules = ",".join((*ours, *CORE_MODULES, *EXTRA_MODULES))
         tags = ",".join(f"/{name}" for name in ours)
 
-        # 3. install our addons in a new database, running our tests at install
+        # 3. install our addons in a new database, running our tests at install,
+        # with the clock ahead; then install them today for the next steps
         log = work / "install.log"
         code = sh(
             [
-                *odoo,
+                *ahead,
+                python,
+                "-m",
+                "odoo",
+                "-c",
+                str(config_ahead),
+                "-d",
+                database,
+                "--stop-after-init",
                 "-i",
-                ",".join((*ours, *CORE_MODULES, *EXTRA_MODULES)),
+                modules,
                 "--test-enable",
                 f"--test-tags={tags}",
                 f"--logfile={log}",
             ],
+            env=ahead_env,
         )
-        count_odoo_tests(run, "install with Odoo's test runner", log, ours, code)
+        count_odoo_tests(
+            run, f"install with Odoo's test runner, clock {CLOCK_AHEAD}", log, ours, code
+        )
+        sh([*ahead, str(ROOT / "tools" / "pg-cluster"), "stop", str(pg_ahead)], env=ahead_env)
+        log = work / "install-today.log"
+        code = sh([*odoo, "-i", modules, f"--logfile={log}"])
+        _tests, _failed, problems = odoo_log_report(log, ours)
+        if not run.check("install today (no tests)", code == 0 and not problems):
+            for line in problems[:20]:
+                print(f"    {line[:300]}")
+            tail(log)
 
         # 4. upgrade: rewind to the first release so every migration step runs
         sh(
@@ -290,7 +356,8 @@ def main():
         # 8. wheels, metapackage, a fresh virtualenv that sees Odoo, Odoo starts
         check_wheels(run, work, ours, pg, database, python)
     finally:
-        sh([str(ROOT / "tools" / "pg-cluster"), "stop", str(pg)])
+        for cluster in (pg, pg_ahead):
+            sh([str(ROOT / "tools" / "pg-cluster"), "stop", str(cluster)])
         print(f"Total time: {time.monotonic() - started:.0f}s", flush=True)
         if not args.keep and not run.failed:
             shutil.rmtree(work, ignore_errors=True)
