@@ -333,8 +333,8 @@ class EventProcessor:
             self.bindings.pop(key, None)
 
     def _dispatch(self, event, remote, added):
-        if event.action == "delete" or (remote.missing and event.action == "delete"):
-            return self._archive(event)
+        if event.action == "delete":
+            return self._archive(event, remote)
         outcome = Outcome()
         if event.action == "merge":
             self._merge(event, outcome, added)
@@ -1222,13 +1222,32 @@ class EventProcessor:
     # ------------------------------------------------------------------
     # deletion, merge
     # ------------------------------------------------------------------
-    def _archive(self, event):
+    def _archive(self, event, remote):
+        """Archive the record of a deletion, unless a newer change was applied.
+
+        Deliveries come out of order: a deletion dated before the change
+        already applied is stale, as an older update is. The deletion's time
+        is kept on the binding, so that a change older than the deletion
+        arriving after it does not restore the record either.
+        """
         binding = self.bindings.get((event.object_kind, event.external_id))
         if not binding:
             return Outcome(state="ignored").note(
                 self.env._("Deleted in the external CRM, but never bound in Odoo: nothing to do.")
             )
         record = binding._record()
+        modified_at = remote.modified_at or event.external_modified_at or None
+        applied_at = binding.external_modified_at
+        if applied_at and modified_at and modified_at < applied_at:
+            return Outcome(state="ignored", record=record, binding=binding).note(
+                self.env._(
+                    "A deletion older (%(time)s) than the change already applied "
+                    "(%(applied)s): not applied, %(record)s stays as it is.",
+                    time=modified_at,
+                    applied=applied_at,
+                    record=record.display_name,
+                )
+            )
         outcome = Outcome(record=record, binding=binding)
         outcome.note(
             self.env._(
@@ -1239,7 +1258,10 @@ class EventProcessor:
         if not self.dry_run:
             if record.active:
                 record.action_archive()
-            binding.write({"external_deleted": True, "sync_date": self.env.cr.now()})
+            values = {"external_deleted": True, "sync_date": self.env.cr.now()}
+            if modified_at:
+                values["external_modified_at"] = modified_at
+            binding.write(values)
         return outcome
 
     def _merge(self, event, outcome, added):

@@ -44,6 +44,11 @@ def epoch(when):
     return int(when.replace(tzinfo=UTC).timestamp())
 
 
+def epoch_ms(when):
+    """``when`` (naive UTC) in milliseconds since 1970, as HubSpot and Zoho write it."""
+    return epoch(when) * 1000
+
+
 def day_text(day):
     """The date ``day`` days from today, as ``YYYY-MM-DD``."""
     return moment(day).date().isoformat()

@@ -18,7 +18,7 @@ from odoo.addons.external_crm_connector.exceptions import (
 )
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from .clock import day_text, iso, moment
+from .clock import EARLIER, day_text, epoch_ms, iso, moment
 from .common import ExternalCrmCase, sample
 
 TOKEN = "pat-na1-test"
@@ -79,13 +79,13 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
     def _client(self, sleeps):
         return HubSpotClient(self.fake.url, TOKEN, backoff=0.01, sleep=sleeps.append)
 
-    def _event(self, subscription, object_id, event_id, occurred=1764000000000, **extra):
+    def _event(self, subscription, object_id, event_id, occurred=None, **extra):
         return {
             "eventId": event_id,
             "subscriptionId": 1,
             "portalId": 62515,
             "appId": 54321,
-            "occurredAt": occurred,
+            "occurredAt": occurred or epoch_ms(EARLIER),
             "subscriptionType": subscription,
             "attemptNumber": 0,
             "objectId": object_id,
@@ -265,7 +265,8 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
         partner = self._binding(self.hubspot, "company", "9001").partner_id
         self.fake.remove("company", 9001)
         event = self._deliver(
-            self.hubspot, [self._event("company.deletion", 9001, 31, occurred=1764000009000)]
+            self.hubspot,
+            [self._event("company.deletion", 9001, 31, occurred=epoch_ms(moment(1, 16, 0, 9)))],
         )
         self.assertEqual(event.state, "done")
         self.assertFalse(partner.active)
@@ -311,7 +312,7 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
             51,
             primaryObjectId=124,
             mergedObjectIds=[123],
-            occurred=1764000100000,
+            occurred=epoch_ms(moment(1, 16, 1, 40)),
         )
         event = self._deliver(self.hubspot, [merge])
         self.assertEqual(event.state, "done", event.summary)

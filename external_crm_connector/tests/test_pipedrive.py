@@ -310,7 +310,16 @@ class TestPipedrive(PipedriveCase, TransactionCase):
         self.assertEqual(contact.email, "k.benali@atlas.example")
         self.assertEqual(contact.function, "Head of purchasing")
         event = self._deliver(
-            self.pipedrive, v2("person", "delete", 601, None, data, event_id="p3")
+            self.pipedrive,
+            v2(
+                "person",
+                "delete",
+                601,
+                None,
+                data,
+                event_id="p3",
+                timestamp=iso(moment(1, 16, 50), ".000Z"),
+            ),
         )
         self.assertEqual(event.state, "done", event.summary)
         self.assertFalse(contact.active)

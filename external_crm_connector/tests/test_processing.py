@@ -682,6 +682,35 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         unknown = self._deliver(self.generic, [self._item("company", "NEVER", action="delete")])
         self.assertEqual(unknown.state, "ignored")
 
+    def test_late_deletion_and_late_change_around_a_deletion_are_ignored(self):
+        """Deliveries come out of order (retries, at-least-once senders): a
+        deletion dated before the change already applied does not archive,
+        and a change dated before the deletion applied does not restore."""
+        self._deliver(
+            self.generic, [self._company("LATE-1", updated_at=iso(moment(-2, 12)), name="Kept")]
+        )
+        partner = self._binding(self.generic, "company", "LATE-1").partner_id
+        late_deletion = self._deliver(
+            self.generic,
+            [self._item("company", "LATE-1", action="delete", updated_at=iso(moment(-2, 11)))],
+        )
+        self.assertEqual(late_deletion.state, "ignored")
+        self.assertIn("older", late_deletion.summary)
+        self.assertTrue(partner.active, "a stale deletion archives nothing")
+        self.assertFalse(self._binding(self.generic, "company", "LATE-1").external_deleted)
+        deletion = self._deliver(
+            self.generic,
+            [self._item("company", "LATE-1", action="delete", updated_at=iso(moment(-1, 12)))],
+        )
+        self.assertEqual(deletion.state, "done")
+        self.assertFalse(partner.active)
+        late_change = self._deliver(
+            self.generic, [self._company("LATE-1", updated_at=iso(moment(-1, 11)), name="Ghost")]
+        )
+        self.assertEqual(late_change.state, "ignored")
+        self.assertFalse(partner.active, "a change older than the deletion restores nothing")
+        self.assertEqual(partner.name, "Kept")
+
     def test_older_change_ignored_same_change_duplicate(self):
         self._deliver(
             self.generic, [self._company("ORD-1", updated_at=iso(moment(-3, 12)), name="Newest")]

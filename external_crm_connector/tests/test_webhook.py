@@ -8,6 +8,7 @@ from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
 
+from .clock import epoch_ms, moment
 from .common import ExternalCrmCase, hubspot_v1, hubspot_v2, hubspot_v3, sample, sign_generic
 
 HUBSPOT_SECRET = "hubspot-client-secret"
@@ -322,7 +323,7 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             "eventId": 2001,
             "subscriptionId": 12349,
             "portalId": 62515,
-            "occurredAt": 1764000004000,
+            "occurredAt": epoch_ms(moment(-3, 10, 0, 4)),
             "subscriptionType": "contact.merge",
             "attemptNumber": 0,
             "objectId": 124,

@@ -9,6 +9,7 @@ from odoo.addons.crm_accounting_bridge.tests.common import CrmAccountingBridgeCo
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 
+from .clock import EARLIER, epoch_ms
 from .common import ExternalCrmCase
 
 TOKEN = "pat-na1-writeback"
@@ -105,7 +106,7 @@ class TestFinancialWriteback(ExternalCrmCase, CrmAccountingBridgeCommon):
                 "eventId": 501,
                 "subscriptionId": 7,
                 "portalId": 62515,
-                "occurredAt": 1764000000000,
+                "occurredAt": epoch_ms(EARLIER),
                 "subscriptionType": "company.propertyChange",
                 "attemptNumber": 0,
                 "objectId": 9101,

@@ -22,7 +22,7 @@ from odoo.addons.external_crm_connector.exceptions import (
 )
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from .clock import day_text, iso, moment
+from .clock import LATER, day_text, epoch_ms, iso, moment
 from .common import ExternalCrmCase, sample
 from .fake_zoho import FakeZoho
 
@@ -108,9 +108,9 @@ class ZohoCase(ExternalCrmCase):
         )
 
     @staticmethod
-    def _notification(module, operation, ids, server_time=1764000000000, token=CHANNEL_TOKEN):
+    def _notification(module, operation, ids, server_time=None, token=CHANNEL_TOKEN):
         return {
-            "server_time": server_time,
+            "server_time": server_time or epoch_ms(LATER),
             "query_params": {},
             "module": module,
             "resource_uri": f"https://www.zohoapis.com/crm/v6/{module}",
@@ -250,7 +250,7 @@ class TestZoho(ZohoCase, TransactionCase):
             modified=iso(moment(2, 9), "+00:00"),
         )
         update = self._deliver(
-            self.zoho, self._notification("Accounts", "update", [ACCOUNT], 1764061200000)
+            self.zoho, self._notification("Accounts", "update", [ACCOUNT], epoch_ms(moment(2, 9)))
         )
         self.assertEqual(update.state, "done", update.last_error)
         self.assertEqual(company.name, "Atlas Zoho SA")
@@ -259,7 +259,7 @@ class TestZoho(ZohoCase, TransactionCase):
         # delete: archived, never deleted
         self.fake.remove("company", ACCOUNT)
         deletion = self._deliver(
-            self.zoho, self._notification("Accounts", "delete", [ACCOUNT], 1764064800000)
+            self.zoho, self._notification("Accounts", "delete", [ACCOUNT], epoch_ms(moment(2, 10)))
         )
         self.assertEqual(deletion.state, "done", deletion.last_error)
         self.assertTrue(company.exists())
@@ -284,10 +284,14 @@ class TestZoho(ZohoCase, TransactionCase):
         self.fake.records["contact"][CONTACT].update(
             Account_Name=None, Modified_Time=iso(moment(2, 10), "+00:00")
         )
-        self._deliver(self.zoho, self._notification("Contacts", "update", [CONTACT], 1764064800000))
+        self._deliver(
+            self.zoho, self._notification("Contacts", "update", [CONTACT], epoch_ms(moment(2, 10)))
+        )
         self.assertFalse(contact.parent_id)
         self.fake.remove("contact", CONTACT)
-        self._deliver(self.zoho, self._notification("Contacts", "delete", [CONTACT], 1764068400000))
+        self._deliver(
+            self.zoho, self._notification("Contacts", "delete", [CONTACT], epoch_ms(moment(2, 11)))
+        )
         self.assertFalse(contact.active)
 
     def test_deal_won_then_lost_then_deleted(self):
@@ -304,13 +308,15 @@ class TestZoho(ZohoCase, TransactionCase):
             Stage="Closed-Lost to Competition", Modified_Time=iso(moment(2, 10), "+00:00")
         )
         lost = self._deliver(
-            self.zoho, self._notification("Deals", "update", [DEAL], 1764064800000)
+            self.zoho, self._notification("Deals", "update", [DEAL], epoch_ms(moment(2, 10)))
         )
         self.assertEqual(lost.state, "done", lost.last_error)
         self.assertFalse(deal.active, "lost to competition marks it lost")
         self.assertEqual(deal.lost_reason_id, self.zoho.lost_reason_id)
         self.fake.remove("deal", DEAL)
-        self._deliver(self.zoho, self._notification("Deals", "delete", [DEAL], 1764068400000))
+        self._deliver(
+            self.zoho, self._notification("Deals", "delete", [DEAL], epoch_ms(moment(2, 11)))
+        )
         self.assertTrue(deal.exists())
 
     def test_closed_lost_stage(self):
