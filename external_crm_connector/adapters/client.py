@@ -11,6 +11,7 @@ call. When the other side is still unavailable, the caller gets an
 import email.utils
 import logging
 import time
+from datetime import UTC
 
 import requests
 
@@ -61,14 +62,23 @@ class RestClient:
 
     @staticmethod
     def _retry_after(response):
-        """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date)."""
+        """Seconds to wait from a ``Retry-After`` header (seconds or HTTP date).
+
+        ``None`` when the header is missing or is neither: the caller waits
+        its own backoff rather than failing on a header it cannot read.
+        """
         value = (response.headers.get("Retry-After") or "").strip()
         if not value:
             return None
         if value.replace(".", "", 1).isdigit():
             return float(value)
-        moment = email.utils.parsedate_to_datetime(value)
-        return max(0.0, moment.timestamp() - time.time()) if moment else None
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if moment.tzinfo is None:  # an HTTP date is in GMT
+            moment = moment.replace(tzinfo=UTC)
+        return max(0.0, moment.timestamp() - time.time())
 
     # -- hooks of the providers' clients -------------------------------------
     # statuses whose Retry-After header says how long to wait
@@ -151,7 +161,26 @@ class RestClient:
                 return None
             if status >= 400:
                 raise self._api_error(method, path, response)
-            return response.json() if response.content else {}
+            return self._decode(method, path, response)
+
+    @staticmethod
+    def _decode(method, path, response):
+        """The JSON of a successful answer; a page that is not JSON is temporary.
+
+        A proxy, a load balancer or a maintenance page answers with HTML
+        (even with 200): what it says is kept in the error, and the call is
+        tried again later like any unavailable service.
+        """
+        if not response.content:
+            return {}
+        try:
+            return response.json()
+        except ValueError as error:
+            text = " ".join(response.text.split())[:300]
+            raise ExternalCrmTransientError(
+                f"{method} {path} answered HTTP {response.status_code} with a body that is not "
+                f"JSON ({response.headers.get('Content-Type') or 'no content type'}): {text}"
+            ) from error
 
 
 class HubSpotClient(RestClient):

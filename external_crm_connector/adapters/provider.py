@@ -11,11 +11,14 @@ matching, conflicts) is shared. Another addon adds a provider by subclassing
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError, MalformedDelivery
+
+_logger = logging.getLogger(__name__)
 
 PROVIDERS = {}
 
@@ -402,20 +405,56 @@ class Provider:
             records.update({event.id: error for group in to_read.values() for event in group})
             return records
         for kind, kind_events in to_read.items():
-            ids = sorted({event.external_id for event in kind_events})
+            self._read_kind(client, kind, kind_events, read, to_record, records)
+        return records
+
+    def _read_kind(self, client, kind, events, read, to_record, records):
+        """Read the records of ``events`` (one kind) into ``records``.
+
+        An answer the adapter does not understand (a result without an id, a
+        shape of another API) fails only the records it concerns: the ids
+        are read again in halves until the record behind it is alone, and
+        that event fails with what was answered, while the others proceed.
+        """
+        ids = sorted({event.external_id for event in events})
+        try:
+            found = read(client, kind, ids)
+        except (ExternalCrmTransientError, ExternalCrmError) as error:
+            records.update({event.id: error for event in events})
+            return
+        except Exception as error:  # an answer of a shape the adapter does not know
+            if len(ids) > 1:
+                first = set(ids[: len(ids) // 2])
+                halves = (
+                    [event for event in events if event.external_id in first],
+                    [event for event in events if event.external_id not in first],
+                )
+                for half in halves:
+                    self._read_kind(client, kind, half, read, to_record, records)
+                return
+            records.update({event.id: self._not_understood(kind, ids, error) for event in events})
+            return
+        for event in events:
+            raw = found.get(event.external_id)
             try:
-                found = read(client, kind, ids)
-            except (ExternalCrmTransientError, ExternalCrmError) as error:
-                records.update({event.id: error for event in kind_events})
-                continue
-            for event in kind_events:
-                raw = found.get(event.external_id)
                 records[event.id] = (
                     RemoteRecord(kind=kind, external_id=event.external_id, missing=True)
                     if raw is None
                     else to_record(kind, raw)
                 )
-        return records
+            except Exception as error:  # one record of a shape the adapter does not know
+                records[event.id] = self._not_understood(kind, [event.external_id], error)
+
+    def _not_understood(self, kind, ids, error):
+        """The permanent error of a record whose answer the adapter cannot read."""
+        _logger.warning(
+            "%s answer for %s %s not understood", self.code, kind, ", ".join(ids), exc_info=True
+        )
+        return ExternalCrmError(
+            f"The external CRM answered for {kind} {', '.join(ids)} in a way the connector "
+            f"did not understand ({error.__class__.__name__}: {error}); process the event "
+            "again once the answer is fixed."
+        )
 
     # -- configuration ---------------------------------------------------
     def default_field_maps(self):

@@ -131,6 +131,8 @@ class SalesforceClient(RestClient):
             answer = response.json()
         except ValueError:
             answer = {}
+        if not isinstance(answer, dict):
+            answer = {}
         if response.status_code != 200 or not answer.get("access_token"):
             # invalid_grant: the refresh token was revoked or expired;
             # invalid_client: wrong consumer key or secret

@@ -99,10 +99,13 @@ def refresh_access_token(accounts_url, client_id, client_secret, refresh_token, 
         answer = response.json()
     except ValueError:
         answer = {}
+    if not isinstance(answer, dict):
+        answer = {}
     if response.status_code != 200 or not answer.get("access_token"):
         reason = answer.get("error") or f"HTTP {response.status_code}"
         raise ZohoTokenError(f"Zoho refused to renew the access token: {reason}")
-    expires_in = int(answer.get("expires_in") or 3600)
+    expires_in = answer.get("expires_in")
+    expires_in = int(expires_in) if str(expires_in).isdigit() else 3600
     expires_at = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=expires_in)
     return answer["access_token"], answer.get("api_domain") or None, expires_at
 

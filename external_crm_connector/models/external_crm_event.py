@@ -5,7 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..services.processor import EventProcessor
+from ..services.processor import process_isolating_failures
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 RAW_GROUPS = (
@@ -157,7 +157,7 @@ class ExternalCrmEvent(models.Model):
     def _process(self):
         """Process these events (one batch of one backend) and record the outcome."""
         for backend, events in self.grouped("backend_id").items():
-            EventProcessor(backend, events).run()
+            process_isolating_failures(backend, events)
 
     @api.model
     def _retry_delay(self, attempts):

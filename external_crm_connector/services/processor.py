@@ -129,6 +129,52 @@ class MapLine:
         return True, " ".join(part for part in parts if part) or False
 
 
+def process_isolating_failures(backend, events):
+    """Process a batch; a batch that fails as a whole is split until the failing
+    event is alone, and that event fails with its error.
+
+    Each event already fails alone when its own processing raises; this is
+    for what fails the whole batch (reading the records, a creation of the
+    batch, a bug): without it the job fails, the events stay received, and
+    every later job takes the same first batch again. Serialization errors
+    are left to queue_job, which runs the job again.
+    """
+    env = backend.env
+    try:
+        with env.cr.savepoint():
+            EventProcessor(backend, events).run()
+        return
+    except psycopg2.extensions.TransactionRollbackError:
+        raise
+    except Exception as error:  # whatever it is, the rest of the inbox must go on
+        if len(events) > 1:
+            _logger.info(
+                "External CRM batch of %s events of backend %s failed (%s): split in two",
+                len(events),
+                backend.id,
+                error.__class__.__name__,
+            )
+            half = len(events) // 2
+            process_isolating_failures(backend, events[:half])
+            process_isolating_failures(backend, events[half:])
+            return
+        _logger.exception("External CRM event %s failed its whole batch", events.id)
+        message = str(error.args[0]) if error.args else ""
+        events.write(
+            {
+                "state": "failed",
+                "last_error": env._(
+                    "The processing failed (%(error)s): %(message)s",
+                    error=error.__class__.__name__,
+                    message=message or repr(error),
+                ),
+                "attempts": events.attempts + 1,
+                "processed_at": fields.Datetime.now(),
+                "next_attempt_at": False,
+            }
+        )
+
+
 class EventProcessor:
     def __init__(self, backend, events):
         self.backend = backend

@@ -85,6 +85,8 @@ class ExternalCrmCase:
         self.fake.objects = {"company": {}, "contact": {}, "deal": {}}
         self.fake.deal_companies = {}
         self.fake.failures = []
+        self.fake.raw_answers = []
+        self.fake.without_id = set()
         self.fake.requests = []
         self.fake.updates = []
 

@@ -31,6 +31,7 @@ class FakeHubSpot(FakeApiServer):
         self.failures = []  # [(path fragment, status, retry_after)]
         self.updates = []  # [(kind, id, properties)] written by the connector
         self.requests = []
+        self.without_id = set()  # ids of the objects answered without their id
 
     # -- data --------------------------------------------------------------
     def add(self, kind, object_id, properties, updated_at=None, company=None):
@@ -67,6 +68,8 @@ class FakeHubSpot(FakeApiServer):
                 401,
                 {"status": "error", "category": "INVALID_AUTHENTICATION", "message": "bad token"},
             )
+        if self._raw_answer(handler, parsed.path):
+            return None
         if failure:
             _fragment, status, retry_after = failure
             headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
@@ -94,6 +97,8 @@ class FakeHubSpot(FakeApiServer):
         props = item["properties"]
         result = {**item, "properties": {name: props.get(name) for name in properties}}
         result["properties"]["hs_object_id"] = item["id"]
+        if item["id"] in self.without_id:
+            del result["id"]
         return result
 
     def _batch_read(self, handler, kind, body):

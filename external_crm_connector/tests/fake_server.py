@@ -19,6 +19,7 @@ class FakeApiServer:
 
     def __init__(self):
         self.failures = []  # [(path fragment, status, retry_after)]
+        self.raw_answers = []  # [(path fragment, status, body, content type)]
         self.requests = []
         self.lock = threading.Lock()
         self.server = None
@@ -29,6 +30,30 @@ class FakeApiServer:
         with self.lock:
             for status in statuses:
                 self.failures.append((fragment, status, retry_after))
+
+    def answer_raw(self, fragment, status, body, content_type="text/html", times=1):
+        """The next ``times`` calls whose path holds ``fragment`` answer ``body``
+        as it is (an HTML error page of a proxy, a JSON shape of another API)."""
+        with self.lock:
+            for _time in range(times):
+                self.raw_answers.append((fragment, status, body, content_type))
+
+    def _raw_answer(self, handler, path):
+        """Send the next raw answer scripted for ``path``; True when one was sent."""
+        with self.lock:
+            answer = next((a for a in self.raw_answers if a[0] in path), None)
+            if answer:
+                self.raw_answers.remove(answer)
+        if not answer:
+            return False
+        _fragment, status, body, content_type = answer
+        body = body.encode() if isinstance(body, str) else body
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+        return True
 
     def calls(self, fragment="", method=None):
         """The requests whose path holds ``fragment`` (and of ``method``)."""
