@@ -237,6 +237,9 @@ class Provider:
     max_items = 1000
     # implements ``write_company_properties`` (financial write-back)
     writes_back = False
+    # ``fetch`` reads a deleted record through the API: a deletion whose record
+    # is not ``missing`` there is not confirmed, and archives nothing
+    confirms_deletions = False
 
     def __init__(self, backend):
         self.backend = backend

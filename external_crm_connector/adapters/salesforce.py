@@ -5,15 +5,17 @@
 An Outbound Message is a SOAP envelope holding up to 100 ``Notification``
 elements, each with its notification id and an ``sObject`` (Account,
 Contact or Opportunity) carrying the fields chosen in Salesforce. It has no
-signature: the unguessable webhook URL and the ``OrganizationId`` of the
-message, which must be the backend's, authenticate it. Salesforce delivers
-at least once and out of order and retries until it gets its SOAP
-acknowledgement: the notification id is the idempotency key and
-``LastModifiedDate`` the modification time (older changes are not applied).
+signature: the webhook URL's token and the ``OrganizationId`` of the
+message, which must be the backend's, are all that is checked, and the
+organization id is no secret. So a message is a notice only: which record
+changed. The record is read through the authenticated REST API with SOQL,
+in batches, before anything is applied, and a deletion is confirmed there
+(``queryAll``) before anything is archived; a backend without API
+credentials keeps the notices and says it cannot apply them. Salesforce
+delivers at least once and out of order and retries until it gets its SOAP
+acknowledgement: the notification id is the idempotency key.
 
-A notification that carries every mapped field is applied as it is; the
-others (and related records still unknown) are read through the REST API
-with SOQL, in batches. Pulls (initial import, catch-up) run SOQL ordered by
+Pulls (initial import, catch-up) run SOQL ordered by
 ``LastModifiedDate, Id`` and follow ``nextRecordsUrl``; the cursor also
 remembers the last record read, so that a pull resumes after its query
 locator expired.
@@ -83,28 +85,23 @@ def xml_text(body):
     return text
 
 
-def organization_id(body):
-    """The ``OrganizationId`` of an Outbound Message, read without parsing it all.
+def notifications_element(body):
+    """The ``notifications`` element of an Outbound Message, or None.
 
-    ``OrganizationId`` is the first element of ``notifications``: parsing
-    stops there. ``None`` when the message has none.
+    Raises ``MalformedDelivery`` when the body is not well-formed XML (or
+    not UTF-8, or declares a DTD); ``None`` for a document that is not an
+    Outbound Message.
     """
-    text = xml_text(body)
-    parser = ElementTree.XMLPullParser(events=("end",))
-    wanted = _tag(OUTBOUND_NS, "OrganizationId")
-    stop = _tag(OUTBOUND_NS, "Notification")
     try:
-        for start in range(0, len(text), 8192):
-            parser.feed(text[start : start + 8192])
-            for _event, element in parser.read_events():
-                if element.tag == wanted:
-                    return (element.text or "").strip()
-                if element.tag == stop:
-                    return None
-        parser.close()
+        root = ElementTree.fromstring(xml_text(body))
     except ElementTree.ParseError as error:
         raise MalformedDelivery(f"the body is not well-formed XML: {error}") from error
-    return None
+    if root.tag != _tag(SOAP_NS, "Envelope"):
+        return None
+    envelope_body = root.find(_tag(SOAP_NS, "Body"))
+    if envelope_body is None:
+        return None
+    return envelope_body.find(_tag(OUTBOUND_NS, "notifications"))
 
 
 def _child_text(element, name):
@@ -144,6 +141,8 @@ class SalesforceProvider(Provider):
     # Salesforce sends at most 100 notifications in one message
     max_items = 100
     writes_back = True
+    # notices carry no secret: a deletion is read with queryAll first
+    confirms_deletions = True
 
     @classmethod
     def webhook_extra(cls, backend):
@@ -155,46 +154,44 @@ class SalesforceProvider(Provider):
     def __init__(self, backend):
         super().__init__(backend)
         self._mapped_fields = {}
+        # (body, notifications element) of the last body read: the webhook
+        # checks and parses the same message, read once
+        self._message = (None, None)
 
     # -- inbound -----------------------------------------------------------
     def _organization(self):
         """The backend's organization id, from a record or the webhook's settings."""
         return self.webhook_setting("salesforce_organization_id") or None
 
+    def _notifications(self, body):
+        """``notifications_element(body)``, parsed once per body."""
+        if self._message[0] is not body:
+            self._message = (body, notifications_element(body))
+        return self._message[1]
+
     def authenticate(self, secret, request, body, now):
         """Outbound Messages are not signed: the organization id must be ours.
 
         The webhook URL's token (256 random bits) proves the sender was given
-        the URL; the ``OrganizationId`` proves the message comes from the
-        organization configured on the backend. A body that cannot be read
-        at all is let through to ``parse_delivery``, which answers 400 and
-        stores nothing.
+        the URL; the ``OrganizationId`` of the notifications, the one that is
+        stored, must be the backend's organization. Neither is a secret
+        Salesforce signs with: what the message says is never applied as it
+        is (see the module). A body that is not well-formed XML raises
+        ``MalformedDelivery`` (400); a document that is not an Outbound
+        Message, or of another organization, is not authentic (401).
         """
         expected = self._organization()
         if not secret or not expected:
             return False
-        try:
-            found = organization_id(body)
-        except MalformedDelivery:
-            return True
-        return same_organization(found, expected)
+        message = self._notifications(body)
+        if message is None:
+            return False
+        return same_organization(_child_text(message, "OrganizationId"), expected)
 
     def parse_delivery(self, body):
-        text = xml_text(body)
-        try:
-            root = ElementTree.fromstring(text)
-        except ElementTree.ParseError as error:
-            raise MalformedDelivery(f"the body is not well-formed XML: {error}") from error
-        if root.tag != _tag(SOAP_NS, "Envelope"):
-            raise MalformedDelivery("the body is not a SOAP 1.1 envelope")
-        envelope_body = root.find(_tag(SOAP_NS, "Body"))
-        message = (
-            envelope_body.find(_tag(OUTBOUND_NS, "notifications"))
-            if envelope_body is not None
-            else None
-        )
+        message = self._notifications(body)
         if message is None:
-            raise MalformedDelivery("the SOAP body holds no Outbound Message notifications")
+            raise MalformedDelivery("the body is not an Outbound Message (SOAP notifications)")
         organization = _child_text(message, "OrganizationId")
         if not organization or not ID_PATTERN.match(organization):
             raise MalformedDelivery("the message has no valid OrganizationId")
@@ -274,7 +271,8 @@ class SalesforceProvider(Provider):
             ["salesforce_client_id", "webhook_secret", "salesforce_refresh_token"],
             backend.env._(
                 "The backend %(name)s cannot call Salesforce: set the consumer key, "
-                "the consumer secret and the refresh token.",
+                "the consumer secret and the refresh token. Outbound Messages are only "
+                "notices: each record is read through the API before it is applied.",
                 name=backend.name,
             ),
         )
@@ -298,11 +296,6 @@ class SalesforceProvider(Provider):
             timeout=backend_sudo.api_timeout or 30,
             backoff=backend._api_backoff(),
         )
-
-    def _api_ready(self):
-        # sudo: only whether the credentials are set is read
-        backend_sudo = self.backend.sudo()
-        return bool(backend_sudo.salesforce_client_id and backend_sudo.salesforce_refresh_token)
 
     def mapped_fields(self, kind):
         """Salesforce fields of the field map for ``kind`` (without system fields)."""
@@ -360,13 +353,18 @@ class SalesforceProvider(Provider):
             soql += " ORDER BY LastModifiedDate, Id"
         return soql
 
-    def read_ids(self, client, kind, ids):
-        """``{id: REST record}`` of the ids that exist, ``READ_BATCH`` per query."""
+    def read_ids(self, client, kind, ids, include_deleted=False):
+        """``{id: REST record}`` of the ids that exist, ``READ_BATCH`` per query.
+
+        With ``include_deleted`` (``queryAll``), records in the recycle bin
+        come too, with ``IsDeleted`` (and ``MasterRecordId`` when merged).
+        """
         found = {}
         for start in range(0, len(ids), READ_BATCH):
             chunk = ids[start : start + READ_BATCH]
             where = [f"Id IN ({', '.join(soql_string(i) for i in chunk)})"]
-            answer = client.query(self._soql(kind, where, ordered=False)) or {}
+            soql = self._soql(kind, where, ordered=False, include_deleted=include_deleted)
+            answer = client.query(soql, include_deleted=include_deleted) or {}
             while True:
                 for item in answer.get("records") or []:
                     found[id18(item["Id"])] = item
@@ -377,47 +375,34 @@ class SalesforceProvider(Provider):
         return found
 
     # -- processing --------------------------------------------------------
-    def _complete(self, kind, fields):
-        """True when a notification carries every mapped field and its time."""
-        return "LastModifiedDate" in fields and all(
-            name in fields for name in self.mapped_fields(kind)
-        )
-
     def fetch(self, events):
+        """Read the records of the notices through the API (see the module).
+
+        Pulled records were read by the API already (their snapshot is
+        applied); a deletion is read with ``queryAll``, to confirm it.
+        """
         records = {}
         to_read = {}
-        api_ready = None
+        to_confirm = {}
         for event in events:
             kind = event.object_kind
             if not kind:
                 continue  # another sObject type: nothing to read
             payload = json.loads(event.payload or "{}")
             snapshot = payload.get("snapshot") if isinstance(payload, dict) else None
-            fields = payload.get("fields") if isinstance(payload, dict) else None
             if isinstance(snapshot, dict) and event.action != "merge":
                 # a pull: the page already held the full record
                 records[event.id] = self.record_from_snapshot(kind, snapshot)
                 continue
-            if event.action == "delete":
-                records[event.id] = RemoteRecord(
-                    kind=kind, external_id=event.external_id, missing=True
-                )
-                continue
-            if isinstance(fields, dict):
-                if api_ready is None:
-                    api_ready = self._api_ready()
-                if self._complete(kind, fields) or not api_ready:
-                    # the notification says it all (or the API is not set up:
-                    # its fields are applied, the others left as they are)
-                    records[event.id] = RemoteRecord(
-                        kind=kind,
-                        external_id=event.external_id,
-                        values=fields,
-                        modified_at=event.external_modified_at or None,
-                    )
-                    continue
-            to_read.setdefault(kind, []).append(event)
-        return self._read_events(records, to_read, self.read_ids, self.record_from_rest)
+            wanted = to_confirm if event.action == "delete" else to_read
+            wanted.setdefault(kind, []).append(event)
+        self._read_events(records, to_read, self.read_ids, self.record_from_rest)
+        return self._read_events(
+            records,
+            to_confirm,
+            lambda client, kind, ids: self.read_ids(client, kind, ids, include_deleted=True),
+            self.record_from_rest,
+        )
 
     def dependency_item(self, kind, external_id):
         return self._api_dependency_item(kind, external_id, "Id")

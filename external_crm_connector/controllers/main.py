@@ -61,10 +61,13 @@ class ExternalCrmWebhook(http.Controller):
             return self._too_large(rejections, settings, limit)
         now = time.time()
         provider_class = PROVIDERS.get(settings.provider) if settings else None
-        if provider_class:
-            authentic = provider_class(settings).authenticate(
-                settings.secret, httprequest, body, now
-            )
+        # one provider for the check and the parsing: both read the body once
+        provider = provider_class(settings) if provider_class else None
+        if provider:
+            try:
+                authentic = provider.authenticate(settings.secret, httprequest, body, now)
+            except MalformedDelivery as error:
+                return self._malformed(rejections, settings, error)
         else:
             signatures.verify_generic_hmac(_DECOY_SECRET, httprequest.headers, body, now)
             authentic = False
@@ -87,18 +90,16 @@ class ExternalCrmWebhook(http.Controller):
                 )
             return request.make_json_response({"error": "not found"}, status=404)
         try:
-            items = provider_class(settings).parse_delivery(body)
+            items = provider.parse_delivery(body)
         except MalformedDelivery as error:
-            rejections._count("malformed", backend_id=settings.id, company_id=settings.company_id)
-            _logger.info("External CRM delivery malformed for backend %s: %s", settings.id, error)
-            return request.make_json_response({"error": str(error)}, status=400)
+            return self._malformed(rejections, settings, error)
         backend = backend_model.browse(settings.id).with_user(settings.integration_user_id)
         backend = backend.with_context(allowed_company_ids=[settings.company_id])
         new_ids = backend._receive_delivery(items, settings.company_id)
         # the connector's own time in the request, for monitoring (accepted
         # deliveries only: refusals must not tell anything by their timing)
         timing = {"Server-Timing": f"connector;dur={(time.perf_counter() - started) * 1000:.3f}"}
-        answer = provider_class(settings).acknowledgement(len(new_ids), len(items) - len(new_ids))
+        answer = provider.acknowledgement(len(new_ids), len(items) - len(new_ids))
         if answer is not None:
             status, content_type, answer_body = answer
             return request.make_response(
@@ -121,6 +122,12 @@ class ExternalCrmWebhook(http.Controller):
             headers=timing,
             status=202,
         )
+
+    @staticmethod
+    def _malformed(rejections, settings, error):
+        rejections._count("malformed", backend_id=settings.id, company_id=settings.company_id)
+        _logger.info("External CRM delivery malformed for backend %s: %s", settings.id, error)
+        return request.make_json_response({"error": str(error)}, status=400)
 
     @staticmethod
     def _too_large(rejections, settings, limit):

@@ -1282,6 +1282,24 @@ class EventProcessor:
                 self.env._("Deleted in the external CRM, but never bound in Odoo: nothing to do.")
             )
         record = binding._record()
+        if self.provider.confirms_deletions and not remote.missing:
+            return Outcome(state="ignored", record=record, binding=binding).note(
+                self.env._(
+                    "The record still exists in the external CRM: this deletion is not "
+                    "confirmed, %(record)s is not archived.",
+                    record=record.display_name,
+                )
+            )
+        action, survivor = self.provider.pulled_action(remote)
+        if action == "merge":
+            return Outcome(state="ignored", record=record, binding=binding).note(
+                self.env._(
+                    "Merged into %(survivor)s in the external CRM, not deleted: %(record)s is "
+                    "not archived; the catch-up pull moves its binding to the survivor.",
+                    survivor=survivor,
+                    record=record.display_name,
+                )
+            )
         modified_at = remote.modified_at or event.external_modified_at or None
         applied_at = binding.external_modified_at
         if applied_at and modified_at and modified_at < applied_at:

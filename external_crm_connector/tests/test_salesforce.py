@@ -167,6 +167,26 @@ class TestSalesforceWebhook(SalesforceCase, HttpCase):
         self.assertEqual(self._post(empty).status_code, 401)
         self.assertFalse(self._events())
 
+    def test_one_organization_id_read_once(self):
+        """The check and the stored message read the same OrganizationId.
+
+        Before, the check read the first OrganizationId element of the body
+        (here one slipped into the SOAP header) and the parser the one of
+        the notifications.
+        """
+        body = message(
+            notification(notification_id(7), "Account", {"Id": ACCOUNT}),
+            organization="00D5e000000ZzZzEAK",
+        ).replace(
+            b"<soapenv:Body>",
+            b'<soapenv:Header><OrganizationId xmlns="http://soap.sforce.com/2005/09/outbound">'
+            + ORG.encode()
+            + b"</OrganizationId></soapenv:Header><soapenv:Body>",
+        )
+        response = self._post(body)
+        self.assertEqual(response.status_code, 401, response.text)
+        self.assertFalse(self._events(), "nothing stored")
+
     def test_organization_compared_on_fifteen_characters(self):
         backend = self._create_backend(
             name="Salesforce short id",
@@ -281,6 +301,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
                 "LastName": "Benali",
                 "Email": "Karim@Atlas.example",
                 "Phone": "+212 522-123456",
+                "Title": "Buyer",
                 "AccountId": ACCOUNT,
             },
             modified=iso(moment(1, 16, 0, 1)),
@@ -315,7 +336,51 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         return binding.lead_id if kind == "deal" else binding.partner_id
 
     # -- webhook processing ---------------------------------------------------
-    def test_complete_notifications_need_no_api_call(self):
+    def test_a_notice_is_read_through_the_api_not_applied_as_sent(self):
+        """An Outbound Message carries no secret: anyone who has the URL and
+        the (not secret) organization id can write one. What it says is
+        never applied; the record is read through the authenticated API."""
+        forged = message(
+            notification(
+                notification_id(80),
+                "Account",
+                {
+                    "Id": ACCOUNT,
+                    "Name": "Forged Name",
+                    "Phone": "0600000000",
+                    "Website": "forged.example",
+                    "BillingStreet": "1 Forged Street",
+                    "BillingCity": "Nowhere",
+                    "BillingPostalCode": "00000",
+                    "BillingCountry": "FR",
+                    "LastModifiedDate": iso(moment(3, 0), ".000Z"),
+                },
+            )
+        )
+        event = self._deliver(self.salesforce, forged)
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(event.partner_id.name, "Atlas Salesforce", "the API's values")
+        self.assertEqual(event.partner_id.city, "Casablanca")
+        self.assertIn(f"WHERE Id IN ('{ACCOUNT}')", self.fake.soql()[0])
+
+    def test_a_forged_deletion_archives_nothing(self):
+        self._deliver(self.salesforce, sample("salesforce_outbound_message.xml"))
+        partner = self._binding_record("company", ACCOUNT)
+        deletion = message(
+            notification(
+                notification_id(81),
+                "Account",
+                {"Id": ACCOUNT, "IsDeleted": "true", "LastModifiedDate": iso(moment(2, 8))},
+            )
+        )
+        event = self._deliver(self.salesforce, deletion)
+        self.assertEqual(event.state, "ignored", event.summary)
+        self.assertIn("still exists", event.summary)
+        self.assertTrue(partner.active, "the account exists in Salesforce: nothing archived")
+        self.assertTrue(any("/queryAll" in call[1] for call in self.fake.requests))
+
+    def test_notices_are_applied_from_the_api(self):
+        """The sample carries every mapped field: they are read anyway."""
         events = self._deliver(self.salesforce, sample("salesforce_outbound_message.xml"))
         self.assertEqual(set(events.mapped("state")), {"done"}, events.mapped("last_error"))
         company = self._binding_record("company", ACCOUNT)
@@ -334,8 +399,8 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         self.assertEqual(deal.partner_id, company)
         self.assertEqual(deal.expected_revenue, 120000.5)
         self.assertTrue(deal.stage_id.is_won, "Closed Won maps to won")
-        self.assertEqual(str(deal.date_deadline), sample_values("CloseDate")[0])
-        self.assertFalse(self.fake.requests, "the notifications carried every mapped field")
+        self.assertEqual(str(deal.date_deadline), day_text(38), "the API's close date")
+        self.assertEqual(len(self.fake.soql()), 3, "one query per object type")
 
     def test_thin_notification_reads_the_record_by_soql(self):
         body = message(
@@ -380,6 +445,14 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         self.assertEqual(dependency.state, "done")
 
     def test_update_and_out_of_order_delivery(self):
+        def salesforce_has(name, modified):
+            self.fake.add(
+                "Account",
+                ACCOUNT,
+                {"Name": name, "BillingCity": "Rabat", "BillingCountry": "MA"},
+                modified,
+            )
+
         def account(number, name, modified):
             return message(
                 notification(
@@ -399,14 +472,17 @@ class TestSalesforce(SalesforceCase, TransactionCase):
                 )
             )
 
+        salesforce_has("Atlas", iso(moment(1, 16)))
         self._deliver(self.salesforce, account(30, "Atlas", iso(moment(1, 16), ".000Z")))
         partner = self._binding_record("company", ACCOUNT)
+        salesforce_has("Atlas Renamed", iso(moment(1, 17)))
         newer = self._deliver(self.salesforce, account(31, "Atlas Renamed", iso(moment(1, 17))))
         self.assertEqual(newer.state, "done")
         self.assertEqual(partner.name, "Atlas Renamed")
-        # Salesforce retried an older message after the newer one: not applied
+        # Salesforce retried an older message after the newer one: it is read
+        # again, and what the API has now was applied already
         older = self._deliver(self.salesforce, account(32, "Atlas Old", iso(moment(1, 16, 30))))
-        self.assertEqual(older.state, "ignored")
+        self.assertEqual(older.state, "duplicate", older.summary)
         self.assertEqual(partner.name, "Atlas Renamed")
         # the same notification again is not even stored
         self.assertFalse(self._store(self.salesforce, account(31, "x", iso(moment(1, 17)))))
@@ -417,6 +493,12 @@ class TestSalesforce(SalesforceCase, TransactionCase):
             kind: self._binding_record(kind, external_id)
             for kind, external_id in (("company", ACCOUNT), ("contact", CONTACT), ("deal", DEAL))
         }
+        for sobject, record_id in (
+            ("Opportunity", DEAL),
+            ("Contact", CONTACT),
+            ("Account", ACCOUNT),
+        ):
+            self.fake.delete(sobject, record_id, iso(moment(2, 8)))
         deleted = [
             notification(
                 notification_id(40 + index),
@@ -433,8 +515,21 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         for kind, record in records.items():
             self.assertTrue(record.exists(), f"{kind}: archived, never deleted")
             self.assertFalse(record.active, kind)
+        self.assertEqual(len(self.fake.calls("/queryAll")), 3, "each deletion confirmed")
 
     def test_closed_lost_marks_the_opportunity_lost(self):
+        self.fake.add(
+            "Opportunity",
+            DEAL,
+            {
+                "Name": "Lost deal",
+                "Amount": 5000,
+                "CloseDate": day_text(8),
+                "StageName": "Closed Lost",
+                "AccountId": ACCOUNT,
+            },
+            modified=iso(moment(1, 16)),
+        )
         body = message(
             notification(
                 notification_id(50),
@@ -470,7 +565,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
         self.assertEqual(event.state, "failed")
         self.assertIn("invalid_grant", event.last_error)
 
-    def test_without_api_credentials_notifications_still_apply(self):
+    def test_without_api_credentials_notices_are_kept_not_applied(self):
         backend = self._create_backend(
             name="Salesforce webhook only",
             provider="salesforce",
@@ -481,9 +576,24 @@ class TestSalesforce(SalesforceCase, TransactionCase):
             notification(notification_id(70), "Account", {"Id": ACCOUNT, "Name": "Only a name"})
         )
         event = self._deliver(backend, body)
-        self.assertEqual(event.state, "done", event.last_error)
-        self.assertEqual(event.partner_id.name, "Only a name")
+        self.assertEqual(event.state, "failed")
+        self.assertIn("set the consumer key", event.last_error)
+        self.assertIn("only notices", event.last_error)
+        self.assertFalse(event.partner_id, "nothing applied from the notice itself")
         self.assertFalse(self.fake.requests)
+        # once the API is set up, a person processes the kept notice again
+        backend.write(
+            {
+                "salesforce_client_id": "consumer-key",
+                "webhook_secret": "consumer-secret",
+                "salesforce_refresh_token": "refresh-token",
+                "salesforce_login_url": self.fake.url,
+            }
+        )
+        event.action_retry()
+        self._process(backend)
+        self.assertEqual(event.state, "done", event.last_error)
+        self.assertEqual(event.partner_id.name, "Atlas Salesforce", "the API's name")
 
     # -- REST client -------------------------------------------------------------
     def test_expired_token_is_refreshed_once(self):
