@@ -703,21 +703,51 @@ class ExternalCrmBackend(models.Model):
     # webhook side
     # ------------------------------------------------------------------
     @api.model
-    @tools.ormcache("hashed")
     def _webhook_settings(self, hashed):
-        """Settings the webhook needs for a token hash, cached per worker.
+        """Settings the webhook needs for a token hash, or None.
 
-        Returns a tuple, or None for an unknown or inactive token. The cache is
-        cleared on every change of a backend (``write`` clears the registry
-        cache, which every worker notices at its next request).
+        None for an unknown or inactive token, or a backend without a signing
+        secret. An unknown hash costs one look-up in the cached map of the
+        backends' hashes: no query and no cache entry, so that a flood of
+        made-up tokens can neither load the database nor evict the rest of
+        the cache.
         """
-        backend = (
+        backend_id = self._webhook_backend_ids().get(hashed)
+        return self._webhook_settings_of(backend_id) if backend_id else None
+
+    @api.model
+    @tools.ormcache()
+    def _webhook_backend_ids(self):
+        """``{token hash: backend id}`` of the backends that take deliveries.
+
+        Cached per worker, one entry for all backends. The cache is cleared
+        on every change of a backend (``create``, ``write`` and ``unlink``
+        clear the registry cache, which every worker notices at its next
+        request).
+        """
+        # sudo: the token hashes and secrets are for administrators; only
+        # which backends take deliveries is read here
+        backends = (
             self.sudo()
             .with_context(active_test=True)
-            .search([("webhook_token_hash", "=", hashed)], limit=1)
+            .search_fetch(
+                [
+                    ("webhook_token_hash", "!=", False),
+                    ("webhook_token", "!=", False),
+                    ("webhook_secret", "!=", False),
+                ],
+                ["webhook_token_hash"],
+            )
         )
-        if not backend or not backend.webhook_token or not backend.webhook_secret:
-            return None
+        return tools.frozendict({backend.webhook_token_hash: backend.id for backend in backends})
+
+    @api.model
+    @tools.ormcache("backend_id")
+    def _webhook_settings_of(self, backend_id):
+        """The webhook settings of a backend of ``_webhook_backend_ids``, cached per worker."""
+        # sudo: the webhook authenticates the delivery itself; the secret
+        # never leaves the request
+        backend = self.sudo().browse(backend_id)
         return WebhookSettings(
             id=backend.id,
             token=backend.webhook_token,

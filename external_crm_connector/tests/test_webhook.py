@@ -7,6 +7,7 @@ from unittest.mock import patch
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
+from odoo.tools.cache import get_cache_key_counter
 
 from .clock import epoch_ms, moment
 from .common import ExternalCrmCase, hubspot_v1, hubspot_v2, hubspot_v3, sample, sign_generic
@@ -261,6 +262,27 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             self.assertEqual(response.status_code, 400, body)
             self.assertIn(message, response.json()["error"])
         self.assertFalse(self._events(self.generic))
+
+    def test_unknown_tokens_add_no_cache_entries(self):
+        """An unknown token costs no cache entry: a flood of them cannot evict the rest."""
+        body = sample("generic_batch.json")
+        headers = self._signed(body)
+        # the default ormcache, which holds the webhook's settings
+        cache = get_cache_key_counter(self.env["ir.config_parameter"]._get_param, "x")[0]
+
+        def entries():
+            return sum(1 for key in list(cache.d) if key[0] == "external.crm.backend")
+
+        self._post("/external_crm/webhook/warm-up", body, headers)
+        self.assertEqual(self._post(self.generic, body, headers).status_code, 202)
+        before = entries()
+        for index in range(20):
+            response = self._post(f"/external_crm/webhook/unknown-{index}", body, headers)
+            self.assertEqual(response.status_code, 404)
+        self.assertEqual(entries(), before)
+        # a known token is cached once, however often it comes
+        self.assertEqual(self._post(self.generic, body, headers).status_code, 200)
+        self.assertEqual(entries(), before)
 
     def test_batch_of_100_items(self):
         payload = [
