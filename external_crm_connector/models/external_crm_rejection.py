@@ -31,6 +31,7 @@ class ExternalCrmRejection(models.Model):
             ("bad_signature", "Missing or bad signature"),
             ("malformed", "Malformed body"),
             ("too_large", "Too large"),
+            ("form_body", "Form-encoded body"),
         ],
         required=True,
         readonly=True,

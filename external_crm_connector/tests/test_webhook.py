@@ -1,6 +1,8 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import http.client
 import json
+import socket
 import time
 from unittest.mock import patch
 
@@ -61,6 +63,32 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             )
             .mapped("count")
         )
+
+    def _raw_post(self, path, chunks, headers=None, finish=True, timeout=10, tail=b""):
+        """POST ``chunks`` over a socket with ``Transfer-Encoding: chunked``.
+
+        ``url_open`` always sends a Content-Length. With ``finish=False`` the
+        last (empty) chunk is never sent, as a sender streaming an endless
+        body. Returns ``(status, body)``; ``(None, b"")`` when no answer came
+        within ``timeout`` seconds (the server was still reading).
+        """
+        self.env.flush_all()  # as url_open does: the server reads what the test wrote
+        port = int(self.base_url().rpartition(":")[2])
+        head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Transfer-Encoding: chunked"]
+        head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall("\r\n".join([*head, "", ""]).encode())
+            for chunk in chunks:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            if finish:
+                sock.sendall(b"0\r\n\r\n")
+            sock.sendall(tail)
+            response = http.client.HTTPResponse(sock)
+            try:
+                response.begin()
+                return response.status, response.read()
+            except TimeoutError:
+                return None, b""
 
     # -- generic door -----------------------------------------------------
     def test_hmac_delivery_is_stored_and_queued_not_processed(self):
@@ -262,6 +290,89 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             self.assertEqual(response.status_code, 400, body)
             self.assertIn(message, response.json()["error"])
         self.assertFalse(self._events(self.generic))
+
+    def test_chunked_delivery_is_read_with_its_limit(self):
+        """Chunked bodies carry no Content-Length: the size is counted as they are read."""
+        self.generic.max_payload_size = 1000
+        path = self._url(self.generic)
+        body = json.dumps([self._item("company", f"CH-{n}", {"name": "c"}) for n in range(5)])
+        body = body.encode()
+        self.assertLess(len(body), 1000)
+        chunks = [body[start : start + 100] for start in range(0, len(body), 100)]
+        headers = {"Content-Type": "application/json", **self._signed(body)}
+        status, answer = self._raw_post(path, chunks, headers)
+        self.assertEqual(status, 202, answer)
+        self.assertEqual(json.loads(answer)["accepted"], 5)
+        # one byte over the limit, sent in full: refused
+        big = json.dumps(self._item("company", "CH-BIG", {"name": "x" * 1000})).encode()
+        chunks = [big[start : start + 100] for start in range(0, len(big), 100)]
+        headers = {"Content-Type": "application/json", **self._signed(big)}
+        status, answer = self._raw_post(path, chunks, headers)
+        self.assertEqual(status, 413, answer)
+        self.assertIn(b"larger than 1000 bytes", answer)
+        self.assertEqual(len(self._events(self.generic)), 5)
+        self.assertEqual(self._rejections("too_large", self.generic), 1)
+        # chunks that are not chunks: a clear 400, not a 500
+        status, answer = self._raw_post(
+            path, [], headers, finish=False, tail=b"zz\r\nnot a chunk\r\n0\r\n\r\n"
+        )
+        self.assertEqual(status, 400, answer)
+        self.assertIn(b"the body cannot be read", answer)
+        self.assertEqual(self._rejections("malformed", self.generic), 1)
+
+    def test_endless_chunked_body_is_refused_without_reading_it(self):
+        """A body streamed past the limit is answered 413 at the limit, not at its end.
+
+        The sender never finishes its body (8 times the limit, no last
+        chunk): the answer comes anyway, so the server neither waited for
+        the rest nor held it in memory.
+        """
+        self.generic.max_payload_size = 1000
+        status, answer = self._raw_post(
+            self._url(self.generic),
+            [b"x" * 1000] * 8,
+            {"Content-Type": "application/json"},
+            finish=False,
+        )
+        self.assertEqual(status, 413, "no answer: the server was still reading the body")
+        self.assertIn(b"larger than 1000 bytes", answer)
+        self.assertEqual(self._rejections("too_large", self.generic), 1)
+        # before the backend is known (an unknown token): the same, at the default limit
+        status, answer = self._raw_post(
+            "/external_crm/webhook/unknown-token",
+            [b"x" * 65536] * 16 + [b"x"],
+            {"Content-Type": "application/json"},
+            finish=False,
+        )
+        self.assertEqual(status, 413, "no answer: the server was still reading the body")
+        self.assertIn(b"larger than 1048576 bytes", answer)
+        self.assertFalse(self._events(self.generic))
+
+    def test_form_bodies_are_415_before_odoo_parses_them(self):
+        """Odoo parses form bodies into memory before any controller runs: refused first.
+
+        A chunked form body that never ends is answered at once: the parser,
+        which reads a form to its end, did not run.
+        """
+        form = b"object=company&id=1&data=x"
+        for content_type, body in (
+            ("application/x-www-form-urlencoded", form),
+            ("multipart/form-data; boundary=XyZ", b"--XyZ\r\n\r\nx\r\n--XyZ--\r\n"),
+        ):
+            response = self._post(
+                self.generic, body, {"Content-Type": content_type, **self._signed(body)}
+            )
+            self.assertEqual(response.status_code, 415, content_type)
+            self.assertIn("JSON", response.json()["error"])
+        status, _answer = self._raw_post(
+            self._url(self.generic),
+            [b"a=" + b"x" * 1000] * 8,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            finish=False,
+        )
+        self.assertEqual(status, 415, "no answer: Odoo's form parser was reading the body")
+        self.assertFalse(self._events(self.generic))
+        self.assertEqual(self._rejections("form_body", self.generic), 3)
 
     def test_unknown_tokens_add_no_cache_entries(self):
         """An unknown token costs no cache entry: a flood of them cannot evict the rest."""
