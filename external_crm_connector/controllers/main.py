@@ -88,8 +88,10 @@ class ExternalCrmWebhook(http.Controller):
         without secret) and 401 for a missing or bad signature, after the
         same work; 415 for a form-encoded body; 413 above the size limit
         (counted as the body arrives, chunked or not); 400 for a body that
-        cannot be read; 202 once the new events are stored; 200 for a
-        repeated delivery.
+        cannot be read at all. An item that cannot be read is kept in the
+        inbox as a rejected event and named in the answer, beside the counts
+        of the accepted and repeated items: 202 once new events are stored,
+        200 for a repeated delivery, 422 when every item was refused.
         """
         started = time.perf_counter()
         httprequest = request.httprequest
@@ -145,19 +147,31 @@ class ExternalCrmWebhook(http.Controller):
                     {"error": "missing or invalid signature"}, status=401
                 )
             return request.make_json_response({"error": "not found"}, status=404)
+        provider = provider_class(settings)
         try:
-            items = provider_class(settings).parse_delivery(body)
+            items = provider.parse_delivery(body)
         except MalformedDelivery as error:
             rejections._count("malformed", backend_id=settings.id, company_id=settings.company_id)
             _logger.info("External CRM delivery malformed for backend %s: %s", settings.id, error)
             return request.make_json_response({"error": str(error)}, status=400)
+        valid = [item for item in items if not item.rejection]
+        refused = [item for item in items if item.rejection]
         backend = backend_model.browse(settings.id).with_user(settings.integration_user_id)
         backend = backend.with_context(allowed_company_ids=[settings.company_id])
+        # refused items are kept too: once however often the sender repeats
+        # them, never processed
         new_ids = backend._receive_delivery(items, settings.company_id)
-        # the connector's own time in the request, for monitoring (accepted
+        if refused:
+            _logger.info(
+                "External CRM delivery for backend %s: %s items rejected",
+                settings.id,
+                len(refused),
+            )
+        # the connector's own time in the request, for monitoring (authentic
         # deliveries only: refusals must not tell anything by their timing)
         timing = {"Server-Timing": f"connector;dur={(time.perf_counter() - started) * 1000:.3f}"}
-        answer = provider_class(settings).acknowledgement(len(new_ids), len(items) - len(new_ids))
+        accepted, duplicates = len(new_ids), len(valid) - len(new_ids)
+        answer = provider.acknowledgement(accepted, duplicates, refused)
         if answer is not None:
             status, content_type, answer_body = answer
             return request.make_response(
@@ -165,20 +179,22 @@ class ExternalCrmWebhook(http.Controller):
                 headers=[("Content-Type", content_type), *timing.items()],
                 status=status,
             )
+        content = {"accepted": accepted, "duplicates": duplicates}
+        if refused:
+            content["rejected"] = [
+                {"index": item.index, "reason": item.rejection} for item in refused
+            ]
+        if not valid:
+            error = "; ".join(f"item {item.index}: {item.rejection}" for item in refused)
+            return request.make_json_response(
+                {"status": "rejected", **content, "error": error}, headers=timing, status=422
+            )
         if not new_ids:
             return request.make_json_response(
-                {"status": "duplicate", "accepted": 0, "duplicates": len(items)},
-                headers=timing,
-                status=200,
+                {"status": "duplicate", **content}, headers=timing, status=200
             )
         return request.make_json_response(
-            {
-                "status": "accepted",
-                "accepted": len(new_ids),
-                "duplicates": len(items) - len(new_ids),
-            },
-            headers=timing,
-            status=202,
+            {"status": "accepted", **content}, headers=timing, status=202
         )
 
     @staticmethod

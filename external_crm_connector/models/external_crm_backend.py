@@ -183,10 +183,14 @@ class ExternalCrmBackend(models.Model):
     field_map_ids = fields.One2many("external.crm.field.map", "backend_id")
     rejected_count = fields.Integer(
         compute="_compute_rejected_count",
-        help="Deliveries refused for a missing or bad signature in the last 30 days.",
+        help="Deliveries refused in the last 30 days: missing or bad signature, too large, "
+        "form-encoded or unreadable body.",
     )
     event_count = fields.Integer(compute="_compute_counts")
-    failed_event_count = fields.Integer(compute="_compute_counts")
+    failed_event_count = fields.Integer(
+        compute="_compute_counts",
+        help="Events that failed, and items of deliveries that could not be read (rejected).",
+    )
     pending_event_count = fields.Integer(compute="_compute_counts")
     binding_count = fields.Integer(compute="_compute_counts")
     conflict_count = fields.Integer(compute="_compute_counts")
@@ -284,7 +288,9 @@ class ExternalCrmBackend(models.Model):
             backend.event_count = sum(
                 count for (backend_id, _state), count in by_state.items() if backend_id == key
             )
-            backend.failed_event_count = by_state.get((key, "failed"), 0)
+            backend.failed_event_count = by_state.get((key, "failed"), 0) + by_state.get(
+                (key, "rejected"), 0
+            )
             backend.pending_event_count = by_state.get((key, "received"), 0)
             backend.binding_count = bindings.get(backend._origin, 0)
             backend.conflict_count = conflicts.get(backend._origin, 0)
@@ -494,7 +500,7 @@ class ExternalCrmBackend(models.Model):
     def action_open_failed_events(self):
         self.ensure_one()
         action = self._open_related("external_crm_connector.external_crm_event_action")
-        action["context"] = {"search_default_failed": 1}
+        action["context"] = {"search_default_failed": 1, "search_default_rejected": 1}
         return action
 
     def action_open_bindings(self):
@@ -799,6 +805,9 @@ class ExternalCrmBackend(models.Model):
         # one array per column (unnest): a batch of 100 items is one statement
         # with a dozen parameters, not 1,600
         columns = {
+            # rejected items (``rejection``: why) are kept, never processed
+            "state": ("varchar", ["rejected" if item.rejection else "received" for item in items]),
+            "last_error": ("text", [item.rejection or None for item in items]),
             "idempotency_key": ("varchar", [item.idempotency_key for item in items]),
             "external_event_id": ("varchar", [item.external_event_id for item in items]),
             "object_kind": ("varchar", [item.object_kind for item in items]),
@@ -815,9 +824,9 @@ class ExternalCrmBackend(models.Model):
         )
         insert = SQL(
             """INSERT INTO external_crm_event (
-                   backend_id, company_id, state, attempts, received_at,
+                   backend_id, company_id, attempts, received_at,
                    create_uid, create_date, write_uid, write_date, %(columns)s)
-               SELECT %(backend)s, %(company)s, 'received', 0, now() AT TIME ZONE 'UTC',
+               SELECT %(backend)s, %(company)s, 0, now() AT TIME ZONE 'UTC',
                       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC',
                       item.*
                  FROM unnest(%(arrays)s) AS item
@@ -853,7 +862,9 @@ class ExternalCrmBackend(models.Model):
     def _receive_delivery(self, items, company_id):
         """Store a webhook delivery and make sure a job will process it.
 
-        Returns the ids of the new events. Runs in a short transaction of
+        Returns the ids of the new events to process; the rejected items
+        (``rejection`` set) are stored beside them, and nothing waits for
+        them. Runs in a short transaction of
         its own at READ COMMITTED: when an identical delivery is being
         stored at the same moment, the INSERT waits for it and then finds
         its rows, instead of failing on a serialization error (the request's
@@ -868,8 +879,13 @@ class ExternalCrmBackend(models.Model):
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             backend = self.with_env(self.env(cr=cr))
             new_ids, job_waiting = backend._store_items(
-                items, company_id=company_id, check_job=True
+                [item for item in items if not item.rejection],
+                company_id=company_id,
+                check_job=True,
             )
+            refused = [item for item in items if item.rejection]
+            if refused:
+                backend._store_items(refused, company_id=company_id)
             if new_ids and not job_waiting:
                 backend._schedule_inbox_processing(force=True)
         return new_ids
