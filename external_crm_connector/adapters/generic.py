@@ -21,7 +21,6 @@ from .provider import (
     Provider,
     RemoteRecord,
     body_hash,
-    load_items,
     map_lines,
     register,
 )
@@ -36,47 +35,40 @@ class GenericProvider(Provider):
             return signatures.verify_bearer(secret, request.headers)
         return signatures.verify_generic_hmac(secret, request.headers, body, now)
 
-    def parse_delivery(self, body):
-        items = []
-        for index, (item, raw) in enumerate(load_items(body, self.max_items)):
-            kind = item.get("object")
-            if kind not in KINDS:
-                raise MalformedDelivery(
-                    f"item {index}: 'object' must be one of {', '.join(KINDS)}, not {kind!r}"
-                )
-            external_id = item.get("id")
-            if isinstance(external_id, bool) or not isinstance(external_id, str | int):
-                raise MalformedDelivery(f"item {index}: 'id' must be a string or a number")
-            external_id = str(external_id).strip()
-            if not external_id:
-                raise MalformedDelivery(f"item {index}: 'id' is empty")
-            action = item.get("action") or ("delete" if item.get("deleted") else "upsert")
-            if action not in ("upsert", "delete", "merge"):
-                raise MalformedDelivery(f"item {index}: unknown action {action!r}")
-            if action == "upsert" and not isinstance(item.get("data"), dict):
-                raise MalformedDelivery(f"item {index}: 'data' must be a JSON object")
-            if action == "merge" and not isinstance(item.get("merged_ids"), list):
-                raise MalformedDelivery(f"item {index}: a merge needs a 'merged_ids' list")
-            try:
-                modified_at = transforms.parse_datetime(item.get("updated_at"))
-            except ValueError as error:
-                raise MalformedDelivery(f"item {index}: 'updated_at': {error}") from error
-            event_id = item.get("event_id")
-            event_id = str(event_id).strip() if event_id not in (None, "") else None
-            items.append(
-                InboxItem(
-                    idempotency_key=f"event:{event_id}"
-                    if event_id
-                    else f"sha256:{body_hash(item)}",
-                    object_kind=kind,
-                    external_id=external_id,
-                    action=action,
-                    external_event_id=event_id,
-                    external_modified_at=modified_at or None,
-                    payload=raw,
-                )
+    def parse_item(self, item, raw):
+        kind = item.get("object")
+        if kind not in KINDS:
+            raise MalformedDelivery(f"'object' must be one of {', '.join(KINDS)}, not {kind!r}")
+        external_id = item.get("id")
+        if isinstance(external_id, bool) or not isinstance(external_id, str | int):
+            raise MalformedDelivery("'id' must be a string or a number")
+        external_id = str(external_id).strip()
+        if not external_id:
+            raise MalformedDelivery("'id' is empty")
+        action = item.get("action") or ("delete" if item.get("deleted") else "upsert")
+        if action not in ("upsert", "delete", "merge"):
+            raise MalformedDelivery(f"unknown action {action!r}")
+        if action == "upsert" and not isinstance(item.get("data"), dict):
+            raise MalformedDelivery("'data' must be a JSON object")
+        if action == "merge" and not isinstance(item.get("merged_ids"), list):
+            raise MalformedDelivery("a merge needs a 'merged_ids' list")
+        try:
+            modified_at = transforms.parse_datetime(item.get("updated_at"))
+        except ValueError as error:
+            raise MalformedDelivery(f"'updated_at': {error}") from error
+        event_id = item.get("event_id")
+        event_id = str(event_id).strip() if event_id not in (None, "") else None
+        return [
+            InboxItem(
+                idempotency_key=f"event:{event_id}" if event_id else f"sha256:{body_hash(item)}",
+                object_kind=kind,
+                external_id=external_id,
+                action=action,
+                external_event_id=event_id,
+                external_modified_at=modified_at or None,
+                payload=raw,
             )
-        return items
+        ]
 
     def fetch(self, events):
         records = {}

@@ -20,7 +20,6 @@ from .provider import (
     Provider,
     RemoteRecord,
     body_hash,
-    load_items,
     map_lines,
     register,
 )
@@ -66,7 +65,8 @@ class HubSpotProvider(Provider):
     @staticmethod
     def _association_side(item):
         """The (kind, id) of the record holding the link an association changed."""
-        kinds = (item.get("associationType") or "").lower().split("_to_")
+        association = item.get("associationType")
+        kinds = (association if isinstance(association, str) else "").lower().split("_to_")
         if len(kinds) != 2:
             return None, None
         # "CONTACT_TO_COMPANY_UNLABELED" and the like: the object type is the first word
@@ -77,65 +77,70 @@ class HubSpotProvider(Provider):
                 return holder, sides[holder]
         return OBJECT_KINDS.get(kinds[0]), sides[kinds[0]]
 
-    def parse_delivery(self, body):
-        items = []
+    def parse_item(self, item, raw):
+        subscription = item.get("subscriptionType")
+        if not isinstance(subscription, str) or "." not in subscription:
+            raise MalformedDelivery("'subscriptionType' is missing")
         # properties the connector writes itself (financial write-back): their
         # change events echo our own writes, and are stored but not processed
         echoed = self.webhook_setting("written_properties", ())
-        for index, (item, raw) in enumerate(load_items(body, self.max_items)):
-            subscription = item.get("subscriptionType")
-            if not isinstance(subscription, str) or "." not in subscription:
-                raise MalformedDelivery(f"item {index}: 'subscriptionType' is missing")
-            object_type, _dot, change = subscription.partition(".")
-            kind = OBJECT_KINDS.get(object_type)
-            action = ACTIONS.get(change)
-            object_id = item.get("objectId")
-            if action == "association":
-                kind, object_id = self._association_side(item)
-            elif action == "merge":
-                object_id = item.get("primaryObjectId") or object_id
-                merged = item.get("mergedObjectIds")
-                # read again at each processing: a value not a list of ids would
-                # fail every job of the inbox, or be read one character at a time
-                if not isinstance(merged, list) or not all(map(is_object_id, merged)):
-                    raise MalformedDelivery(
-                        f"item {index}: 'mergedObjectIds' must be a list of object ids"
-                    )
-            elif change == "propertyChange" and item.get("propertyName") in echoed:
-                action = "echo"
-            if object_id in (None, "") or isinstance(object_id, bool | dict | list):
-                raise MalformedDelivery(f"item {index}: 'objectId' is missing")
-            try:
-                occurred_at = transforms.parse_datetime(item.get("occurredAt"))
-            except ValueError as error:
-                raise MalformedDelivery(f"item {index}: 'occurredAt': {error}") from error
-            event_id = item.get("eventId")
-            # HubSpot does not promise unique event ids: the key also holds the
-            # subscription, the object and the time; the attempt number is left
-            # out so that a retried delivery is recognised.
-            key_parts = [
-                item.get("portalId"),
-                event_id,
-                item.get("subscriptionId"),
-                object_id,
-                item.get("occurredAt"),
-            ]
-            if event_id is None:
-                key = f"sha256:{body_hash({k: v for k, v in item.items() if k != 'attemptNumber'})}"
-            else:
-                key = "hubspot:" + ":".join("" if part is None else str(part) for part in key_parts)
-            items.append(
-                InboxItem(
-                    idempotency_key=key,
-                    object_kind=kind if action else None,
-                    external_id=str(object_id),
-                    action=action or "upsert",
-                    external_event_id=None if event_id is None else str(event_id),
-                    external_modified_at=occurred_at or None,
-                    payload=raw,
-                )
+        object_type, _dot, change = subscription.partition(".")
+        kind = OBJECT_KINDS.get(object_type)
+        action = ACTIONS.get(change)
+        object_id = item.get("objectId")
+        if action == "association":
+            kind, object_id = self._association_side(item)
+        elif action == "merge":
+            object_id = item.get("primaryObjectId") or object_id
+            merged = item.get("mergedObjectIds")
+            # read again at each processing: a value not a list of ids would
+            # fail every job of the inbox, or be read one character at a time
+            if not isinstance(merged, list) or not all(map(is_object_id, merged)):
+                raise MalformedDelivery("'mergedObjectIds' must be a list of object ids")
+        elif change == "propertyChange" and item.get("propertyName") in echoed:
+            action = "echo"
+        if object_id in (None, "") or isinstance(object_id, bool | dict | list):
+            raise MalformedDelivery("'objectId' is missing")
+        try:
+            occurred_at = transforms.parse_datetime(item.get("occurredAt"))
+        except ValueError as error:
+            raise MalformedDelivery(f"'occurredAt': {error}") from error
+        event_id = item.get("eventId")
+        # HubSpot does not promise unique event ids: the key also holds the
+        # subscription, the object and the time; the attempt number is left
+        # out so that a retried delivery is recognised.
+        key_parts = [
+            item.get("portalId"),
+            event_id,
+            item.get("subscriptionId"),
+            object_id,
+            item.get("occurredAt"),
+        ]
+        if event_id is None:
+            key = f"sha256:{body_hash(self._without_attempt(item))}"
+        else:
+            key = "hubspot:" + ":".join("" if part is None else str(part) for part in key_parts)
+        return [
+            InboxItem(
+                idempotency_key=key,
+                object_kind=kind if action else None,
+                external_id=str(object_id),
+                action=action or "upsert",
+                external_event_id=None if event_id is None else str(event_id),
+                external_modified_at=occurred_at or None,
+                payload=raw,
             )
-        return items
+        ]
+
+    @staticmethod
+    def _without_attempt(item):
+        """The event without ``attemptNumber``, which HubSpot raises at each retry."""
+        return {key: value for key, value in item.items() if key != "attemptNumber"}
+
+    def rejected_key(self, item, raw):
+        if isinstance(item, dict):
+            item = self._without_attempt(item)
+        return super().rejected_key(item, raw)
 
     # -- processing --------------------------------------------------------
     def _client(self):

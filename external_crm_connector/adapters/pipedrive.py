@@ -31,7 +31,6 @@ from .provider import (
     Provider,
     RemoteRecord,
     body_hash,
-    load_items,
     map_lines,
     register,
 )
@@ -167,10 +166,10 @@ def normalize(kind, raw, vat_field=None):
 class Notification:
     """One Pipedrive webhook notification, v1 or v2, read once."""
 
-    def __init__(self, item, index):
+    def __init__(self, item, index=None):
         meta = item.get("meta")
         if not isinstance(meta, dict):
-            raise MalformedDelivery(f"item {index}: 'meta' is missing")
+            raise MalformedDelivery("'meta' is missing")
         self.item = item
         self.meta = meta
         self.v2 = "entity" in meta or str(meta.get("version") or "").startswith("2")
@@ -185,13 +184,13 @@ class Notification:
         self.previous = item.get("previous")
         action = meta.get("action")
         if not isinstance(action, str) or not action:
-            raise MalformedDelivery(f"item {index}: 'meta.action' is missing")
+            raise MalformedDelivery("'meta.action' is missing")
         self.action_name = action
         for block in (self.data, self.previous):
             if object_id in (None, "") and isinstance(block, dict):
                 object_id = block.get("id")
         if _id_of(object_id) is False:
-            raise MalformedDelivery(f"item {index}: the object id is missing")
+            raise MalformedDelivery("the object id is missing")
         self.object_id = _id_of(object_id)
 
     def _meta_or_blocks(self, key):
@@ -270,7 +269,7 @@ class Notification:
             return None  # only the last state of the record merged away
         return self.data if isinstance(self.data, dict) and self.data else None
 
-    def modified_at(self, index):
+    def modified_at(self, index=None):
         """The record's update time, else the time of the notification."""
         candidates = []
         if self.action != "delete" and isinstance(self.data, dict):
@@ -282,7 +281,7 @@ class Notification:
             try:
                 return transforms.parse_datetime(value) or None
             except ValueError as error:
-                raise MalformedDelivery(f"item {index}: {value!r}: {error}") from error
+                raise MalformedDelivery(f"{value!r}: {error}") from error
         return None
 
     def idempotency_key(self):
@@ -334,35 +333,40 @@ class PipedriveProvider(Provider):
         password_ok = signatures.constant_time_equal(secret or "", password)
         return bool(expected_user and secret) and user_ok & password_ok
 
-    def parse_delivery(self, body):
-        items = []
+    def parse_item(self, item, raw):
         # custom fields the connector writes itself (financial write-back): a
         # change of those alone is the echo of our own write, not applied
         echoed = frozenset(self.webhook_setting("written_properties", ()))
-        for index, (item, raw) in enumerate(load_items(body, self.max_items)):
-            note = Notification(item, index)
-            kind = note.kind
-            external_id = note.external_id
-            if not external_id:
-                raise MalformedDelivery(f"item {index}: the surviving id of the merge is missing")
-            event_id = note.meta.get("id") if note.v2 else None
-            action = note.action or "upsert"
-            if action == "upsert" and echoed:
-                changed = note.changed_fields
-                if changed and changed <= echoed:
-                    action = "echo"
-            items.append(
-                InboxItem(
-                    idempotency_key=note.idempotency_key(),
-                    object_kind=kind,
-                    external_id=external_id,
-                    action=action,
-                    external_event_id=None if event_id in (None, "") else str(event_id),
-                    external_modified_at=note.modified_at(index),
-                    payload=raw,
-                )
+        note = Notification(item)
+        kind = note.kind
+        external_id = note.external_id
+        if not external_id:
+            raise MalformedDelivery("the surviving id of the merge is missing")
+        event_id = note.meta.get("id") if note.v2 else None
+        action = note.action or "upsert"
+        if action == "upsert" and echoed:
+            changed = note.changed_fields
+            if changed and changed <= echoed:
+                action = "echo"
+        return [
+            InboxItem(
+                idempotency_key=note.idempotency_key(),
+                object_kind=kind,
+                external_id=external_id,
+                action=action,
+                external_event_id=None if event_id in (None, "") else str(event_id),
+                external_modified_at=note.modified_at(),
+                payload=raw,
             )
-        return items
+        ]
+
+    def rejected_key(self, item, raw):
+        # without what Pipedrive changes at each retry, as ``idempotency_key``
+        if isinstance(item, dict):
+            item = {key: value for key, value in item.items() if key != "retry"}
+            if isinstance(item.get("meta"), dict):
+                item["meta"] = {k: v for k, v in item["meta"].items() if k != "attempt"}
+        return super().rejected_key(item, raw)
 
     # -- processing --------------------------------------------------------
     def _client(self):

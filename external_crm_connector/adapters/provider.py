@@ -58,15 +58,23 @@ NUL_CHECKED = (
 
 @dataclass
 class InboxItem:
-    """One item of a delivery, as it is stored in the inbox."""
+    """One item of a delivery, as it is stored in the inbox.
+
+    A rejected item (``rejection`` set: why it cannot be read) keeps the raw
+    text of what arrived as its payload; it is stored, shown and never
+    processed, until *Process Again* reads it anew. ``index`` is its
+    position in the delivery, for the answer.
+    """
 
     idempotency_key: str
     object_kind: str | None
-    external_id: str
-    action: str = "upsert"
+    external_id: str | None
+    action: str | None = "upsert"
     external_event_id: str | None = None
     external_modified_at: datetime | None = None
     payload: str = ""
+    rejection: str | None = None
+    index: int | None = None
 
     def __post_init__(self):
         # What PostgreSQL cannot store is refused as malformed (400) rather
@@ -178,9 +186,11 @@ _DECODER = json.JSONDecoder()
 def load_items(body, max_items):
     """Decode a delivery: ``[(item, raw text of the item)]``.
 
-    The body is one JSON object or a list of objects. Each item keeps its raw
-    text exactly as it was sent, so that the inbox stores what arrived.
-    Raises ``MalformedDelivery`` with the reason.
+    The body is one JSON object or a list. Each item keeps its raw text
+    exactly as it was sent, so that the inbox stores what arrived; an item of
+    the list that is not an object is the provider's to reject. Raises
+    ``MalformedDelivery`` with the reason when the body cannot be read at
+    all.
     """
     try:
         text = body.decode("utf-8") if isinstance(body, bytes) else body
@@ -220,12 +230,19 @@ def load_items(body, max_items):
     except RecursionError as error:
         # deeper than Python's decoder goes: no CRM sends that
         raise MalformedDelivery("the body is not valid JSON: nested too deeply") from error
-    if not pairs:
+    if not pairs or (text[start : start + 1] != "[" and not isinstance(pairs[0][0], dict)):
         raise MalformedDelivery("the body must be a JSON object or a non-empty list of objects")
-    for index, (item, _raw) in enumerate(pairs):
-        if not isinstance(item, dict):
-            raise MalformedDelivery(f"item {index} is not a JSON object")
     return pairs
+
+
+def load_raw_item(raw):
+    """The item of a raw JSON text kept by a rejected event."""
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise MalformedDelivery(f"the item is not valid JSON: {error}") from error
+    except RecursionError as error:
+        raise MalformedDelivery("the item is not valid JSON: nested too deeply") from error
 
 
 class Provider:
@@ -288,8 +305,107 @@ class Provider:
         raise NotImplementedError
 
     def parse_delivery(self, body):
-        """Split a raw body into ``InboxItem`` objects or raise ``MalformedDelivery``."""
+        """Split a raw body into ``InboxItem`` objects.
+
+        Raises ``MalformedDelivery`` when the body cannot be read at all (not
+        JSON, not an object or a list, too many items): nothing is stored. An
+        item that cannot be read becomes a rejected item instead, so that
+        the other items of the delivery are stored and processed.
+        """
+        items = []
+        for index, (item, raw) in enumerate(self.split_delivery(body)):
+            items.extend(self._read_item(index, item, raw))
+        return items
+
+    def split_delivery(self, body):
+        """``[(item, raw text of the item)]`` of a body, or ``MalformedDelivery``.
+
+        The default reads a JSON object or list (``load_items``).
+        """
+        return load_items(body, self.max_items)
+
+    def load_raw_item(self, raw):
+        """The item of the raw text a rejected item kept (see ``split_delivery``)."""
+        return load_raw_item(raw)
+
+    def parse_item(self, item, raw):
+        """The inbox items of one item of a delivery: a list.
+
+        ``item`` is a JSON object (a dict) and ``raw`` its text. Raises
+        ``MalformedDelivery`` with the reason when the item cannot be read;
+        a provider whose item holds several records may return rejected
+        items (``rejected_item``) for some of them.
+        """
         raise NotImplementedError
+
+    def parse_rejected(self, raw):
+        """Read again the raw text of a rejected item, with the parser of today.
+
+        Returns inbox items as ``parse_delivery`` does, rejected ones
+        included: a newer parser, or settings of the backend changed since,
+        may read what was refused.
+        """
+        try:
+            item = self.load_raw_item(raw)
+        except MalformedDelivery as error:
+            return [self._rejected_text(raw, str(error))]
+        return self._read_item(0, item, raw)
+
+    def _read_item(self, index, item, raw):
+        """``parse_item``, a malformed item rejected rather than raised."""
+        try:
+            if not isinstance(item, dict):
+                raise MalformedDelivery("the item is not a JSON object")
+            items = self.parse_item(item, raw)
+        except MalformedDelivery as error:
+            items = [self.rejected_item(item, raw, str(error))]
+        except (TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+            # a shape the parser did not expect (a list where it reads a
+            # text...): that item is kept, to be read again by a fixed parser,
+            # rather than the whole delivery failing
+            _logger.debug("Unexpected item of a %s delivery", self.code, exc_info=True)
+            reason = f"the item cannot be read: {type(error).__name__}: {error}"
+            items = [self.rejected_item(item, raw, reason)]
+        for parsed in items:
+            if parsed.rejection:
+                parsed.index = index
+        return items
+
+    def rejected_item(self, item, raw, reason):
+        """The rejected inbox item of ``item`` (raw text ``raw``), refused for ``reason``.
+
+        Its key comes from the item's content (``rejected_key``): a repeated
+        delivery stores it once.
+        """
+        return InboxItem(
+            idempotency_key=f"rejected:{self.rejected_key(item, raw)}",
+            object_kind=None,
+            external_id=None,
+            action=None,
+            payload=raw,
+            rejection=reason,
+        )
+
+    def _rejected_text(self, raw, reason):
+        """A rejected item of a raw text that cannot be read as an item at all."""
+        digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+        return InboxItem(
+            idempotency_key=f"rejected:{digest}",
+            object_kind=None,
+            external_id=None,
+            action=None,
+            payload=raw,
+            rejection=reason,
+        )
+
+    def rejected_key(self, item, raw):
+        """What identifies a rejected item across the sender's retries.
+
+        The hash of the item's content (its canonical JSON: the spacing of
+        the text does not count); a provider leaves out what its sender
+        changes at each retry (an attempt number).
+        """
+        return body_hash(item)
 
     # -- processing --------------------------------------------------------
     def fetch(self, events):
@@ -304,13 +420,14 @@ class Provider:
         """External ids merged into ``event.external_id`` by a merge event."""
         return []
 
-    def acknowledgement(self, accepted, duplicates):
+    def acknowledgement(self, accepted, duplicates, rejected=()):
         """The answer to a stored delivery, when the provider expects its own.
 
-        ``None`` (the default) answers JSON: 202 with the counts, or 200 when
-        everything was a repeat. A provider whose sender waits for a given
-        body (Salesforce's SOAP acknowledgement) returns ``(status,
-        content type, body)``.
+        ``None`` (the default) answers JSON: 202 with the counts, 200 when
+        everything was a repeat, 422 when every item was rejected, with the
+        ``rejected`` items listed. A provider whose sender waits for a given
+        body (Salesforce's SOAP acknowledgement) returns ``(status, content
+        type, body)``.
         """
         return None
 

@@ -21,6 +21,7 @@ remembers the last record read, so that a pull resumes after its query
 locator expired.
 """
 
+import hashlib
 import json
 import re
 from datetime import datetime
@@ -188,7 +189,14 @@ class SalesforceProvider(Provider):
             return False
         return same_organization(_child_text(message, "OrganizationId"), expected)
 
-    def parse_delivery(self, body):
+    def split_delivery(self, body):
+        """The notifications of a message, each with the organization and action it came in.
+
+        The raw text of a notification is a ``notifications`` element holding
+        the organization id, the action id and that notification alone: what
+        one notification means, readable again by itself. The body was read
+        once, by ``authenticate``.
+        """
         message = self._notifications(body)
         if message is None:
             raise MalformedDelivery("the body is not an Outbound Message (SOAP notifications)")
@@ -201,19 +209,55 @@ class SalesforceProvider(Provider):
             raise MalformedDelivery("the message holds no Notification")
         if len(notifications) > self.max_items:
             raise MalformedDelivery(f"a message holds at most {self.max_items} notifications")
+        pairs = []
+        for notification in notifications:
+            wrapper = ElementTree.Element(_tag(OUTBOUND_NS, "notifications"))
+            ElementTree.SubElement(wrapper, _tag(OUTBOUND_NS, "OrganizationId")).text = organization
+            if action_id is not None:
+                ElementTree.SubElement(wrapper, _tag(OUTBOUND_NS, "ActionId")).text = action_id
+            wrapper.append(notification)
+            item = {
+                "organization": organization,
+                "action_id": action_id,
+                "notification": notification,
+            }
+            pairs.append((item, ElementTree.tostring(wrapper, encoding="unicode")))
+        return pairs
+
+    def load_raw_item(self, raw):
+        text = xml_text(raw)
+        try:
+            message = ElementTree.fromstring(text)
+        except ElementTree.ParseError as error:
+            raise MalformedDelivery(f"the item is not well-formed XML: {error}") from error
+        notification = message.find(_tag(OUTBOUND_NS, "Notification"))
+        if message.tag != _tag(OUTBOUND_NS, "notifications") or notification is None:
+            raise MalformedDelivery("the item is not an Outbound Message notification")
+        return {
+            "organization": _child_text(message, "OrganizationId") or "",
+            "action_id": _child_text(message, "ActionId"),
+            "notification": notification,
+        }
+
+    def parse_item(self, item, raw):
         connector_user = self.webhook_setting("salesforce_user_id")
         return [
-            self._notification_item(index, notification, organization, action_id, connector_user)
-            for index, notification in enumerate(notifications)
+            self._notification_item(
+                item["notification"], item["organization"], item["action_id"], connector_user
+            )
         ]
 
-    def _notification_item(self, index, notification, organization, action_id, connector_user):
+    def rejected_key(self, item, raw):
+        # the XML text: Salesforce resends a notification as it was
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+    def _notification_item(self, notification, organization, action_id, connector_user):
         notification_id = _child_text(notification, "Id")
         if not notification_id or not ID_PATTERN.match(notification_id):
-            raise MalformedDelivery(f"notification {index}: no valid notification Id")
+            raise MalformedDelivery("no valid notification Id")
         sobject = notification.find(_tag(OUTBOUND_NS, "sObject"))
         if sobject is None:
-            raise MalformedDelivery(f"notification {index}: no sObject")
+            raise MalformedDelivery("no sObject")
         # xsi:type="sf:Account": the prefix is the enterprise sObject namespace
         sobject_type = (sobject.get(_tag(XSI_NS, "type")) or "").rpartition(":")[2]
         fields = {}
@@ -226,12 +270,12 @@ class SalesforceProvider(Provider):
                 fields[_local(child.tag)] = child.text or ""
         record_id = id18((fields.get("Id") or "").strip())
         if not ID_PATTERN.match(record_id):
-            raise MalformedDelivery(f"notification {index}: the sObject has no valid Id")
+            raise MalformedDelivery("the sObject has no valid Id")
         fields["Id"] = record_id
         try:
             modified_at = transforms.parse_datetime(fields.get("LastModifiedDate"))
         except ValueError as error:
-            raise MalformedDelivery(f"notification {index}: LastModifiedDate: {error}") from error
+            raise MalformedDelivery(f"LastModifiedDate: {error}") from error
         kind = KINDS_BY_SOBJECT.get(sobject_type)
         deleted = str(fields.get("IsDeleted") or "").lower() == "true"
         action = "delete" if deleted else "upsert"
@@ -259,9 +303,10 @@ class SalesforceProvider(Provider):
             payload=json.dumps(payload, ensure_ascii=False),
         )
 
-    def acknowledgement(self, accepted, duplicates):
+    def acknowledgement(self, accepted, duplicates, rejected=()):
         # without this exact answer, Salesforce sends the message again and
-        # again for 24 hours; repeats are acknowledged the same way
+        # again for 24 hours; repeats are acknowledged the same way, and so are
+        # messages whose notifications were rejected (they wait in the inbox)
         return 200, "text/xml; charset=utf-8", ACKNOWLEDGEMENT
 
     # -- API ---------------------------------------------------------------

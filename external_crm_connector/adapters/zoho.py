@@ -67,75 +67,94 @@ class ZohoProvider(Provider):
             return False
         authentic = True
         for item, _raw in pairs:
-            token = item.get("token")
+            token = item.get("token") if isinstance(item, dict) else None
             # every item is compared, in constant time, whatever the first gave
             same = signatures.constant_time_equal(secret, token if isinstance(token, str) else "")
             authentic = authentic and same
         return authentic
 
-    def parse_delivery(self, body):
-        items = []
+    def parse_item(self, item, raw):
+        ids = item.get("ids")
+        if not isinstance(ids, list) or not ids:
+            raise MalformedDelivery("'ids' must be a non-empty list")
+        module = item.get("module")
+        if not isinstance(module, str) or not module:
+            raise MalformedDelivery("'module' is missing")
+        operation = item.get("operation")
+        if not isinstance(operation, str) or not operation:
+            raise MalformedDelivery("'operation' is missing")
+        try:
+            server_time = transforms.parse_datetime(item.get("server_time"))
+        except ValueError as error:
+            raise MalformedDelivery(f"'server_time': {error}") from error
         # fields the connector writes itself (financial write-back): an update
         # of those alone is the echo of our own write, stored but not applied
         echoed = frozenset(self.webhook_setting("written_properties", ()))
-        for index, (item, _raw) in enumerate(load_items(body, self.max_items)):
-            ids = item.get("ids")
-            if not isinstance(ids, list) or not ids:
-                raise MalformedDelivery(f"item {index}: 'ids' must be a non-empty list")
-            module = item.get("module")
-            if not isinstance(module, str) or not module:
-                raise MalformedDelivery(f"item {index}: 'module' is missing")
-            operation = item.get("operation")
-            if not isinstance(operation, str) or not operation:
-                raise MalformedDelivery(f"item {index}: 'operation' is missing")
-            try:
-                server_time = transforms.parse_datetime(item.get("server_time"))
-            except ValueError as error:
-                raise MalformedDelivery(f"item {index}: 'server_time': {error}") from error
-            kind = MODULE_KINDS.get(module.lower())
-            action = OPERATIONS.get(operation.lower())
-            channel = item.get("channel_id")
-            changed = affected_fields(item)
-            # the stored payload: the delivery without its token (a secret),
-            # narrowed to the item's own id (a bulk change sends hundreds)
-            stored = {k: v for k, v in item.items() if k not in ("token", "ids", "affected_fields")}
-            for record_id in ids:
-                if record_id in (None, "") or isinstance(record_id, bool | dict | list | float):
-                    raise MalformedDelivery(f"item {index}: {record_id!r} is not a record id")
-                key = ":".join(
-                    "" if part is None else str(part)
-                    for part in (
-                        "zoho",
-                        channel,
-                        module,
-                        record_id,
-                        operation,
-                        item.get("server_time"),
-                    )
-                )
-                fields = changed.get(str(record_id))
-                payload = {**stored, "ids": [record_id]}
-                if fields is not None:
-                    payload["affected_fields"] = [{str(record_id): fields}]
-                own = set(fields or ()) - SYSTEM_FIELDS
-                echo = operation.lower() == "update" and own and own <= echoed
+        kind = MODULE_KINDS.get(module.lower())
+        action = OPERATIONS.get(operation.lower())
+        channel = item.get("channel_id")
+        changed = affected_fields(item)
+        # the stored payload: the delivery without its token (a secret),
+        # narrowed to the item's own id (a bulk change sends hundreds)
+        stored = self._without_token(item)
+        stored.pop("ids")
+        stored.pop("affected_fields", None)
+        items = []
+        for record_id in ids:
+            payload = {**stored, "ids": [record_id]}
+            if record_id in (None, "") or isinstance(record_id, bool | dict | list | float):
+                # the other ids of the notification are read
                 items.append(
-                    InboxItem(
-                        idempotency_key=key,
-                        # other modules and operations are stored, then ignored
-                        object_kind=kind if action else None,
-                        external_id=str(record_id),
-                        action="echo" if echo else action or "upsert",
-                        external_event_id=(
-                            None
-                            if item.get("server_time") is None
-                            else f"{channel}:{item.get('server_time')}"
-                        ),
-                        external_modified_at=server_time or None,
-                        payload=json.dumps(payload),
+                    self.rejected_item(
+                        payload, json.dumps(payload), f"{record_id!r} is not a record id"
                     )
                 )
+                continue
+            key = ":".join(
+                "" if part is None else str(part)
+                for part in (
+                    "zoho",
+                    channel,
+                    module,
+                    record_id,
+                    operation,
+                    item.get("server_time"),
+                )
+            )
+            fields = changed.get(str(record_id))
+            if fields is not None:
+                payload["affected_fields"] = [{str(record_id): fields}]
+            own = set(fields or ()) - SYSTEM_FIELDS
+            echo = operation.lower() == "update" and own and own <= echoed
+            items.append(
+                InboxItem(
+                    idempotency_key=key,
+                    # other modules and operations are stored, then ignored
+                    object_kind=kind if action else None,
+                    external_id=str(record_id),
+                    action="echo" if echo else action or "upsert",
+                    external_event_id=(
+                        None
+                        if item.get("server_time") is None
+                        else f"{channel}:{item.get('server_time')}"
+                    ),
+                    external_modified_at=server_time or None,
+                    payload=json.dumps(payload),
+                )
+            )
         return items
+
+    @staticmethod
+    def _without_token(item):
+        """The notification without the channel token: a secret, never stored."""
+        return {key: value for key, value in item.items() if key != "token"}
+
+    def rejected_item(self, item, raw, reason):
+        # the raw text would hold the channel token: the item is kept without it
+        if isinstance(item, dict) and "token" in item:
+            item = self._without_token(item)
+            raw = json.dumps(item)
+        return super().rejected_item(item, raw, reason)
 
     # -- API client --------------------------------------------------------
     def _client(self):

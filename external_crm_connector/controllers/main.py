@@ -4,7 +4,7 @@ import logging
 import secrets
 import time
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from odoo import http
 from odoo.http import request
@@ -20,11 +20,55 @@ _logger = logging.getLogger(__name__)
 _DECOY_SECRET = secrets.token_hex(32)
 # no body above this size is even read, whatever a backend allows
 HARD_LIMIT = MAX_PAYLOAD_LIMIT
+# bodies Werkzeug parses as forms: no sender of ours posts one
+FORM_MIMETYPES = frozenset(
+    ("application/x-www-form-urlencoded", "application/x-url-encoded", "multipart/form-data")
+)
+# the body is read from the socket in pieces of this size
+READ_SIZE = 64 * 1024
+
+
+def read_body(httprequest, limit):
+    """The request body, or None when it is longer than ``limit`` bytes.
+
+    A chunked body carries no Content-Length, and Werkzeug 2.x reads it to
+    its end whatever ``max_content_length`` says: the body is read here in
+    pieces, and the reading stops at ``limit`` + 1 bytes, so that a body
+    larger than allowed is neither waited for nor held in memory. Raises
+    ``OSError`` (or ``BadRequest``) when the chunks cannot be read.
+    """
+    # Odoo's request wrapper does not expose the input stream: Werkzeug's does
+    raw_request = getattr(httprequest, "_HTTPRequest__wrapped", httprequest)
+    # read already by an earlier try of this request (Odoo runs a request
+    # again after a serialization failure): Werkzeug keeps it there
+    cached = getattr(raw_request, "_cached_data", None)
+    if cached is not None:
+        return cached if len(cached) <= limit else None
+    stream = raw_request.stream
+    pieces, size = [], 0
+    try:
+        while size <= limit:
+            piece = stream.read(min(READ_SIZE, limit + 1 - size))
+            if not piece:
+                break
+            pieces.append(piece)
+            size += len(piece)
+    except RequestEntityTooLarge:
+        # Werkzeug 2.3 and later stop at the route's max_content_length
+        return None
+    if size > limit:
+        return None
+    body = b"".join(pieces)
+    # where get_data() and a later try of the request find it
+    raw_request._cached_data = body
+    return body
 
 
 class ExternalCrmWebhook(http.Controller):
     # auth="none": the delivery authenticates itself (token and signature);
-    # no session and no public user are needed (one lookup less per request)
+    # no session and no public user are needed (one lookup less per request).
+    # raw_body: the body is read here, with the backend's limit, never parsed
+    # as a form by Odoo before (see ir.http _pre_dispatch).
     @http.route(
         "/external_crm/webhook/<string:token>",
         type="http",
@@ -34,6 +78,7 @@ class ExternalCrmWebhook(http.Controller):
         csrf=False,
         save_session=False,
         max_content_length=HARD_LIMIT,
+        raw_body=True,
     )
     def receive_event(self, token, **kwargs):
         """Store a delivery in the backend's inbox and answer at once.
@@ -41,8 +86,12 @@ class ExternalCrmWebhook(http.Controller):
         Nothing is mapped here: the events wait in the inbox for a queue job.
         Fails closed: 404 for an unknown or inactive token (or a backend
         without secret) and 401 for a missing or bad signature, after the
-        same work; 413 above the size limit; 400 for a body that cannot be
-        read; 202 once the new events are stored; 200 for a repeated delivery.
+        same work; 415 for a form-encoded body; 413 above the size limit
+        (counted as the body arrives, chunked or not); 400 for a body that
+        cannot be read at all. An item that cannot be read is kept in the
+        inbox as a rejected event and named in the answer, beside the counts
+        of the accepted and repeated items: 202 once new events are stored,
+        200 for a repeated delivery, 422 when every item was refused.
         """
         started = time.perf_counter()
         httprequest = request.httprequest
@@ -52,12 +101,24 @@ class ExternalCrmWebhook(http.Controller):
             settings = None
         limit = min(settings.max_payload_size, HARD_LIMIT) if settings else DEFAULT_MAX_PAYLOAD
         rejections = request.env["external.crm.rejection"].sudo()
+        if httprequest.mimetype in FORM_MIMETYPES:
+            return self._refuse(
+                rejections,
+                settings,
+                "form_body",
+                415,
+                "form-encoded bodies are refused: send JSON (XML for Salesforce)",
+            )
         if (httprequest.content_length or 0) > limit:
             return self._too_large(rejections, settings, limit)
         httprequest.max_content_length = limit
         try:
-            body = httprequest.get_data()
-        except RequestEntityTooLarge:
+            body = read_body(httprequest, limit)
+        except (OSError, BadRequest) as error:
+            return self._refuse(
+                rejections, settings, "malformed", 400, f"the body cannot be read: {error}"
+            )
+        if body is None:
             return self._too_large(rejections, settings, limit)
         now = time.time()
         provider_class = PROVIDERS.get(settings.provider) if settings else None
@@ -93,13 +154,24 @@ class ExternalCrmWebhook(http.Controller):
             items = provider.parse_delivery(body)
         except MalformedDelivery as error:
             return self._malformed(rejections, settings, error)
+        valid = [item for item in items if not item.rejection]
+        refused = [item for item in items if item.rejection]
         backend = backend_model.browse(settings.id).with_user(settings.integration_user_id)
         backend = backend.with_context(allowed_company_ids=[settings.company_id])
+        # refused items are kept too: once however often the sender repeats
+        # them, never processed
         new_ids = backend._receive_delivery(items, settings.company_id)
-        # the connector's own time in the request, for monitoring (accepted
+        if refused:
+            _logger.info(
+                "External CRM delivery for backend %s: %s items rejected",
+                settings.id,
+                len(refused),
+            )
+        # the connector's own time in the request, for monitoring (authentic
         # deliveries only: refusals must not tell anything by their timing)
         timing = {"Server-Timing": f"connector;dur={(time.perf_counter() - started) * 1000:.3f}"}
-        answer = provider.acknowledgement(len(new_ids), len(items) - len(new_ids))
+        accepted, duplicates = len(new_ids), len(valid) - len(new_ids)
+        answer = provider.acknowledgement(accepted, duplicates, refused)
         if answer is not None:
             status, content_type, answer_body = answer
             return request.make_response(
@@ -107,35 +179,41 @@ class ExternalCrmWebhook(http.Controller):
                 headers=[("Content-Type", content_type), *timing.items()],
                 status=status,
             )
+        content = {"accepted": accepted, "duplicates": duplicates}
+        if refused:
+            content["rejected"] = [
+                {"index": item.index, "reason": item.rejection} for item in refused
+            ]
+        if not valid:
+            error = "; ".join(f"item {item.index}: {item.rejection}" for item in refused)
+            return request.make_json_response(
+                {"status": "rejected", **content, "error": error}, headers=timing, status=422
+            )
         if not new_ids:
             return request.make_json_response(
-                {"status": "duplicate", "accepted": 0, "duplicates": len(items)},
-                headers=timing,
-                status=200,
+                {"status": "duplicate", **content}, headers=timing, status=200
             )
         return request.make_json_response(
-            {
-                "status": "accepted",
-                "accepted": len(new_ids),
-                "duplicates": len(items) - len(new_ids),
-            },
-            headers=timing,
-            status=202,
+            {"status": "accepted", **content}, headers=timing, status=202
         )
 
     @staticmethod
-    def _malformed(rejections, settings, error):
-        rejections._count("malformed", backend_id=settings.id, company_id=settings.company_id)
-        _logger.info("External CRM delivery malformed for backend %s: %s", settings.id, error)
-        return request.make_json_response({"error": str(error)}, status=400)
-
-    @staticmethod
-    def _too_large(rejections, settings, limit):
+    def _refuse(rejections, settings, reason, status, error):
+        """Count a refused delivery and answer ``status`` with ``error``."""
         rejections._count(
-            "too_large",
+            reason,
             backend_id=settings.id if settings else None,
             company_id=settings.company_id if settings else None,
         )
-        return request.make_json_response(
-            {"error": f"the body is larger than {limit} bytes"}, status=413
+        return request.make_json_response({"error": error}, status=status)
+
+    @classmethod
+    def _malformed(cls, rejections, settings, error):
+        _logger.info("External CRM delivery malformed for backend %s: %s", settings.id, error)
+        return cls._refuse(rejections, settings, "malformed", 400, str(error))
+
+    @classmethod
+    def _too_large(cls, rejections, settings, limit):
+        return cls._refuse(
+            rejections, settings, "too_large", 413, f"the body is larger than {limit} bytes"
         )

@@ -12,3 +12,4 @@ from . import external_crm_cursor_mixin
 from . import external_crm_sync_cursor
 from . import external_crm_pull_cursor
 from . import external_crm_rejection
+from . import ir_http

@@ -183,10 +183,14 @@ class ExternalCrmBackend(models.Model):
     field_map_ids = fields.One2many("external.crm.field.map", "backend_id")
     rejected_count = fields.Integer(
         compute="_compute_rejected_count",
-        help="Deliveries refused for a missing or bad signature in the last 30 days.",
+        help="Deliveries refused in the last 30 days: missing or bad signature, too large, "
+        "form-encoded or unreadable body.",
     )
     event_count = fields.Integer(compute="_compute_counts")
-    failed_event_count = fields.Integer(compute="_compute_counts")
+    failed_event_count = fields.Integer(
+        compute="_compute_counts",
+        help="Events that failed, and items of deliveries that could not be read (rejected).",
+    )
     pending_event_count = fields.Integer(compute="_compute_counts")
     binding_count = fields.Integer(compute="_compute_counts")
     conflict_count = fields.Integer(compute="_compute_counts")
@@ -284,7 +288,9 @@ class ExternalCrmBackend(models.Model):
             backend.event_count = sum(
                 count for (backend_id, _state), count in by_state.items() if backend_id == key
             )
-            backend.failed_event_count = by_state.get((key, "failed"), 0)
+            backend.failed_event_count = by_state.get((key, "failed"), 0) + by_state.get(
+                (key, "rejected"), 0
+            )
             backend.pending_event_count = by_state.get((key, "received"), 0)
             backend.binding_count = bindings.get(backend._origin, 0)
             backend.conflict_count = conflicts.get(backend._origin, 0)
@@ -494,7 +500,7 @@ class ExternalCrmBackend(models.Model):
     def action_open_failed_events(self):
         self.ensure_one()
         action = self._open_related("external_crm_connector.external_crm_event_action")
-        action["context"] = {"search_default_failed": 1}
+        action["context"] = {"search_default_failed": 1, "search_default_rejected": 1}
         return action
 
     def action_open_bindings(self):
@@ -703,21 +709,51 @@ class ExternalCrmBackend(models.Model):
     # webhook side
     # ------------------------------------------------------------------
     @api.model
-    @tools.ormcache("hashed")
     def _webhook_settings(self, hashed):
-        """Settings the webhook needs for a token hash, cached per worker.
+        """Settings the webhook needs for a token hash, or None.
 
-        Returns a tuple, or None for an unknown or inactive token. The cache is
-        cleared on every change of a backend (``write`` clears the registry
-        cache, which every worker notices at its next request).
+        None for an unknown or inactive token, or a backend without a signing
+        secret. An unknown hash costs one look-up in the cached map of the
+        backends' hashes: no query and no cache entry, so that a flood of
+        made-up tokens can neither load the database nor evict the rest of
+        the cache.
         """
-        backend = (
+        backend_id = self._webhook_backend_ids().get(hashed)
+        return self._webhook_settings_of(backend_id) if backend_id else None
+
+    @api.model
+    @tools.ormcache()
+    def _webhook_backend_ids(self):
+        """``{token hash: backend id}`` of the backends that take deliveries.
+
+        Cached per worker, one entry for all backends. The cache is cleared
+        on every change of a backend (``create``, ``write`` and ``unlink``
+        clear the registry cache, which every worker notices at its next
+        request).
+        """
+        # sudo: the token hashes and secrets are for administrators; only
+        # which backends take deliveries is read here
+        backends = (
             self.sudo()
             .with_context(active_test=True)
-            .search([("webhook_token_hash", "=", hashed)], limit=1)
+            .search_fetch(
+                [
+                    ("webhook_token_hash", "!=", False),
+                    ("webhook_token", "!=", False),
+                    ("webhook_secret", "!=", False),
+                ],
+                ["webhook_token_hash"],
+            )
         )
-        if not backend or not backend.webhook_token or not backend.webhook_secret:
-            return None
+        return tools.frozendict({backend.webhook_token_hash: backend.id for backend in backends})
+
+    @api.model
+    @tools.ormcache("backend_id")
+    def _webhook_settings_of(self, backend_id):
+        """The webhook settings of a backend of ``_webhook_backend_ids``, cached per worker."""
+        # sudo: the webhook authenticates the delivery itself; the secret
+        # never leaves the request
+        backend = self.sudo().browse(backend_id)
         return WebhookSettings(
             id=backend.id,
             token=backend.webhook_token,
@@ -769,6 +805,9 @@ class ExternalCrmBackend(models.Model):
         # one array per column (unnest): a batch of 100 items is one statement
         # with a dozen parameters, not 1,600
         columns = {
+            # rejected items (``rejection``: why) are kept, never processed
+            "state": ("varchar", ["rejected" if item.rejection else "received" for item in items]),
+            "last_error": ("text", [item.rejection or None for item in items]),
             "idempotency_key": ("varchar", [item.idempotency_key for item in items]),
             "external_event_id": ("varchar", [item.external_event_id for item in items]),
             "object_kind": ("varchar", [item.object_kind for item in items]),
@@ -785,9 +824,9 @@ class ExternalCrmBackend(models.Model):
         )
         insert = SQL(
             """INSERT INTO external_crm_event (
-                   backend_id, company_id, state, attempts, received_at,
+                   backend_id, company_id, attempts, received_at,
                    create_uid, create_date, write_uid, write_date, %(columns)s)
-               SELECT %(backend)s, %(company)s, 'received', 0, now() AT TIME ZONE 'UTC',
+               SELECT %(backend)s, %(company)s, 0, now() AT TIME ZONE 'UTC',
                       %(uid)s, now() AT TIME ZONE 'UTC', %(uid)s, now() AT TIME ZONE 'UTC',
                       item.*
                  FROM unnest(%(arrays)s) AS item
@@ -823,7 +862,9 @@ class ExternalCrmBackend(models.Model):
     def _receive_delivery(self, items, company_id):
         """Store a webhook delivery and make sure a job will process it.
 
-        Returns the ids of the new events. Runs in a short transaction of
+        Returns the ids of the new events to process; the rejected items
+        (``rejection`` set) are stored beside them, and nothing waits for
+        them. Runs in a short transaction of
         its own at READ COMMITTED: when an identical delivery is being
         stored at the same moment, the INSERT waits for it and then finds
         its rows, instead of failing on a serialization error (the request's
@@ -838,8 +879,13 @@ class ExternalCrmBackend(models.Model):
                 cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             backend = self.with_env(self.env(cr=cr))
             new_ids, job_waiting = backend._store_items(
-                items, company_id=company_id, check_job=True
+                [item for item in items if not item.rejection],
+                company_id=company_id,
+                check_job=True,
             )
+            refused = [item for item in items if item.rejection]
+            if refused:
+                backend._store_items(refused, company_id=company_id)
             if new_ids and not job_waiting:
                 backend._schedule_inbox_processing(force=True)
         return new_ids

@@ -5,6 +5,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..adapters.provider import get_provider
 from ..services.processor import process_isolating_failures
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
@@ -63,6 +64,7 @@ class ExternalCrmEvent(models.Model):
             ("conflict", "Conflict"),
             ("ignored", "Ignored"),
             ("duplicate", "Duplicate"),
+            ("rejected", "Rejected"),
         ],
         default="received",
         required=True,
@@ -119,27 +121,47 @@ class ExternalCrmEvent(models.Model):
         return super().write(vals)
 
     def action_retry(self):
-        """Put failed, ignored or previewed events back in the inbox.
+        """Put failed, ignored, previewed or rejected events back in the inbox.
 
         The open conflicts of these events become stale: the new processing
-        decides their records anew.
+        decides their records anew. A rejected event is read again from its
+        raw text by the provider's parser of today; one still malformed stays
+        rejected with the reason, told in a notification.
         """
-        events = self.filtered(lambda e: e.state in ("failed", "ignored", "conflict", "done"))
+        events = self.filtered(
+            lambda e: e.state in ("failed", "ignored", "conflict", "done", "rejected")
+        )
         events = events.filtered(lambda e: e.state != "done" or e.dry_run)
         if not events:
             raise UserError(
                 self.env._(
-                    "Only failed, ignored, conflicting and previewed (dry-run) events can "
-                    "be processed again."
+                    "Only failed, ignored, conflicting, rejected and previewed (dry-run) "
+                    "events can be processed again."
                 )
             )
         events.check_access("write")
         events.backend_id._check_active()
+        rejected = events.filtered(lambda e: e.state == "rejected")
+        events -= rejected
         # the new processing decides anew, and raises new conflicts if need be
         events.conflict_ids._supersede()
         # sudo: the state and counters are managed by the inbox, not edited by hand
         events.sudo().write({"state": "received", "next_attempt_at": False, "last_error": False})
-        events.backend_id._schedule_inbox_processing(force=True)
+        still_rejected = rejected._read_again()
+        (events | (rejected - still_rejected)).backend_id._schedule_inbox_processing(force=True)
+        if still_rejected:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "warning",
+                    "title": self.env._("Still malformed"),
+                    "message": "\n".join(
+                        f"#{event.id}: {event.last_error}" for event in still_rejected
+                    ),
+                    "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                },
+            }
         return True
 
     def action_open_record(self):
@@ -153,6 +175,62 @@ class ExternalCrmEvent(models.Model):
             "res_id": record.id,
             "view_mode": "form",
         }
+
+    def _read_again(self):
+        """Read these rejected events again from their raw text; return those still malformed.
+
+        An event that is read becomes the first item read (a Zoho
+        notification may hold more: they are stored beside it) and waits in
+        the inbox; when the sender has delivered that item since, it is a
+        duplicate of that event.
+        """
+        still = self.browse()
+        for event in self:
+            backend = event.backend_id
+            # sudo: the parser reads the backend's webhook settings (some are
+            # for administrators) and the raw text; it shows and writes nothing
+            provider = get_provider(backend.sudo())
+            items = provider.parse_rejected(event.sudo().payload or "")
+            read = [item for item in items if not item.rejection]
+            if not read:
+                # sudo: the state and reason are managed by the inbox
+                event.sudo().last_error = "; ".join(item.rejection for item in items)
+                still |= event
+                continue
+            first, others = read[0], [item for item in items if item is not read[0]]
+            same = self.sudo().search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("idempotency_key", "=", first.idempotency_key),
+                    ("id", "!=", event.id),
+                ],
+                limit=1,
+            )
+            values = {"next_attempt_at": False, "last_error": False}
+            if same:
+                values.update(
+                    state="duplicate",
+                    summary=self.env._(
+                        "Read again: the sender delivered it since (event %(key)s).",
+                        key=same.idempotency_key,
+                    ),
+                )
+            else:
+                values.update(
+                    state="received",
+                    idempotency_key=first.idempotency_key,
+                    external_event_id=first.external_event_id,
+                    object_kind=first.object_kind,
+                    external_id=first.external_id,
+                    action=first.action,
+                    external_modified_at=first.external_modified_at,
+                    payload=first.payload,
+                )
+            # sudo: the inbox, not the user, writes what the parser read
+            event.sudo().write(values)
+            if others:
+                backend._store_items(others, company_id=event.company_id.id)
+        return still
 
     def _process(self):
         """Process these events (one batch of one backend) and record the outcome."""

@@ -5,14 +5,22 @@ from odoo.tools import SQL
 
 
 class ExternalCrmRejection(models.Model):
-    """Daily counters of refused deliveries: nothing of the body is kept."""
+    """Refused deliveries: nothing of the body is kept.
+
+    Each refusal adds a row of its own (``count`` 1); a daily task folds the
+    rows of past days into one per day, backend and reason, whose ``count``
+    is their sum. No row is shared by two refusals of the day: a flood of
+    refused deliveries never makes one wait for another (a shared counter
+    row made concurrent refusals fail with serialization errors, and Odoo
+    replayed each request after growing sleeps).
+    """
 
     _name = "external.crm.rejection"
     _description = "External CRM Refused Deliveries"
     _order = "day desc, id desc"
     _log_access = False
 
-    day = fields.Date(required=True, readonly=True)
+    day = fields.Date(required=True, readonly=True, index=True)
     backend_id = fields.Many2one(
         "external.crm.backend", ondelete="cascade", readonly=True, index="btree_not_null"
     )
@@ -23,38 +31,66 @@ class ExternalCrmRejection(models.Model):
             ("bad_signature", "Missing or bad signature"),
             ("malformed", "Malformed body"),
             ("too_large", "Too large"),
+            ("form_body", "Form-encoded body"),
         ],
         required=True,
         readonly=True,
     )
-    count = fields.Integer(readonly=True)
+    count = fields.Integer(readonly=True, help="Refusals this row stands for.")
 
     def init(self):
-        # one counter per day, backend (or none: unknown token) and reason
-        self.env.cr.execute(
-            "CREATE UNIQUE INDEX IF NOT EXISTS external_crm_rejection_day_uniq "
-            "ON external_crm_rejection (day, reason, backend_id) NULLS NOT DISTINCT"
-        )
+        # Versions up to 18.0.1.2.4 kept one counter row per day, backend and
+        # reason under this unique index (NULLS NOT DISTINCT: PostgreSQL 15).
+        # Their rows stay valid as they are; the index would refuse the rows
+        # of the second refusal of a day.
+        self.env.cr.execute("DROP INDEX IF EXISTS external_crm_rejection_day_uniq")
 
     @api.model
     def _count(self, reason, backend_id=None, company_id=None):
-        """Add one refused delivery to today's counter (an upsert, no read).
+        """Record one refused delivery: a plain INSERT, no row read or updated.
 
-        SQL for ON CONFLICT: the unknown-token and bad-signature paths run
-        the very same statement, so that they take the same time.
+        SQL, one statement and no ORM cache: the unknown-token and the
+        bad-signature paths run the very same statement, so that they take
+        the same time.
         """
-        # log_exceptions=False: concurrent refusals of one day make the later
-        # ones fail with a serialization error, and Odoo retries the request
         self.env.cr.execute(
             SQL(
                 """INSERT INTO external_crm_rejection (day, backend_id, company_id, reason, count)
-                   VALUES (%s, %s, %s, %s, 1)
-                   ON CONFLICT (day, reason, backend_id)
-                   DO UPDATE SET count = external_crm_rejection.count + 1""",
+                   VALUES (%s, %s, %s, %s, 1)""",
                 fields.Date.today(),
                 backend_id,
                 company_id,
                 reason,
-            ),
-            log_exceptions=False,
+            )
         )
+
+    @api.model
+    def _cron_fold_past_days(self):
+        """Scheduled: fold the rows of past days into one per day, backend and reason.
+
+        The figures stay the same (``count`` is summed). Today's rows are left
+        alone: deliveries are still adding to them, and this task must not
+        take a lock they wait for. One statement (SQL: a DELETE whose rows are
+        inserted again summed, which the ORM cannot express).
+        """
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """WITH folded AS (
+                       DELETE FROM external_crm_rejection r
+                        WHERE r.day < %(today)s
+                          AND EXISTS (
+                              SELECT 1 FROM external_crm_rejection o
+                               WHERE o.day = r.day AND o.reason = r.reason
+                                 AND o.backend_id IS NOT DISTINCT FROM r.backend_id
+                                 AND o.company_id IS NOT DISTINCT FROM r.company_id
+                                 AND o.id <> r.id)
+                    RETURNING r.day, r.backend_id, r.company_id, r.reason, r.count)
+                   INSERT INTO external_crm_rejection (day, backend_id, company_id, reason, count)
+                   SELECT day, backend_id, company_id, reason, SUM(count)
+                     FROM folded
+                 GROUP BY day, backend_id, company_id, reason""",
+                today=fields.Date.today(),
+            )
+        )
+        self.invalidate_model()

@@ -87,7 +87,8 @@ class ExternalCrmEventStat(models.Model):
                            COUNT(*) AS received_count,
                            COUNT(*) FILTER (WHERE e.state IN ('done', 'duplicate'))
                                AS done_count,
-                           COUNT(*) FILTER (WHERE e.state = 'failed') AS failed_count,
+                           COUNT(*) FILTER (WHERE e.state IN ('failed', 'rejected'))
+                               AS failed_count,
                            COUNT(*) FILTER (WHERE e.state = 'conflict') AS conflict_count,
                            percentile_cont(0.5) WITHIN GROUP (ORDER BY e.sync_delay)
                                FILTER (WHERE e.state = 'done' AND NOT COALESCE(e.dry_run, FALSE)

@@ -12,3 +12,4 @@ from . import test_security
 from . import test_statistics
 from . import test_writeback_providers
 from . import test_faults
+from . import test_rejection

@@ -128,6 +128,26 @@ class TestConcurrency(HttpCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             return env[model].with_context(active_test=False).search_count(domain)
 
+    def _last_rejection_id(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT COALESCE(MAX(id), 0) FROM external_crm_rejection")
+            return cr.fetchone()[0]
+
+    def _refusals(self, since_id):
+        """``{(reason, backend id): refusals}`` counted after the row ``since_id``."""
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT reason, backend_id, SUM(count) FROM external_crm_rejection
+                    WHERE id > %s GROUP BY reason, backend_id""",
+                (since_id,),
+            )
+            return {(reason, backend_id): total for reason, backend_id, total in cr.fetchall()}
+
+    def _delete_rejections(self, since_id):
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM external_crm_rejection WHERE id > %s", (since_id,))
+            _commit(cr)
+
     def _process_event(self, event_id, barrier):
         with self.registry.cursor() as cr:
             env = api.Environment(
@@ -300,3 +320,52 @@ class TestConcurrency(HttpCase):
             2,
         )
         self.assertEqual(self._count("res.partner", [("name", "=", "Parallel Trading")]), 1)
+
+    def test_forty_refusals_at_once(self):
+        """Forty refused deliveries at the same moment, as a flood of bad posts does.
+
+        Before, every refusal of a day updated one counter row: concurrent
+        refusals failed with serialization errors and Odoo replayed each
+        request up to 5 times, sleeping longer each time. Each refusal is now
+        a row of its own: every answer comes at once, nothing is replayed,
+        and the counts are exact.
+        """
+        body = json.dumps({"object": "company", "id": "X", "data": {}}).encode()
+        since = self._last_rejection_id()
+        self.addCleanup(self._delete_rejections, since)
+        known = f"{self.base_url()}/external_crm/webhook/{self.token}"
+        urls = [known] * 20 + [
+            f"{self.base_url()}/external_crm/webhook/unknown-{index}" for index in range(20)
+        ]
+        # one refusal of each kind first: routing map and caches are built
+        for url in (urls[0], urls[-1]):
+            requests.post(url, data=body, timeout=60)
+        warm = self._last_rejection_id()
+        barrier = threading.Barrier(len(urls))
+        answers = []
+
+        def post(url):
+            timestamp = int(time.time())
+            headers = {
+                "Content-Type": "application/json",
+                "X-Signature-Timestamp": str(timestamp),
+                "X-Signature": sign_generic("wrong-secret", timestamp, body),
+            }
+            barrier.wait(30)
+            started = time.perf_counter()
+            response = requests.post(url, data=body, headers=headers, timeout=60)
+            answers.append((url, response.status_code, time.perf_counter() - started))
+
+        with request_replays() as replays:
+            self._run_in_threads(*[lambda url=url: post(url) for url in urls])
+        self.assertFalse(replays, "no refusal is replayed after a serialization failure")
+        self.assertEqual(len(answers), 40)
+        for url, status, elapsed in answers:
+            self.assertEqual(status, 404 if "unknown-" in url else 401, url)
+            # generous for 40 requests at once on a busy machine: a replayed
+            # request sleeps up to 2 s, then 4 s...
+            self.assertLess(elapsed, 1.0, f"{url} answered after {elapsed:.3f} s")
+        self.assertEqual(
+            self._refusals(warm),
+            {("bad_signature", self.backend_id): 20, ("unknown_token", None): 20},
+        )

@@ -561,17 +561,36 @@ class TestPipedrive(PipedriveCase, TransactionCase):
         self.assertNotEqual(
             provider.parse_delivery(json.dumps(other).encode())[0].idempotency_key, keys[0]
         )
-        for bad in (
-            {"data": {"id": 1}},
-            {"meta": {"entity": "person", "entity_id": 1}},
-            {"meta": {"action": "change", "entity": "person"}, "data": None},
-            {
-                "meta": {"action": "change", "entity": "person", "entity_id": 1, "timestamp": "x"},
-                "data": None,
-            },
+        for bad, reason in (
+            ({"data": {"id": 1}}, "'meta' is missing"),
+            ({"meta": {"entity": "person", "entity_id": 1}}, "'meta.action' is missing"),
+            ({"meta": {"action": "change", "entity": "person"}, "data": None}, "object id"),
+            (
+                {
+                    "meta": {
+                        "action": "change",
+                        "entity": "person",
+                        "entity_id": 1,
+                        "timestamp": "x",
+                    },
+                    "data": None,
+                },
+                "'x'",
+            ),
         ):
-            with self.assertRaises(MalformedDelivery):
-                provider.parse_delivery(json.dumps(bad).encode())
+            (item,) = provider.parse_delivery(json.dumps(bad).encode())
+            self.assertIn(reason, item.rejection)
+            self.assertEqual(item.payload, json.dumps(bad))
+        # retried by Pipedrive ("attempt", "retry"): the same rejected item
+        broken = v2("person", "change", 601, self._person(), event_id="broken")
+        broken["meta"]["action"] = None
+        retried = json.loads(json.dumps(broken))
+        retried["meta"]["attempt"] = 3
+        keys = {
+            provider.parse_delivery(json.dumps(p).encode())[0].idempotency_key
+            for p in (broken, retried, {**broken, "retry": 1})
+        }
+        self.assertEqual(len(keys), 1)
         with self.assertRaises(MalformedDelivery):
             provider.parse_delivery(b"{not json")
 
@@ -796,5 +815,13 @@ class TestPipedriveWebhook(PipedriveCase, HttpCase):
         response = self._post(
             b'{"meta": {"entity": "person"}}', basic(WEBHOOK_USER, WEBHOOK_PASSWORD)
         )
-        self.assertEqual(response.status_code, 400, response.text)
+        self.assertEqual(response.status_code, 422, response.text)
         self.assertIn("meta.action", response.json()["error"])
+        event = self._events()
+        self.assertEqual(
+            (event.state, event.payload), ("rejected", '{"meta": {"entity": "person"}}')
+        )
+        self.assertIn("meta.action", event.last_error)
+        # Pipedrive retries: kept once
+        self._post(b'{"meta": {"entity": "person"}}', basic(WEBHOOK_USER, WEBHOOK_PASSWORD))
+        self.assertEqual(len(self._events()), 1)

@@ -211,6 +211,7 @@ class TestSalesforceWebhook(SalesforceCase, HttpCase):
         self.assertFalse(self._events())
 
     def test_malformed_messages_are_400(self):
+        """A message that cannot be read at all is refused whole: nothing is stored."""
         bodies = [
             b"<soapenv:Envelope",  # not well-formed
             b"not xml at all",
@@ -221,15 +222,6 @@ class TestSalesforceWebhook(SalesforceCase, HttpCase):
             ),
             b'<!DOCTYPE x SYSTEM "file:///etc/passwd"><x/>',
             message(),  # no notification
-            message(notification("bad id!", "Account", {"Id": ACCOUNT})),
-            message(notification(notification_id(5), "Account", {"Name": "no id"})),
-            message(
-                notification(
-                    notification_id(6),
-                    "Account",
-                    {"Id": ACCOUNT, "LastModifiedDate": "yesterday"},
-                )
-            ),
             message(
                 *[
                     notification(notification_id(100 + n), "Account", {"Id": ACCOUNT})
@@ -242,6 +234,38 @@ class TestSalesforceWebhook(SalesforceCase, HttpCase):
                 response = self._post(body)
                 self.assertEqual(response.status_code, 400, response.text)
         self.assertFalse(self._events(), "nothing stored")
+
+    def test_malformed_notifications_are_kept_and_acknowledged(self):
+        """A notification that cannot be read is rejected; the others are stored.
+
+        Salesforce resends a message until it is acknowledged: the message is
+        acknowledged, and the rejected notifications wait in the inbox.
+        """
+        bad = [
+            notification("bad id!", "Account", {"Id": ACCOUNT}),
+            notification(notification_id(5), "Account", {"Name": "no id"}),
+            notification(
+                notification_id(6), "Account", {"Id": ACCOUNT, "LastModifiedDate": "yesterday"}
+            ),
+        ]
+        good = notification(notification_id(7), "Account", {"Id": ACCOUNT, "Name": "Good"})
+        body = message(bad[0], good, *bad[1:])
+        for _attempt in range(2):  # resent: stored once
+            response = self._post(body)
+            self.assertEqual(response.status_code, 200, response.text)
+            self.assertIn(SOAP_ACK, response.content)
+        events = self._events()
+        self.assertEqual(len(events), 4)
+        stored = events.filtered(lambda e: e.state == "received")
+        self.assertEqual(stored.external_event_id, notification_id(7))
+        rejected = events - stored
+        self.assertEqual(set(rejected.mapped("state")), {"rejected"})
+        reasons = " ".join(rejected.mapped("last_error"))
+        for reason in ("notification Id", "no valid Id", "LastModifiedDate"):
+            self.assertIn(reason, reasons)
+        # the notification, with the organization it came from
+        self.assertTrue(all(ORG in event.payload for event in rejected))
+        self.assertTrue(any("bad id!" in event.payload for event in rejected))
 
     def test_hundred_notifications_in_one_message(self):
         body = message(

@@ -1,17 +1,32 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import http.client
 import json
+import socket
 import time
 from unittest.mock import patch
 
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import config
+from odoo.tools.cache import get_cache_key_counter
+
+from odoo.addons.external_crm_connector.adapters.generic import GenericProvider
+from odoo.addons.external_crm_connector.adapters.provider import PROVIDERS
 
 from .clock import epoch_ms, moment
 from .common import ExternalCrmCase, hubspot_v1, hubspot_v2, hubspot_v3, sample, sign_generic
 
 HUBSPOT_SECRET = "hubspot-client-secret"
+
+
+class NewerGenericProvider(GenericProvider):
+    """A later version of the generic parser: "organisation" also names a company."""
+
+    def parse_item(self, item, raw):
+        if item.get("object") == "organisation":
+            item = {**item, "object": "company"}
+        return super().parse_item(item, raw)
 
 
 @tagged("post_install", "-at_install")
@@ -60,6 +75,35 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             )
             .mapped("count")
         )
+
+    def _raw_post(self, path, chunks, headers=None, finish=True, timeout=10, tail=b""):
+        """POST ``chunks`` over a socket with ``Transfer-Encoding: chunked``.
+
+        ``url_open`` always sends a Content-Length. With ``finish=False`` the
+        last (empty) chunk is never sent, as a sender streaming an endless
+        body. Returns ``(status, body)``; ``(None, b"")`` when no answer came
+        within ``timeout`` seconds (the server was still reading).
+        """
+        self.env.flush_all()  # as url_open does: the server reads what the test wrote
+        port = int(self.base_url().rpartition(":")[2])
+        head = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Transfer-Encoding: chunked"]
+        head += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+            sock.sendall("\r\n".join([*head, "", ""]).encode())
+            for chunk in chunks:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            if finish:
+                sock.sendall(b"0\r\n\r\n")
+            sock.sendall(tail)
+            response = http.client.HTTPResponse(sock)
+            try:
+                response.begin()
+                return response.status, response.read()
+            except TimeoutError:
+                return None, b""
+
+    def _rejected(self, backend):
+        return self._events(backend).filtered(lambda e: e.state == "rejected")
 
     # -- generic door -----------------------------------------------------
     def test_hmac_delivery_is_stored_and_queued_not_processed(self):
@@ -218,30 +262,51 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             self.generic.max_payload_size = 64 * 1024 * 1024 + 1
 
     def test_malformed_body_is_400(self):
+        """A body that cannot be read at all is refused whole: nothing is stored."""
         bodies = {
             b"{not json": "not valid JSON",
             b"[]": "non-empty list",
-            b"[1, 2]": "item 0 is not a JSON object",
+            b"1": "a JSON object or a non-empty list",
+            b'"text"': "a JSON object or a non-empty list",
+            b"\xff\xfe": "UTF-8",
+            # deeper than Python's JSON decoder goes: malformed, not a 500
+            b"[" * 100_000 + b"]" * 100_000: "nested too deeply",
+            json.dumps([{"object": "company"}] * 1001).encode(): "at most 1000 items",
+        }
+        for body, message in bodies.items():
+            response = self._post(self.generic, body, self._signed(body))
+            self.assertEqual(response.status_code, 400, body[:80])
+            self.assertIn(message, response.json()["error"])
+        self.assertFalse(self._events(self.generic))
+        self.assertEqual(self._rejections("malformed", self.generic), len(bodies))
+
+    def test_malformed_items_are_422_and_kept_as_rejected_events(self):
+        """Items that cannot be read are kept, with their raw text and the reason.
+
+        A delivery of nothing else is answered 422 (a sender that retries
+        stores nothing twice); the items wait in the inbox, rejected.
+        """
+        items = {
+            b"[1, 2]": "is not a JSON object",
             json.dumps({"object": "ticket", "id": "1", "data": {}}).encode(): "'object' must be",
             json.dumps({"object": "company", "data": {}}).encode(): "'id'",
             json.dumps({"object": "company", "id": "1"}).encode(): "'data' must be",
             json.dumps(
                 {"object": "company", "id": "1", "data": {}, "updated_at": "yesterday"}
             ).encode(): "updated_at",
-            b"\xff\xfe": "UTF-8",
-            # PostgreSQL cannot store NUL in text: refused at the door, not a 500
+            # PostgreSQL cannot store NUL in text: refused, not a 500
             json.dumps({"object": "company", "id": "a\u0000b", "data": {}}).encode(): "NUL",
             json.dumps(
                 {"object": "company", "id": "1", "event_id": "e\u0000", "data": {}}
             ).encode(): "NUL",
-            # a lone surrogate cannot be encoded for PostgreSQL: malformed
+            # a lone surrogate cannot be encoded for PostgreSQL
             b'{"object": "company", "id": "a\\ud800", "data": {}}': "invalid character",
-            # ids beyond what an index row holds: malformed, not a 500
+            # ids beyond what an index row holds
             json.dumps({"object": "company", "id": "x" * 3000, "data": {}}).encode(): "longer",
             json.dumps(
                 {"object": "company", "id": "1", "event_id": "e" * 3000, "data": {}}
             ).encode(): "longer",
-            # times out of Python's range: malformed, not a 500
+            # times out of Python's range
             json.dumps(
                 {"object": "company", "id": "1", "data": {}, "updated_at": 10**20}
             ).encode(): "updated_at",
@@ -253,14 +318,218 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             json.dumps(
                 {"object": "company", "id": "1", "data": {}, "updated_at": "0001-01-01T00:00+05:00"}
             ).encode(): "updated_at",
-            # deeper than Python's JSON decoder goes: malformed, not a 500
-            b"[" * 100_000 + b"]" * 100_000: "nested too deeply",
         }
-        for body, message in bodies.items():
+        kept = 0
+        for body, message in items.items():
             response = self._post(self.generic, body, self._signed(body))
-            self.assertEqual(response.status_code, 400, body)
-            self.assertIn(message, response.json()["error"])
+            self.assertEqual(response.status_code, 422, body[:80])
+            answer = response.json()
+            self.assertIn(message, answer["error"])
+            self.assertEqual((answer["accepted"], answer["duplicates"]), (0, 0))
+            self.assertEqual(answer["rejected"][0]["index"], 0)
+            self.assertIn(message, answer["rejected"][0]["reason"])
+            kept += len(answer["rejected"])
+            # the sender retries: the items are kept once
+            again = self._post(self.generic, body, self._signed(body))
+            self.assertEqual(again.status_code, 422)
+            self.assertEqual(again.json()["rejected"], answer["rejected"])
+        rejected = self._rejected(self.generic)
+        self.assertEqual(len(rejected), kept)
+        self.assertEqual(rejected, self._events(self.generic), "nothing else is stored")
+        nul = rejected.filtered(lambda e: "a\\u0000b" in e.payload)
+        self.assertEqual(nul.payload, '{"object": "company", "id": "a\\u0000b", "data": {}}')
+        self.assertIn("NUL", nul.last_error)
+        self.assertFalse(nul.object_kind or nul.external_id)
+        self.assertEqual(self._rejections("malformed", self.generic), 0, "no delivery refused")
+
+    def test_malformed_item_does_not_lose_the_others(self):
+        """One malformed item among valid ones: the valid ones are stored and processed."""
+        body = json.dumps(
+            [
+                self._item("company", "MIX-1", {"name": "Mixed One"}, event_id="mix-1"),
+                self._item("ticket", "T-1", {"subject": "Not ours"}, event_id="mix-2"),
+                self._item("company", "MIX-3", {"name": "Mixed Three"}, event_id="mix-3"),
+            ],
+            indent=1,
+        ).encode()
+        response = self._post(self.generic, body, self._signed(body))
+        self.assertEqual(response.status_code, 202, response.text)
+        answer = response.json()
+        self.assertEqual(
+            (answer["status"], answer["accepted"], answer["duplicates"]), ("accepted", 2, 0)
+        )
+        self.assertEqual(len(answer["rejected"]), 1)
+        self.assertEqual(answer["rejected"][0]["index"], 1)
+        self.assertIn("'object' must be one of", answer["rejected"][0]["reason"])
+        rejected = self._rejected(self.generic)
+        self.assertEqual(len(rejected), 1)
+        # the item exactly as it was sent
+        self.assertIn('"object": "ticket"', rejected.payload)
+        self.assertIn(rejected.payload, body.decode())
+        self.assertIn("'object' must be one of", rejected.last_error)
+        self._process(self.generic)
+        self.assertEqual(set(self._events(self.generic).mapped("state")), {"done", "rejected"})
+        self.generic.invalidate_recordset(["failed_event_count"])
+        self.assertEqual(self.generic.failed_event_count, 1, "shown with the failed events")
+        self.assertTrue(self.env["res.partner"].search([("name", "=", "Mixed Three")]))
+        # the sender sends it all again: nothing is stored twice
+        again = self._post(self.generic, body, self._signed(body))
+        self.assertEqual(again.status_code, 200, again.text)
+        self.assertEqual(again.json()["duplicates"], 2)
+        self.assertEqual(again.json()["rejected"], answer["rejected"])
+        self.assertEqual(len(self._events(self.generic)), 3)
+
+    def test_rejected_event_processed_again_with_a_newer_parser(self):
+        """*Process Again* reads a rejected item again with the current parser."""
+        body = json.dumps(
+            [
+                self._item("organisation", "NEW-1", {"name": "Organised"}, event_id="org-1"),
+                self._item("ticket", "T-9", {"subject": "Never ours"}, event_id="org-2"),
+            ]
+        ).encode()
+        self.assertEqual(self._post(self.generic, body, self._signed(body)).status_code, 422)
+        events = self._rejected(self.generic)
+        self.assertEqual(len(events), 2)
+        organisation = events.filtered(lambda e: "organisation" in e.payload)
+        ticket = events - organisation
+        manager = self.manager
+        # the parser of today still refuses it: it stays rejected, with the reason
+        result = organisation.with_user(manager).action_retry()
+        self.assertEqual(result["params"]["type"], "warning")
+        self.assertEqual(organisation.state, "rejected")
+        self.assertIn("'object' must be one of", organisation.last_error)
+        # a newer parser reads it: it goes to the inbox and is processed
+        with patch.dict(PROVIDERS, {"generic": NewerGenericProvider}):
+            result = (organisation | ticket).with_user(manager).action_retry()
+        self.assertEqual(result["params"]["type"], "warning", "the ticket is still refused")
+        self.assertEqual(organisation.state, "received")
+        self.assertEqual(
+            (organisation.object_kind, organisation.external_id, organisation.idempotency_key),
+            ("company", "NEW-1", "event:org-1"),
+        )
+        self.assertFalse(organisation.last_error)
+        self.assertEqual(ticket.state, "rejected", "still malformed: still rejected")
+        self._process(self.generic)
+        self.assertEqual(organisation.state, "done", organisation.last_error)
+        self.assertEqual(organisation.partner_id.name, "Organised")
+        # delivered again, corrected, before it is read again: a duplicate
+        late = json.dumps(
+            self._item("organisation", "NEW-2", {"name": "Later"}, event_id="org-3")
+        ).encode()
+        self.assertEqual(self._post(self.generic, late, self._signed(late)).status_code, 422)
+        late_event = self._rejected(self.generic) - ticket
+        fixed = json.dumps(
+            self._item("company", "NEW-2", {"name": "Later"}, event_id="org-3")
+        ).encode()
+        self.assertEqual(self._post(self.generic, fixed, self._signed(fixed)).status_code, 202)
+        with patch.dict(PROVIDERS, {"generic": NewerGenericProvider}):
+            self.assertIs(late_event.with_user(manager).action_retry(), True)
+        self.assertEqual(late_event.state, "duplicate")
+        self.assertIn("event:org-3", late_event.summary)
+
+    def test_chunked_delivery_is_read_with_its_limit(self):
+        """Chunked bodies carry no Content-Length: the size is counted as they are read."""
+        self.generic.max_payload_size = 1000
+        path = self._url(self.generic)
+        body = json.dumps([self._item("company", f"CH-{n}", {"name": "c"}) for n in range(5)])
+        body = body.encode()
+        self.assertLess(len(body), 1000)
+        chunks = [body[start : start + 100] for start in range(0, len(body), 100)]
+        headers = {"Content-Type": "application/json", **self._signed(body)}
+        status, answer = self._raw_post(path, chunks, headers)
+        self.assertEqual(status, 202, answer)
+        self.assertEqual(json.loads(answer)["accepted"], 5)
+        # one byte over the limit, sent in full: refused
+        big = json.dumps(self._item("company", "CH-BIG", {"name": "x" * 1000})).encode()
+        chunks = [big[start : start + 100] for start in range(0, len(big), 100)]
+        headers = {"Content-Type": "application/json", **self._signed(big)}
+        status, answer = self._raw_post(path, chunks, headers)
+        self.assertEqual(status, 413, answer)
+        self.assertIn(b"larger than 1000 bytes", answer)
+        self.assertEqual(len(self._events(self.generic)), 5)
+        self.assertEqual(self._rejections("too_large", self.generic), 1)
+        # chunks that are not chunks: a clear 400, not a 500
+        status, answer = self._raw_post(
+            path, [], headers, finish=False, tail=b"zz\r\nnot a chunk\r\n0\r\n\r\n"
+        )
+        self.assertEqual(status, 400, answer)
+        self.assertIn(b"the body cannot be read", answer)
+        self.assertEqual(self._rejections("malformed", self.generic), 1)
+
+    def test_endless_chunked_body_is_refused_without_reading_it(self):
+        """A body streamed past the limit is answered 413 at the limit, not at its end.
+
+        The sender never finishes its body (8 times the limit, no last
+        chunk): the answer comes anyway, so the server neither waited for
+        the rest nor held it in memory.
+        """
+        self.generic.max_payload_size = 1000
+        status, answer = self._raw_post(
+            self._url(self.generic),
+            [b"x" * 1000] * 8,
+            {"Content-Type": "application/json"},
+            finish=False,
+        )
+        self.assertEqual(status, 413, "no answer: the server was still reading the body")
+        self.assertIn(b"larger than 1000 bytes", answer)
+        self.assertEqual(self._rejections("too_large", self.generic), 1)
+        # before the backend is known (an unknown token): the same, at the default limit
+        status, answer = self._raw_post(
+            "/external_crm/webhook/unknown-token",
+            [b"x" * 65536] * 16 + [b"x"],
+            {"Content-Type": "application/json"},
+            finish=False,
+        )
+        self.assertEqual(status, 413, "no answer: the server was still reading the body")
+        self.assertIn(b"larger than 1048576 bytes", answer)
         self.assertFalse(self._events(self.generic))
+
+    def test_form_bodies_are_415_before_odoo_parses_them(self):
+        """Odoo parses form bodies into memory before any controller runs: refused first.
+
+        A chunked form body that never ends is answered at once: the parser,
+        which reads a form to its end, did not run.
+        """
+        form = b"object=company&id=1&data=x"
+        for content_type, body in (
+            ("application/x-www-form-urlencoded", form),
+            ("multipart/form-data; boundary=XyZ", b"--XyZ\r\n\r\nx\r\n--XyZ--\r\n"),
+        ):
+            response = self._post(
+                self.generic, body, {"Content-Type": content_type, **self._signed(body)}
+            )
+            self.assertEqual(response.status_code, 415, content_type)
+            self.assertIn("JSON", response.json()["error"])
+        status, _answer = self._raw_post(
+            self._url(self.generic),
+            [b"a=" + b"x" * 1000] * 8,
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            finish=False,
+        )
+        self.assertEqual(status, 415, "no answer: Odoo's form parser was reading the body")
+        self.assertFalse(self._events(self.generic))
+        self.assertEqual(self._rejections("form_body", self.generic), 3)
+
+    def test_unknown_tokens_add_no_cache_entries(self):
+        """An unknown token costs no cache entry: a flood of them cannot evict the rest."""
+        body = sample("generic_batch.json")
+        headers = self._signed(body)
+        # the default ormcache, which holds the webhook's settings
+        cache = get_cache_key_counter(self.env["ir.config_parameter"]._get_param, "x")[0]
+
+        def entries():
+            return sum(1 for key in list(cache.d) if key[0] == "external.crm.backend")
+
+        self._post("/external_crm/webhook/warm-up", body, headers)
+        self.assertEqual(self._post(self.generic, body, headers).status_code, 202)
+        before = entries()
+        for index in range(20):
+            response = self._post(f"/external_crm/webhook/unknown-{index}", body, headers)
+            self.assertEqual(response.status_code, 404)
+        self.assertEqual(entries(), before)
+        # a known token is cached once, however often it comes
+        self.assertEqual(self._post(self.generic, body, headers).status_code, 200)
+        self.assertEqual(entries(), before)
 
     def test_batch_of_100_items(self):
         payload = [
@@ -312,11 +581,13 @@ class TestWebhook(ExternalCrmCase, HttpCase):
         other = self._hubspot_headers(url + "x", body)
         self.assertEqual(self._post(self.hubspot, body, other).status_code, 401)
 
-    def test_hubspot_merge_without_a_list_of_ids_is_400(self):
-        """``mergedObjectIds`` must be a list of object ids; else nothing is stored.
+    def test_hubspot_merge_without_a_list_of_ids_is_rejected(self):
+        """``mergedObjectIds`` must be a list of object ids; else the event is rejected.
 
         Before, a string was split into its characters, and a number, or a
         list holding objects, failed every job of the inbox that read it.
+        A rejected event is kept (once, whatever HubSpot's retries) and never
+        processed.
         """
         url = self.base_url() + self._url(self.hubspot)
         merge = {
@@ -329,7 +600,7 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             "objectId": 124,
             "primaryObjectId": 124,
         }
-        for merged in (
+        bad_values = (
             "123",
             123,
             {"id": 123},
@@ -341,21 +612,35 @@ class TestWebhook(ExternalCrmCase, HttpCase):
             [""],
             [1.5],
             [123, ""],
-        ):
+        )
+        for merged in bad_values:
             body = json.dumps([{**merge, "mergedObjectIds": merged}]).encode()
             response = self._post(self.hubspot, body, self._hubspot_headers(url, body))
-            self.assertEqual(response.status_code, 400, merged)
+            self.assertEqual(response.status_code, 422, merged)
             self.assertIn(
                 "'mergedObjectIds' must be a list of object ids", response.json()["error"]
             )
+            # HubSpot retries (attemptNumber + 1): the same rejected event
+            retried = json.dumps([{**merge, "mergedObjectIds": merged, "attemptNumber": 1}])
+            retried = retried.encode()
+            response = self._post(self.hubspot, retried, self._hubspot_headers(url, retried))
+            self.assertEqual(response.status_code, 422, merged)
         body = json.dumps([merge]).encode()
         response = self._post(self.hubspot, body, self._hubspot_headers(url, body))
-        self.assertEqual(response.status_code, 400, "a merge without merged ids")
-        self.assertFalse(self._events(self.hubspot))
-        body = json.dumps([{**merge, "mergedObjectIds": [123, "125"]}]).encode()
+        self.assertEqual(response.status_code, 422, "a merge without merged ids")
+        self.assertEqual(len(self._rejected(self.hubspot)), len(bad_values) + 1)
+        self.assertEqual(self._rejected(self.hubspot), self._events(self.hubspot))
+        # a valid merge next to a malformed one: stored, and the answer names the other
+        body = json.dumps(
+            [{**merge, "mergedObjectIds": [123, "125"]}, {**merge, "eventId": 2002}]
+        ).encode()
         response = self._post(self.hubspot, body, self._hubspot_headers(url, body))
         self.assertEqual(response.status_code, 202, response.text)
-        self.assertEqual(self._events(self.hubspot).action, "merge")
+        self.assertEqual(response.json()["accepted"], 1)
+        self.assertEqual([r["index"] for r in response.json()["rejected"]], [1])
+        self.assertEqual(
+            self._events(self.hubspot).filtered(lambda e: e.state == "received").action, "merge"
+        )
 
     def test_hubspot_v3_behind_a_reverse_proxy(self):
         body = sample("hubspot_webhook_batch.json")

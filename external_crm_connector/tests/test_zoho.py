@@ -210,17 +210,36 @@ class TestZoho(ZohoCase, TransactionCase):
         self.assertFalse(leads[0].object_kind, "other modules are stored, then ignored")
 
     def test_malformed_deliveries(self):
+        """A malformed notification is a rejected item, without the channel token."""
         provider = get_provider(self.zoho)
-        for broken in (
-            {**self._notification("Accounts", "insert", [ACCOUNT]), "ids": []},
-            {**self._notification("Accounts", "insert", [ACCOUNT]), "ids": "1"},
-            {**self._notification("Accounts", "insert", [ACCOUNT]), "module": None},
-            {**self._notification("Accounts", "insert", [ACCOUNT]), "operation": ""},
-            {**self._notification("Accounts", "insert", [{"id": 1}])},
-            {**self._notification("Accounts", "insert", [ACCOUNT]), "server_time": "soon"},
+        for broken, reason in (
+            ({**self._notification("Accounts", "insert", [ACCOUNT]), "ids": []}, "'ids'"),
+            ({**self._notification("Accounts", "insert", [ACCOUNT]), "ids": "1"}, "'ids'"),
+            ({**self._notification("Accounts", "insert", [ACCOUNT]), "module": None}, "module"),
+            ({**self._notification("Accounts", "insert", [ACCOUNT]), "operation": ""}, "operation"),
+            ({**self._notification("Accounts", "insert", [{"id": 1}])}, "not a record id"),
+            (
+                {**self._notification("Accounts", "insert", [ACCOUNT]), "server_time": "soon"},
+                "server_time",
+            ),
         ):
-            with self.assertRaises(MalformedDelivery):
-                provider.parse_delivery(json.dumps(broken).encode())
+            (item,) = provider.parse_delivery(json.dumps(broken).encode())
+            self.assertIn(reason, item.rejection)
+            self.assertNotIn(CHANNEL_TOKEN, item.payload, "the channel token is a secret")
+            self.assertTrue(item.idempotency_key.startswith("rejected:"))
+        # one bad id among good ones: only that id is rejected
+        items = provider.parse_delivery(
+            json.dumps(
+                self._notification("Accounts", "update", [ACCOUNT, 1.5, "4150868000000224005"])
+            ).encode()
+        )
+        self.assertEqual(
+            [(item.external_id, bool(item.rejection)) for item in items],
+            [(ACCOUNT, False), (None, True), ("4150868000000224005", False)],
+        )
+        self.assertEqual(json.loads(items[1].payload)["ids"], [1.5])
+        with self.assertRaises(MalformedDelivery):
+            provider.parse_delivery(b"[]")
 
     def test_company_created_updated_deleted(self):
         events = self._deliver(self.zoho, sample("zoho_notification.json"))
@@ -718,5 +737,23 @@ class TestZohoWebhook(ZohoCase, HttpCase):
     def test_malformed_but_authentic(self):
         body = json.dumps({**self._notification("Accounts", "insert", [ACCOUNT]), "ids": []})
         response = self._post(body.encode())
-        self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.status_code, 422)
         self.assertIn("ids", response.json()["error"])
+        event = self._events()
+        self.assertEqual(event.state, "rejected")
+        self.assertIn("'ids'", event.last_error)
+        self.assertNotIn(CHANNEL_TOKEN, event.payload)
+
+    def test_one_bad_record_id_keeps_the_others(self):
+        notification = self._notification("Accounts", "update", [ACCOUNT, {"id": 7}])
+        response = self._post(json.dumps(notification).encode())
+        self.assertEqual(response.status_code, 202, response.text)
+        answer = response.json()
+        self.assertEqual(answer["accepted"], 1)
+        self.assertEqual(answer["rejected"][0]["index"], 0)
+        self.assertIn("not a record id", answer["rejected"][0]["reason"])
+        events = self._events()
+        self.assertEqual(
+            sorted(events.mapped("state")), ["received", "rejected"], events.mapped("last_error")
+        )
+        self.assertNotIn(CHANNEL_TOKEN, "".join(events.mapped("payload")))
