@@ -122,10 +122,16 @@ def clock_ahead_env():
 
 
 def write_config(path, pg, database, work, data):
+    """An Odoo configuration for ``database`` on the cluster ``pg``.
+
+    The HTTP port of the tests (HttpCase, tours) is a free one: another Odoo
+    on this machine (8069) must not fail the run.
+    """
     path.write_text(
         "[options]\n"
         f"db_host = {pg}\ndb_port = 5432\ndb_user = odoo\ndb_name = {database}\n"
         f"addons_path = {ROOT}\ndata_dir = {work / data}\n"
+        f"http_interface = 127.0.0.1\nhttp_port = {free_port()}\n"
         "workers = 0\nmax_cron_threads = 0\nlist_db = False\n"
     )
     return path
