@@ -82,6 +82,19 @@ class TestOverrideScope(CrmCreditAlertCommon):
         self.assertRegex(refusal, r"was given for an order of \D*100\.00\D*, .*now \D*150\.00")
         self.assertFalse(override.used)
 
+    def test_override_does_not_cover_what_comes_with_the_confirmation(self):
+        """Lines or another customer written in the same call as the state
+        are part of what is confirmed: the check sees them."""
+        override = self._override()
+        line = {"product_id": self.product_a.id, "price_unit": 900.0, "tax_id": [Command.clear()]}
+        order = self.order.with_user(self.overrider)
+        with self.assertRaisesRegex(UserError, "was given for an order of"):
+            order.write({"state": "sale", "order_line": [Command.create(line)]})
+        with self.assertRaisesRegex(UserError, "Also blocked is blocked"):
+            order.write({"state": "sale", "partner_id": self.other_blocked.id})
+        self.assertEqual(self.order.state, "draft")
+        self.assertFalse(override.used)
+
     def test_override_covers_a_smaller_amount(self):
         override = self._override()
         self.order.order_line.price_unit = 80.0
