@@ -114,7 +114,14 @@ class SaleOrder(models.Model):
         customer, and is checked as one.
         """
         if vals.get("state") == "sale":
-            self.filtered(lambda order: order.state != "sale")._credit_alert_check_confirmation()
+            to_confirm = self.filtered(lambda order: order.state != "sale")
+            other_vals = {key: value for key, value in vals.items() if key != "state"}
+            if to_confirm and other_vals:
+                # what comes with the state (lines, another customer) is
+                # written first: the check sees the order that is confirmed
+                self.write(other_vals)
+                vals = {"state": "sale"}
+            to_confirm._credit_alert_check_confirmation()
         if "partner_id" not in vals or self.env.su:
             return super().write(vals)
         customers = {order: order.partner_id.commercial_partner_id for order in self}
