@@ -17,6 +17,7 @@
         "security/ir.model.access.csv",
         "views/crm_lead_views.xml",
         "views/sale_order_views.xml",
+        "views/sale_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/crm_credit_override_views.xml",
         "wizards/crm_credit_override_wizard_views.xml",

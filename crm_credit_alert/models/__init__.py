@@ -3,3 +3,4 @@ from . import res_config_settings
 from . import crm_credit_override
 from . import crm_lead
 from . import sale_order
+from . import payment_transaction

@@ -1,10 +1,12 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_datetime
+from odoo.tools import float_compare, format_amount, format_datetime
 
 from .res_company import CREDIT_ALERT_LEVELS
 
@@ -15,11 +17,18 @@ class CrmCreditOverride(models.Model):
     """An audited exception to the credit policy.
 
     A member of the "Credit override" group creates one (through the
-    wizard, or over RPC) to continue a quotation or confirm an order of a
-    blocked customer. Whatever the door, the figures are taken on the server
-    at that moment, the override is posted in the chatter of the opportunity
-    or the order, and it lets the blocked action run once, for that user.
-    Nobody edits or deletes an override: it is the accountants' audit trail.
+    wizard, or over RPC) to create a quotation (from an opportunity, or for a
+    customer) or confirm an order of a blocked customer. Whatever the door,
+    the figures are taken on the server at that moment, and the override is
+    posted in the chatter of the opportunity, the order or the customer.
+
+    It lets the blocked action run once: for its author (or, when the
+    customer signs or pays online, for whoever author it has), for that
+    customer, for an order up to the amount it was given for, while the
+    customer's figures are not worse than shown, and until it expires (the
+    company's validity, 7 days by default). What it was used for is recorded
+    on it. Nobody edits or deletes an override: it is the accountants' audit
+    trail.
     """
 
     _name = "crm.credit.override"
@@ -92,12 +101,49 @@ class CrmCreditOverride(models.Model):
     credit_available = fields.Monetary(readonly=True, aggregator=None)
     order_amount = fields.Monetary(
         readonly=True,
-        help="Total of the confirmed order, in the company currency.",
+        help="Total of the order to confirm when the override was given, in the "
+        "company currency: the override covers no larger order.",
+    )
+    expiry_date = fields.Datetime(
+        string="Valid Until",
+        required=True,
+        readonly=True,
+        index=True,
+        help="The override lets nothing through after this moment (the "
+        "company's validity of credit overrides when it was given).",
     )
     used = fields.Boolean(
         string="Applied",
         readonly=True,
         help="The overridden action ran: an override serves once.",
+    )
+    used_order_id = fields.Many2one(
+        "sale.order",
+        string="Used For",
+        readonly=True,
+        ondelete="set null",
+        index="btree_not_null",
+        help="The quotation created, or the order confirmed, with this override.",
+    )
+    used_document_name = fields.Char(
+        string="Used For (Name)",
+        readonly=True,
+        help="Name of that quotation or order when the override was used.",
+    )
+    used_date = fields.Datetime(string="Used On", readonly=True)
+    used_amount = fields.Monetary(
+        string="Amount Used For",
+        readonly=True,
+        aggregator=None,
+        help="Total of that quotation or order when the override was used, in "
+        "the company currency.",
+    )
+    used_user_id = fields.Many2one(
+        "res.users",
+        string="Used By",
+        readonly=True,
+        help="Who created or confirmed the document: the salesperson, or the "
+        "public or portal user when the customer signed or paid online.",
     )
 
     @api.depends("document_name", "operation")
@@ -127,15 +173,17 @@ class CrmCreditOverride(models.Model):
     def _prepare_override_vals(self, vals):
         """Values of an override, taken on the server whatever was sent.
 
-        Only the document and the reason come from the caller; the customer,
-        the figures, the user and the date are read here, so that the audit
-        trail cannot be written by hand.
+        Only the document (an order to confirm, an opportunity, or a customer
+        and its company for a quotation of that customer) and the reason come
+        from the caller; the customer, the figures, the amount, the user, the
+        date and the expiry are read here, so that the audit trail cannot be
+        written by hand.
         """
         reason = vals.get("reason") or ""
         reason = reason.strip() if isinstance(reason, str) else ""
         if not reason:
             raise UserError(self.env._("Give the reason for overriding the credit block."))
-        for field_name in ("order_id", "lead_id"):
+        for field_name in ("order_id", "lead_id", "partner_id", "company_id"):
             value = vals.get(field_name)
             # one record id, as the web client sends; anything else would
             # reach the database or select several documents
@@ -147,19 +195,31 @@ class CrmCreditOverride(models.Model):
                         field=self._fields[field_name].get_description(self.env)["string"],
                     )
                 )
+        order = self.env["sale.order"]
+        lead = self.env["crm.lead"]
         if vals.get("order_id"):
-            document = self.env["sale.order"].browse(vals["order_id"]).exists()
+            document = order = order.browse(vals["order_id"]).exists()
             blocks = document._credit_alert_confirmation_blocks() if document else {}
             operation, lead = "confirmation", document.opportunity_id
             company = document.company_id
         elif vals.get("lead_id"):
-            document = self.env["crm.lead"].browse(vals["lead_id"]).exists()
+            document = lead = lead.browse(vals["lead_id"]).exists()
             blocks = document._credit_alert_quotation_blocks() if document else {}
-            operation, lead = "quotation", document
+            operation = "quotation"
             company = document.company_id or self.env.company
+        elif vals.get("partner_id"):
+            document = self.env["res.partner"].browse(vals["partner_id"]).exists()
+            company = self._credit_alert_allowed_company(vals.get("company_id"))
+            operation = "quotation"
+            blocks = {}
+            if document:
+                customer = document.commercial_partner_id
+                assessment = company._credit_alert_assessments(customer).get(customer.id)
+                if assessment and assessment["level"] == "block":
+                    blocks[document] = assessment
         else:
             raise UserError(
-                self.env._("A credit override concerns an opportunity or a sale order.")
+                self.env._("A credit override concerns an opportunity, a sale order or a customer.")
             )
         if not document:
             raise UserError(self.env._("The document to override no longer exists."))
@@ -172,16 +232,20 @@ class CrmCreditOverride(models.Model):
                     document=document.display_name,
                 )
             )
+        customer = document.commercial_partner_id if document._name == "res.partner" else None
+        customer = customer or document.partner_id.commercial_partner_id
+        now = fields.Datetime.now()
         return {
             "reason": reason,
             "operation": operation,
             "lead_id": lead.id,
-            "order_id": document.id if operation == "confirmation" else False,
+            "order_id": order.id,
             "document_name": document.display_name,
-            "partner_id": document.partner_id.commercial_partner_id.id,
+            "partner_id": customer.id,
             "company_id": company.id,
             "user_id": self.env.uid,
-            "date": fields.Datetime.now(),
+            "date": now,
+            "expiry_date": now + timedelta(days=company.credit_alert_override_days),
             "level": assessment["level"],
             "alert_message": company._credit_alert_message(assessment),
             "currency_id": company.currency_id.id,
@@ -190,14 +254,36 @@ class CrmCreditOverride(models.Model):
             "oldest_overdue_days": assessment["oldest_overdue_days"],
             "credit_limit": assessment["credit_limit"],
             "credit_available": assessment["credit_available"],
-            "order_amount": assessment.get("order_amount", 0.0),
+            "order_amount": order._credit_alert_amount() if order else 0.0,
             "used": False,
+            "used_order_id": False,
+            "used_document_name": False,
+            "used_date": False,
+            "used_amount": 0.0,
+            "used_user_id": False,
         }
+
+    @api.model
+    def _credit_alert_allowed_company(self, company_id):
+        """The company of an override for a customer: one the user works in."""
+        if not company_id:
+            return self.env.company
+        company = self.env["res.company"].browse(company_id)
+        if company not in self.env.user.company_ids:
+            raise UserError(
+                self.env._("You can only override credit blocks in your own companies.")
+            )
+        return company
 
     def _post_override_message(self):
         """Post who, when, why and the figures in the document's chatter."""
         self.ensure_one()
-        document = self.order_id if self.operation == "confirmation" else self.lead_id
+        if self.operation == "confirmation":
+            document = self.order_id
+        else:
+            # sudo: posting the audit note on the customer needs no right to
+            # edit the customer; the override's author stays its author
+            document = self.lead_id or self.partner_id.sudo()
         operation = dict(self._fields["operation"]._description_selection(self.env))[self.operation]
         body = Markup("<br/>").join(
             [
@@ -209,38 +295,197 @@ class CrmCreditOverride(models.Model):
                 ),
                 self.env._("Reason: %(reason)s", reason=self.reason),
                 self.env._("Figures at that moment: %(figures)s", figures=self.alert_message),
+                self.env._(
+                    "Valid until %(date)s, once.",
+                    date=format_datetime(self.env, self.expiry_date),
+                ),
             ]
         )
-        document.message_post(body=body, subtype_xmlid="mail.mt_note")
+        document.message_post(
+            body=body, subtype_xmlid="mail.mt_note", author_id=self.user_id.partner_id.id
+        )
+
+    @api.model
+    def _credit_alert_refusal_message(self, refusal, reasons=None):
+        """``refusal`` (one sentence with the figures), then why the
+        overrides found do not apply, then who can override."""
+        return " ".join(
+            [
+                refusal,
+                *(reasons or []),
+                self.env._("A member of the Credit override group can override it, with a reason."),
+            ]
+        )
+
+    @api.model
+    def _credit_alert_quotation_refusal(self, partner, company, assessment, reasons=None):
+        """The refusal of a new quotation of ``partner``'s blocked customer,
+        the same from the opportunity's button and from any other door."""
+        return self._credit_alert_refusal_message(
+            self.env._(
+                "New quotation refused: %(customer)s is blocked by the credit policy "
+                "(%(figures)s).",
+                customer=partner.commercial_partner_id.display_name,
+                figures=company._credit_alert_message(assessment),
+            ),
+            reasons,
+        )
 
     @api.model
     def _apply_pending(self, operation, blocks):
-        """Let the action run if the user overrode every blocked document.
+        """Let the action run if valid overrides cover every blocked document.
 
-        ``blocks`` maps the blocked documents to their assessment. Returns the
-        part of it that no pending override of the user covers; when nothing
-        is left, the overrides used are marked as applied. An override serves
-        its author only, once, and only while the author is in the group.
+        Returns the part of ``blocks`` that they do not cover; when nothing is
+        left, the overrides are used (see ``_credit_alert_cover``).
         """
-        if not blocks or not self.env.user.has_group(OVERRIDE_GROUP):
-            return blocks
-        field_name = "order_id" if operation == "confirmation" else "lead_id"
-        # sudo: the user's own overrides, looked up whatever the record rules
-        # of the accountants' report; nothing of them is returned to the user
-        overrides_sudo = self.sudo().search(
-            [
-                ("operation", "=", operation),
-                (field_name, "in", [document.id for document in blocks]),
-                ("user_id", "=", self.env.uid),
-                ("used", "=", False),
-            ]
+        return self._credit_alert_cover(operation, blocks)[0]
+
+    @api.model
+    def _credit_alert_cover(self, operation, blocks, consume=True):
+        """Match the blocked documents with the overrides that may let them through.
+
+        ``blocks`` maps the blocked documents to their assessment: sale
+        orders to confirm ("confirmation"), new quotations or opportunities
+        asking for one ("quotation"). Returns ``(remaining, refusals)``: the
+        part of ``blocks`` no valid override covers, and for those documents
+        why the overrides found do not apply (sentences).
+
+        An override applies when it is not used, is its author's (any
+        author's in superuser flows: the customer signing or paying online),
+        its author is still in the group, it has not expired, it concerns the
+        document's company and customer (and, given from an opportunity, a
+        quotation of that opportunity; given for an order, that order), the
+        order is not larger than it was given for, and the customer's figures
+        are not worse than shown. With ``consume`` and nothing remaining, the
+        overrides used are marked with what they were used for; a quotation
+        uses one, a confirmation every pending override of its order.
+        """
+        if not blocks:
+            return {}, {}
+        if not self.env.su and not self.env.user.has_group(OVERRIDE_GROUP):
+            return blocks, {}
+        documents = list(blocks)
+        customers = {document: document.partner_id.commercial_partner_id for document in documents}
+        domain = [("operation", "=", operation), ("used", "=", False)]
+        if not self.env.su:
+            domain.append(("user_id", "=", self.env.uid))
+        if operation == "confirmation":
+            domain.append(("order_id", "in", [document.id for document in documents]))
+        else:
+            domain.append(("partner_id", "in", [customer.id for customer in customers.values()]))
+        # sudo: the overrides that may apply, looked up whatever the record
+        # rules of the accountants' report; only refusal reasons (the user's
+        # own overrides, or none in the customer's flows) are returned
+        overrides_sudo = self.sudo().search(domain, order="expiry_date, id")
+        now = fields.Datetime.now()
+        remaining, refusals, covering = {}, {}, {}
+        taken = self.sudo().browse()
+        for document, assessment in blocks.items():
+            valid = self.sudo().browse()
+            reasons = []
+            for override in overrides_sudo - taken:
+                if not override._credit_alert_concerns(document, operation):
+                    continue
+                reason = override._credit_alert_refusal(document, assessment, operation, now)
+                if reason:
+                    reasons.append(reason)
+                else:
+                    valid |= override
+            if not valid:
+                remaining[document] = assessment
+                if reasons:
+                    refusals[document] = reasons
+                continue
+            covering[document] = valid if operation == "confirmation" else valid[:1]
+            taken |= covering[document]
+        if consume and not remaining:
+            for document, document_overrides_sudo in covering.items():
+                document_overrides_sudo._credit_alert_use(document, now)
+        return remaining, refusals
+
+    def _credit_alert_concerns(self, document, operation):
+        """Whether this override was given for ``document`` (its company, and
+        its order or its opportunity when it was given for one)."""
+        self.ensure_one()
+        if document._name == "crm.lead":
+            company, lead = document.company_id or self.env.company, document
+        else:
+            company, lead = document.company_id, document.opportunity_id
+        if self.company_id != company:
+            return False
+        if operation == "confirmation":
+            return self.order_id == document
+        return not self.lead_id or self.lead_id == lead
+
+    def _credit_alert_refusal(self, document, assessment, operation, now):
+        """Why this override does not let ``document`` through, or ``False``."""
+        self.ensure_one()
+        env = self.env
+        currency = self.currency_id or self.company_id.currency_id
+        reason = False
+        if not self.user_id.has_group(OVERRIDE_GROUP):
+            reason = env._("its author is no longer a member of the Credit override group")
+        elif self.expiry_date <= now:
+            reason = env._("it expired on %(date)s", date=format_datetime(env, self.expiry_date))
+        elif self.partner_id != document.partner_id.commercial_partner_id:
+            reason = env._("it was given for %(customer)s", customer=self.partner_id.display_name)
+        elif operation == "confirmation" and (
+            currency.compare_amounts(document._credit_alert_amount(), self.order_amount) > 0
+        ):
+            reason = env._(
+                "it was given for an order of %(given)s, the order is now %(amount)s",
+                given=format_amount(env, self.order_amount, currency),
+                amount=format_amount(env, document._credit_alert_amount(), currency),
+            )
+        elif self._credit_alert_figures_worse(assessment):
+            reason = env._(
+                "the customer's figures are worse than when it was given (%(figures)s)",
+                figures=self.alert_message,
+            )
+        if not reason:
+            return False
+        return env._(
+            "The override given by %(user)s on %(date)s does not apply: %(reason)s.",
+            user=self.user_id.name,
+            date=format_datetime(env, self.date),
+            reason=reason,
         )
-        covered_ids = set(overrides_sudo[field_name].ids)
-        remaining = {
-            document: assessment
-            for document, assessment in blocks.items()
-            if document.id not in covered_ids
+
+    def _credit_alert_figures_worse(self, assessment):
+        """Whether the customer owes more than the figures shown with the
+        override: more overdue, or less credit left under the limit."""
+        self.ensure_one()
+        rounding = (self.currency_id or self.company_id.currency_id).rounding
+        if assessment["overdue_counts"] and (
+            float_compare(
+                assessment["overdue_amount"], self.overdue_amount, precision_rounding=rounding
+            )
+            > 0
+        ):
+            return True
+        available = assessment["credit_available"]
+        return bool(
+            assessment["credit_limit"]
+            and float_compare(available, 0, precision_rounding=rounding) < 0
+            and (
+                not self.credit_limit
+                or float_compare(available, self.credit_available, precision_rounding=rounding) < 0
+            )
+        )
+
+    def _credit_alert_use(self, document, now):
+        """Mark these overrides as used for ``document`` (a quotation or an order)."""
+        values = {
+            "used": True,
+            "used_date": now,
+            "used_user_id": self.env.uid,
+            "used_document_name": document.display_name,
         }
-        if not remaining:
-            overrides_sudo.used = True
-        return remaining
+        if document._name == "sale.order":
+            values["used_order_id"] = document.id
+            values["used_amount"] = document._credit_alert_amount()
+        self.write(values)
+        # the UPDATE runs now: of two transactions using the same override,
+        # the second fails to serialize (REPEATABLE READ) and is retried, and
+        # then finds it used
+        self.flush_recordset()

@@ -146,16 +146,18 @@ class CrmLead(models.Model):
         """Refuse a new quotation for a customer blocked by the credit policy.
 
         Checked on the server, whatever calls it (the "New Quotation" button,
-        sale_crm's customer wizard, RPC). Members of the Credit override
-        group get the override wizard instead; once they gave a reason, the
-        override lets this call through.
+        sale_crm's customer wizard, RPC); the quotation's creation is checked
+        again (see ``sale.order.create``), which uses the override. Members
+        of the Credit override group get the override wizard instead.
         """
-        # superuser flows (scripts run as superuser) are not a salesperson's
-        # decision: the policy stops people, whatever door they use
+        # superuser flows (scripts run as superuser) may create quotations:
+        # the confirmation is checked for everyone
         blocks = {} if self.env.su else self._credit_alert_quotation_blocks()
-        blocked = self.env["crm.credit.override"]._apply_pending("quotation", blocks)
+        blocked, refusals = self.env["crm.credit.override"]._credit_alert_cover(
+            "quotation", blocks, consume=False
+        )
         if blocked:
-            return self._credit_alert_stop(blocked)
+            return self._credit_alert_stop(blocked, refusals)
         return super().action_new_quotation()
 
     def _credit_alert_quotation_blocks(self):
@@ -178,19 +180,19 @@ class CrmLead(models.Model):
                     blocks[lead] = assessment
         return blocks
 
-    def _credit_alert_stop(self, blocked):
+    def _credit_alert_stop(self, blocked, refusals=None):
         """Open the override wizard for override members, else refuse."""
         if self.env.user.has_group(OVERRIDE_GROUP):
             lead = next(iter(blocked))
             return self.env["crm.credit.override.wizard"]._action_open(lead=lead)
+        Override = self.env["crm.credit.override"]
         raise UserError(
             "\n".join(
-                self.env._(
-                    "New quotation refused: %(customer)s is blocked by the credit "
-                    "policy (%(figures)s). A member of the Credit override group "
-                    "can override it, with a reason.",
-                    customer=lead.partner_id.commercial_partner_id.display_name,
-                    figures=(lead.company_id or self.env.company)._credit_alert_message(assessment),
+                Override._credit_alert_quotation_refusal(
+                    lead.partner_id,
+                    lead.company_id or self.env.company,
+                    assessment,
+                    (refusals or {}).get(lead),
                 )
                 for lead, assessment in blocked.items()
             )

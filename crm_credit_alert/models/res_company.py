@@ -16,6 +16,9 @@ CREDIT_ALERT_LEVELS = [
 CREDIT_ALERT_SEVERITY = {"none": 0, "warning": 1, "block": 2}
 # Largest number of days the policy stores (a PostgreSQL integer column).
 MAX_POLICY_DAYS = 2**31 - 1
+# Longest validity of a credit override: an exception to the policy, not a
+# standing permission.
+MAX_OVERRIDE_DAYS = 365
 
 
 class ResCompany(models.Model):
@@ -60,15 +63,32 @@ class ResCompany(models.Model):
         "invoiced reaches this percentage of the credit limit; 0 turns this "
         "warning off.",
     )
+    credit_alert_override_days = fields.Integer(
+        string="Credit Override Validity (days)",
+        default=7,
+        help="Days during which a credit override can be used, from the moment "
+        "it is given; it serves once. Applies to overrides given afterwards.",
+    )
 
     @api.constrains(
         "credit_alert_grace_days",
         "credit_alert_min_overdue_amount",
         "credit_alert_block_days",
         "credit_alert_warn_percent",
+        "credit_alert_override_days",
     )
     def _check_credit_alert_policy(self):
         for company in self:
+            if not 1 <= company.credit_alert_override_days <= MAX_OVERRIDE_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Credit alerts of %(company)s: credit overrides must be valid "
+                        "for 1 to %(max)s days (%(value)s given).",
+                        company=company.name,
+                        max=MAX_OVERRIDE_DAYS,
+                        value=company.credit_alert_override_days,
+                    )
+                )
             if company.credit_alert_grace_days < 0:
                 raise ValidationError(
                     self.env._(
@@ -310,7 +330,8 @@ class ResCompany(models.Model):
         blocks (or warns, when blocking on the limit is off). Amounts compare
         at the company currency's precision. ``policy``: the company's
         ``_credit_alert_policy()``, read once by callers that assess a batch.
-        Returns a dict: ``level``, ``overdue_counts``, ``overdue_amount``,
+        Returns a dict: ``level``, ``overdue_counts``, ``overdue_blocks``
+        (the overdue invoices alone block), ``overdue_amount``,
         ``overdue_invoice_count``, ``oldest_overdue_days``, ``credit_limit``,
         ``credit_used``, ``credit_available``.
         """
@@ -326,9 +347,10 @@ class ResCompany(models.Model):
             >= 0
         )
         level = "none"
+        overdue_blocks = False
         if overdue_counts:
-            blocked = snapshot["oldest_overdue_days"] >= policy["block_days"]
-            level = "block" if blocked else "warning"
+            overdue_blocks = snapshot["oldest_overdue_days"] >= policy["block_days"]
+            level = "block" if overdue_blocks else "warning"
         credit_used = credit_available = 0.0
         if credit_limit:
             # the bridge's definition of credit available (Odoo's credit
@@ -350,6 +372,7 @@ class ResCompany(models.Model):
         return {
             "level": level,
             "overdue_counts": overdue_counts,
+            "overdue_blocks": overdue_blocks,
             "overdue_amount": overdue_amount,
             "overdue_invoice_count": snapshot["overdue_invoice_count"],
             "oldest_overdue_days": snapshot["oldest_overdue_days"],

@@ -25,3 +25,6 @@ class ResConfigSettings(models.TransientModel):
     credit_alert_warn_percent = fields.Float(
         related="company_id.credit_alert_warn_percent", readonly=False
     )
+    credit_alert_override_days = fields.Integer(
+        related="company_id.credit_alert_override_days", readonly=False
+    )

@@ -1,7 +1,10 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+
 from odoo import Command
-from odoo.tests import new_test_user
+from odoo.tests import HttpCase, new_test_user
+from odoo.tools import mute_logger
 
 from odoo.addons.crm_accounting_bridge.tests.common import CrmAccountingBridgeCommon
 
@@ -68,28 +71,56 @@ class CrmCreditAlertCommon(CrmAccountingBridgeCommon):
         )
 
     @classmethod
+    def _order_values(cls, partner, amount, user=None, lead=None):
+        """Values of a quotation of one untaxed line of ``amount``."""
+        return {
+            "partner_id": partner.id,
+            "user_id": (user or cls.salesman).id,
+            "opportunity_id": lead.id if lead else False,
+            "order_line": [
+                Command.create(
+                    {
+                        "product_id": cls.product_a.id,
+                        "product_uom_qty": 1,
+                        "price_unit": amount,
+                        "tax_id": [Command.clear()],
+                    }
+                )
+            ],
+        }
+
+    @classmethod
     def _create_order(cls, partner, amount, user=None, lead=None, confirm=False):
-        """A quotation of one untaxed line of ``amount``."""
-        order = cls.env["sale.order"].create(
-            {
-                "partner_id": partner.id,
-                "user_id": (user or cls.salesman).id,
-                "opportunity_id": lead.id if lead else False,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": cls.product_a.id,
-                            "product_uom_qty": 1,
-                            "price_unit": amount,
-                            "tax_id": [Command.clear()],
-                        }
-                    )
-                ],
-            }
+        """A quotation of one untaxed line of ``amount``, created by code
+        running as superuser (setup data, not a salesperson's door)."""
+        # sudo: setup data, as code running as superuser creates it (an
+        # eCommerce cart, a connector): users are refused quotations of
+        # blocked customers
+        order = (
+            cls.env["sale.order"]
+            .sudo()
+            .create(cls._order_values(partner, amount, user, lead))
+            .sudo(False)
         )
         if confirm:
-            order.sudo().action_confirm()
+            cls._confirm_outside_policy(order)
         return order
+
+    @classmethod
+    def _confirm_outside_policy(cls, orders):
+        """Confirm ``orders`` as if the policy did not block their customer.
+
+        For tests about the figures that confirmed orders give, not about the
+        block: every confirmation passes the credit check, superuser included,
+        so the company's blocking is relaxed for the call, then restored.
+        """
+        policy_fields = ["credit_alert_block_days", "credit_alert_block_on_limit"]
+        companies = orders.company_id
+        policies = {company: company.read(policy_fields)[0] for company in companies}
+        companies.write({"credit_alert_block_days": 10**6, "credit_alert_block_on_limit": False})
+        orders.action_confirm()
+        for company, policy in policies.items():
+            company.write({name: policy[name] for name in policy_fields})
 
     @classmethod
     def _use_credit_limit(cls, *partners, limit=1000.0, company=None):
@@ -104,3 +135,37 @@ class CrmCreditAlertCommon(CrmAccountingBridgeCommon):
         if user:
             record = record.with_user(user)
         return record.credit_alert_level, record.credit_alert_message
+
+
+class CrmCreditAlertHttpCommon(CrmCreditAlertCommon, HttpCase):
+    """Calls over the real JSON-RPC route of the web client and RPC clients."""
+
+    @mute_logger("odoo.http")  # refusals are logged as warnings, as any UserError
+    def _call_kw(self, model, method, args, kwargs=None):
+        """``(result, error)`` of ``/web/dataset/call_kw`` as the logged-in user.
+
+        ``error`` is the ``data`` of a JSON-RPC error (``name``, ``message``,
+        ``arguments``), so that tests read the message the caller gets.
+        """
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(
+                {
+                    "id": 0,
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": model,
+                        "method": method,
+                        "args": args,
+                        "kwargs": kwargs or {},
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        response.raise_for_status()
+        body = response.json()
+        if "error" in body:
+            return None, body["error"]["data"]
+        return body["result"], None

@@ -130,10 +130,13 @@ class TestCreditBlock(CrmCreditAlertCommon):
         self.order.with_user(self.salesman).action_confirm()
         self.assertEqual(self.order.state, "sale")
 
-    def test_superuser_flows_are_not_blocked(self):
-        """Online signature and payment confirm orders as superuser."""
-        self.order.sudo().action_confirm()
-        self.assertEqual(self.order.state, "sale")
+    def test_superuser_flows_are_blocked_too(self):
+        """Online signature and payment confirm orders as superuser: the check
+        runs for them too (this test asserted the opposite, which was the
+        defect; what the customer sees is in test_credit_portal)."""
+        with self.assertRaisesRegex(UserError, "Confirmation of .* refused"):
+            self.order.sudo().action_confirm()
+        self.assertEqual(self.order.state, "draft")
 
     def test_override_member_gets_the_wizard_for_a_quotation(self):
         lead = self.override_lead.with_user(self.overrider)
@@ -412,8 +415,11 @@ class TestCreditBlock(CrmCreditAlertCommon):
         self.accountant.company_ids = [Command.link(company_2.id)]
         self._create_invoice(self.customer, 100, -100, -70, company=company_2)
         self.overrider.company_ids = [Command.link(company_2.id)]
+        # created as code running as superuser would: users are refused new
+        # quotations of a customer blocked in that company
         order_2 = (
             self.env["sale.order"]
+            .sudo()
             .with_company(company_2)
             .create(
                 {
@@ -502,8 +508,11 @@ class TestCreditBlockJsonRpc(CrmCreditAlertCommon, HttpCase):
         self._use_credit_limit(customer, limit=1000.0)
         self._use_credit_limit(customer, limit=1000.0, company=company_2)
         order_1 = self._create_order(customer, 600.0, user=multi_salesman)
+        # created as code running as superuser would: users are refused new
+        # quotations of a customer blocked in that company
         order_2 = (
             self.env["sale.order"]
+            .sudo()
             .with_company(company_2)
             .create(
                 {

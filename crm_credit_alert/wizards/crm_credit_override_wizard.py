@@ -12,7 +12,10 @@ class CrmCreditOverrideWizard(models.TransientModel):
 
     The wizard only collects the reason: the override itself
     (``crm.credit.override``) takes the figures on the server and posts them
-    in the chatter, and the blocked action checks it again.
+    in the chatter, and the blocked action checks it again. Opened for an
+    opportunity (its New Quotation button), for orders to confirm, or for a
+    customer (a quotation created, duplicated or given to that customer
+    elsewhere, which the user then saves again).
     """
 
     _name = "crm.credit.override.wizard"
@@ -20,6 +23,8 @@ class CrmCreditOverrideWizard(models.TransientModel):
 
     lead_id = fields.Many2one("crm.lead", string="Opportunity", readonly=True)
     order_ids = fields.Many2many("sale.order", string="Sale Orders", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     alert_message = fields.Text(string="Figures", compute="_compute_alert_message")
     reason = fields.Text(
         required=True,
@@ -44,6 +49,8 @@ class CrmCreditOverrideWizard(models.TransientModel):
         record being deleted, and log the query as an error.
         """
         lead_ids = [vals["lead_id"]] if vals.get("lead_id") else []
+        partner_ids = [vals["partner_id"]] if vals.get("partner_id") else []
+        company_ids = [vals["company_id"]] if vals.get("company_id") else []
         # the commands the client sends (set, link); Odoo refuses the others
         order_ids = []
         for command in vals.get("order_ids") or ():
@@ -52,7 +59,12 @@ class CrmCreditOverrideWizard(models.TransientModel):
                     order_ids.extend(command[2])
                 elif command[0] == Command.LINK:
                     order_ids.append(command[1])
-        for model, ids in (("crm.lead", lead_ids), ("sale.order", order_ids)):
+        for model, ids in (
+            ("crm.lead", lead_ids),
+            ("sale.order", order_ids),
+            ("res.partner", partner_ids),
+            ("res.company", company_ids),
+        ):
             if not all(isinstance(id_, int) and not isinstance(id_, bool) for id_ in ids):
                 raise UserError(
                     self.env._(
@@ -67,10 +79,23 @@ class CrmCreditOverrideWizard(models.TransientModel):
                     )
                 )
 
-    @api.depends("lead_id", "order_ids")
+    @api.depends("lead_id", "order_ids", "partner_id", "company_id")
     def _compute_alert_message(self):
         for wizard in self:
-            if wizard.lead_id:
+            if wizard.partner_id:
+                customer = wizard.partner_id.commercial_partner_id
+                company = wizard.company_id or self.env.company
+                assessment = company._credit_alert_assessments(customer).get(customer.id)
+                lines = []
+                if assessment and assessment["level"] == "block":
+                    lines.append(
+                        self.env._(
+                            "%(customer)s: %(figures)s",
+                            customer=customer.display_name,
+                            figures=company._credit_alert_message(assessment),
+                        )
+                    )
+            elif wizard.lead_id:
                 blocks = wizard.lead_id._credit_alert_quotation_blocks()
                 company = wizard.lead_id.company_id or self.env.company
                 lines = [
@@ -95,11 +120,15 @@ class CrmCreditOverrideWizard(models.TransientModel):
             wizard.alert_message = "\n".join(lines)
 
     @api.model
-    def _action_open(self, lead=None, orders=None):
-        """Action opening the wizard for a blocked lead or blocked orders."""
+    def _action_open(self, lead=None, orders=None, partner=None, company=None):
+        """Action opening the wizard for a blocked lead, blocked orders, or
+        new quotations of a blocked customer (``partner``) in ``company``."""
         context = {"default_lead_id": lead.id} if lead else {}
         if orders:
             context["default_order_ids"] = [Command.set(orders.ids)]
+        if partner:
+            context["default_partner_id"] = partner.id
+            context["default_company_id"] = (company or self.env.company).id
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Override the credit block"),
@@ -123,13 +152,12 @@ class CrmCreditOverrideWizard(models.TransientModel):
         # the wizard's default_* keys must not reach the records created next
         env = self.env(context=clean_context(self.env.context))
         overrides = env["crm.credit.override"]
+        partner = self.partner_id.with_env(env)
+        if partner:
+            return self._override_customer(partner, reason)
         lead = self.lead_id.with_env(env)
         if lead:
-            # the block may have cleared since the wizard opened: then there
-            # is nothing to override, and the quotation simply opens
-            if lead._credit_alert_quotation_blocks():
-                overrides.create({"lead_id": lead.id, "reason": reason})
-            return lead.action_new_quotation()
+            return self._override_opportunity(lead, reason)
         orders = self.order_ids.with_env(env)
         blocked = orders._credit_alert_confirmation_blocks()
         if not blocked:
@@ -143,3 +171,44 @@ class CrmCreditOverrideWizard(models.TransientModel):
         blocked_orders = orders - fitting
         overrides.create([{"order_id": order.id, "reason": reason} for order in blocked_orders])
         return blocked_orders.action_confirm()
+
+    def _override_customer(self, partner, reason):
+        """Record an override of the customer's next quotation; the user saves
+        or duplicates the quotation again, which uses it."""
+        company = self.company_id or self.env.company
+        customer = partner.commercial_partner_id
+        assessment = company._credit_alert_assessments(customer).get(customer.id)
+        if assessment and assessment["level"] == "block":
+            partner.env["crm.credit.override"].create(
+                {"partner_id": customer.id, "company_id": company.id, "reason": reason}
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Override recorded for the next quotation of %(customer)s: save or "
+                    "duplicate it again.",
+                    customer=customer.display_name,
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def _override_opportunity(self, lead, reason):
+        """Record the override, create the opportunity's quotation with it,
+        and open that quotation: the override records what it was used for.
+        """
+        # the block may have cleared since the wizard opened: then there is
+        # nothing to override, and the quotation simply opens
+        if lead._credit_alert_quotation_blocks():
+            lead.env["crm.credit.override"].create({"lead_id": lead.id, "reason": reason})
+        action = lead.action_new_quotation()
+        if action.get("res_model") != "sale.order":
+            return action
+        defaults = {
+            key: value for key, value in action["context"].items() if key.startswith("default_")
+        }
+        order = lead.env["sale.order"].with_context(**defaults).create({})
+        return dict(action, res_id=order.id, view_mode="form", views=[(False, "form")])
