@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..adapters.provider import PROVIDERS, get_provider
+from .external_crm_protected_mixin import connector_edit
 
 _logger = logging.getLogger(__name__)
 
@@ -549,7 +550,8 @@ class ExternalCrmBackend(models.Model):
             raise UserError(
                 self.env._("The %(name)s backend cannot import by itself.", name=self.name)
             )
-        cursors = self.env["external.crm.sync.cursor"]
+        # the connector moves its cursors (protected from hand edits)
+        cursors = connector_edit(self.env["external.crm.sync.cursor"])
         for kind in KIND_ORDER:
             cursor = self.cursor_ids.filtered(lambda c, kind=kind: c.object_kind == kind)
             if not cursor:
@@ -596,7 +598,8 @@ class ExternalCrmBackend(models.Model):
     def _pull_cursors(self):
         """The catch-up cursor of each object kind, created when missing."""
         self.ensure_one()
-        cursors = self.env["external.crm.pull.cursor"]
+        # the connector moves its cursors (protected from hand edits)
+        cursors = connector_edit(self.env["external.crm.pull.cursor"])
         for kind in KIND_ORDER:
             cursor = self.pull_cursor_ids.filtered(lambda c, kind=kind: c.object_kind == kind)
             cursors |= cursor or cursors.create({"backend_id": self.id, "object_kind": kind})
@@ -784,10 +787,14 @@ class ExternalCrmBackend(models.Model):
         return extra
 
     def _as_integration_user(self):
-        """This backend as its integration user, in its company (no superuser)."""
+        """This backend as its integration user, in its company (no superuser).
+
+        It is the connector at work (processing, the actions of the views):
+        it writes the records protected from everyone else (``connector_edit``).
+        """
         self.ensure_one()
         backend = self.with_user(self.integration_user_id)
-        return backend.with_context(allowed_company_ids=self.company_id.ids)
+        return connector_edit(backend.with_context(allowed_company_ids=self.company_id.ids))
 
     def _store_items(self, items, company_id=None, check_job=False):
         """Store delivery items in the inbox; return the ids of the new events.
