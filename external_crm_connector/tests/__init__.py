@@ -14,3 +14,4 @@ from . import test_writeback_providers
 from . import test_faults
 from . import test_rejection
 from . import test_protected_records
+from . import test_destinations
