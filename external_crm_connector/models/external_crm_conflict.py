@@ -4,7 +4,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
-from ..services.processor import EventProcessor
+from ..services.processor import LOST, EventProcessor
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 
@@ -206,7 +206,9 @@ class ExternalCrmConflict(models.Model):
         """Write the value that arrived, on a field the backend's map still maps.
 
         The conflict's field and value cannot be changed by hand; the field
-        map can, since: a field it no longer maps is refused.
+        map can, since: a field it no longer maps, or that accounting owns,
+        is refused, and a relation is resolved again with the integration
+        user's rights (its record rules may hide the record now).
         """
         self.ensure_one()
         processor = self._processor()
@@ -227,17 +229,38 @@ class ExternalCrmConflict(models.Model):
                     field=label,
                 )
             )
+        if processor._owned_by_accounting(record._name, field_name):
+            raise UserError(
+                self.env._(
+                    "%(field)s belongs to accounting: the external CRM never writes it. Close "
+                    "the conflict with Keep Odoo.",
+                    field=label,
+                )
+            )
         binding = self.binding_id
         if binding and binding._record() != record:
             raise UserError(
                 self.env._("This conflict's record is no longer the one its binding points to.")
             )
+        value = self.incoming_raw
+        odoo_field = record._fields[field_name]
+        if odoo_field.type == "many2one" and value not in (LOST, False, None):
+            try:
+                value = processor._fit(odoo_field, value)
+            except ValueError as error:
+                raise UserError(
+                    self.env._(
+                        "%(field)s: %(error)s; the incoming value is not applied.",
+                        field=label,
+                        error=str(error),
+                    )
+                ) from error
         if field_name == "stage_id" and record._name == "crm.lead":
             # the stage of a deal is "lost" or a stage: marked lost, or moved
             # (and reopened), as the processing does
-            processor._apply_stage(record, self.incoming_raw, None)
+            processor._apply_stage(record, value, None)
         else:
-            record.write({field_name: processor.write_value(record, field_name, self.incoming_raw)})
+            record.write({field_name: processor.write_value(record, field_name, value)})
         values = dict(binding.last_values or {})
         values[field_name] = self.incoming_raw
         # sudo: the integration state of the binding is technical

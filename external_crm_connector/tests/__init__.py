@@ -15,3 +15,4 @@ from . import test_faults
 from . import test_rejection
 from . import test_protected_records
 from . import test_destinations
+from . import test_accounting_fields
