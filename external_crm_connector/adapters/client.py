@@ -247,8 +247,7 @@ class RestClient:
                 raise self._api_error(method, path, response)
             return self._decode(method, path, response)
 
-    @staticmethod
-    def _decode(method, path, response):
+    def _decode(self, method, path, response):
         """The JSON of a successful answer; a page that is not JSON is temporary.
 
         A proxy, a load balancer or a maintenance page answers with HTML
@@ -261,9 +260,10 @@ class RestClient:
             return response.json()
         except ValueError as error:
             text = " ".join(response.text.split())[:300]
-            raise ExternalCrmTransientError(
+            raise self._error(
+                ExternalCrmTransientError,
                 f"{method} {path} answered HTTP {response.status_code} with a body that is not "
-                f"JSON ({response.headers.get('Content-Type') or 'no content type'}): {text}"
+                f"JSON ({response.headers.get('Content-Type') or 'no content type'}): {text}",
             ) from error
 
 
