@@ -16,6 +16,7 @@ from datetime import UTC
 import requests
 
 from ..exceptions import ExternalCrmApiError, ExternalCrmTransientError
+from .destinations import DestinationRefused, same_origin, scrub, split_url
 
 _logger = logging.getLogger(__name__)
 
@@ -30,7 +31,20 @@ REFUSED_URL_ERRORS = (
 
 
 class RestClient:
-    """A JSON REST client with timeouts, rate-limit handling and retries."""
+    """A JSON REST client with timeouts, rate-limit handling and retries.
+
+    Requests go to the base URL's host only: a path is relative to it, and
+    an absolute URL (a page link given by the provider) is followed only on
+    that same host. With ``destinations`` (``destinations.Destinations``),
+    the base URL must also be an allowed destination, on one of ``HOSTS``.
+    Error texts never hold the credentials the client knows (``_secrets``).
+    """
+
+    # the provider's own API hosts (``destinations.host_matches`` patterns);
+    # None: any https host
+    HOSTS = None
+    # what a person corrects when the base URL is refused
+    BASE_URL_SETTING = "the API base URL of the backend"
 
     def __init__(
         self,
@@ -42,9 +56,14 @@ class RestClient:
         max_wait=30.0,
         session=None,
         sleep=time.sleep,
+        destinations=None,
+        secrets=(),
     ):
         self.base_url = (base_url or "").rstrip("/")
         self.token = token
+        self.destinations = destinations
+        # other credentials of the backend that an answer could repeat
+        self.secrets = tuple(secrets)
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
         self.backoff = backoff
@@ -95,9 +114,71 @@ class RestClient:
         """Raise the provider's own error for ``response``, before the common rules."""
 
     def _api_error(self, method, path, response):
-        return ExternalCrmApiError(
-            f"{method} {path} answered HTTP {response.status_code}: {response.text[:500]}"
+        return self._error(
+            ExternalCrmApiError,
+            f"{method} {path} answered HTTP {response.status_code}: {response.text[:500]}",
         )
+
+    # -- errors --------------------------------------------------------------
+    def _secrets(self):
+        """The credentials this client knows, never written in an error."""
+        return [self.token, *self.secrets]
+
+    def _scrub(self, text):
+        return scrub(text, self._secrets())
+
+    def _error(self, error_class, message, **kwargs):
+        """The one place errors are built: without the client's credentials."""
+        return error_class(self._scrub(message), **kwargs)
+
+    # -- destinations ----------------------------------------------------------
+    def _check_destination(self, url, hosts, setting):
+        """Raise ``DestinationRefused`` unless ``url`` is allowed (with ``destinations``)."""
+        if self.destinations is not None:
+            try:
+                self.destinations.check(url, hosts, setting)
+            except DestinationRefused as error:
+                raise self._error(DestinationRefused, str(error)) from None
+
+    def _url(self, method, path):
+        """The URL of ``path``, on the base URL's host only.
+
+        A relative path is joined to the base URL; an absolute URL (a page
+        link from the provider) must be on the base URL's scheme, host and
+        port. Anything else (another host, ``//host``, ``@host``, a
+        backslash) is refused: the access token goes with every request.
+        """
+        base = split_url(self.base_url)
+        if base is None:
+            raise self._error(
+                ExternalCrmApiError,
+                f"{method} {path}: {self.base_url!r} cannot be called (not an http(s) URL "
+                f"with a host name); check {self.BASE_URL_SETTING}",
+            )
+        self._check_destination(self.base_url, self.HOSTS, self.BASE_URL_SETTING)
+        if path.lower().startswith(("http://", "https://")):
+            target = split_url(path)
+            if target is None or not same_origin(target, base):
+                raise self._error(
+                    DestinationRefused,
+                    f"{method} {path}: the link is not on the API host {base.netloc}; "
+                    "it is not followed",
+                )
+            return path
+        url = f"{self.base_url}{path}"
+        target = split_url(url)
+        if not path.startswith("/") or path.startswith("//") or target is None:
+            raise self._error(
+                DestinationRefused,
+                f"{method} {path}: the path is not on the API host {base.netloc}; "
+                "it is not followed",
+            )
+        if not same_origin(target, base):
+            raise self._error(
+                DestinationRefused,
+                f"{method} {path}: the path leads off the API host {base.netloc}",
+            )
+        return url
 
     # -- calls -------------------------------------------------------------
     def request(self, method, path, params=None, json=None, headers=None):
@@ -114,7 +195,7 @@ class RestClient:
         while True:
             attempt += 1
             last = attempt >= self.max_attempts
-            url = path if path.startswith("http") else f"{self.base_url}{path}"
+            url = self._url(method, path)
             self.calls += 1
             try:
                 response = self.session.request(
@@ -126,15 +207,16 @@ class RestClient:
                     timeout=self.timeout,
                 )
             except REFUSED_URL_ERRORS as error:
-                raise ExternalCrmApiError(
+                raise self._error(
+                    ExternalCrmApiError,
                     f"{method} {path}: {url!r} cannot be called ({error}); "
-                    "check the API base URL of the backend"
+                    f"check {self.BASE_URL_SETTING}",
                 ) from error
             except (requests.ConnectionError, requests.Timeout) as error:
                 wait = self.backoff * 2 ** (attempt - 1)
                 if last:
-                    raise ExternalCrmTransientError(
-                        f"{method} {path}: {error}", retry_after=wait
+                    raise self._error(
+                        ExternalCrmTransientError, f"{method} {path}: {error}", retry_after=wait
                     ) from error
                 self.sleep(min(wait, self.max_wait))
                 continue
@@ -152,8 +234,10 @@ class RestClient:
                     wait = self.backoff * 2 ** (attempt - 1)
                 _logger.info("%s %s answered %s, attempt %s", method, path, status, attempt)
                 if last or wait > self.max_wait:
-                    raise ExternalCrmTransientError(
-                        f"{method} {path} answered HTTP {status}", retry_after=wait
+                    raise self._error(
+                        ExternalCrmTransientError,
+                        f"{method} {path} answered HTTP {status}",
+                        retry_after=wait,
                     )
                 self.sleep(wait)
                 continue
@@ -163,8 +247,7 @@ class RestClient:
                 raise self._api_error(method, path, response)
             return self._decode(method, path, response)
 
-    @staticmethod
-    def _decode(method, path, response):
+    def _decode(self, method, path, response):
         """The JSON of a successful answer; a page that is not JSON is temporary.
 
         A proxy, a load balancer or a maintenance page answers with HTML
@@ -177,15 +260,18 @@ class RestClient:
             return response.json()
         except ValueError as error:
             text = " ".join(response.text.split())[:300]
-            raise ExternalCrmTransientError(
+            raise self._error(
+                ExternalCrmTransientError,
                 f"{method} {path} answered HTTP {response.status_code} with a body that is not "
-                f"JSON ({response.headers.get('Content-Type') or 'no content type'}): {text}"
+                f"JSON ({response.headers.get('Content-Type') or 'no content type'}): {text}",
             ) from error
 
 
 class HubSpotClient(RestClient):
     """HubSpot CRM v3 objects and v4 associations, with a private-app token."""
 
+    # api.hubapi.com, and the data centres' api-eu1.hubapi.com...
+    HOSTS = ("api.hubapi.com", "*.hubapi.com")
     OBJECT_TYPES = {"company": "companies", "contact": "contacts", "deal": "deals"}
     BATCH_SIZE = 100
 
@@ -309,7 +395,7 @@ class HubSpotClient(RestClient):
                     "PATCH", f"{path}/{entry['id']}", json={"properties": entry["properties"]}
                 )
             except ExternalCrmApiError as error:
-                refused[entry["id"]] = str(error)
+                refused[entry["id"]] = str(error)  # built by _error: scrubbed
                 continue
             if answer is None:
                 refused[entry["id"]] = "no such record"

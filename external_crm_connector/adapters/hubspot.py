@@ -50,6 +50,7 @@ class HubSpotProvider(Provider):
     code = "hubspot"
     writes_back = True
     default_api_url = "https://api.hubapi.com"
+    api_hosts = HubSpotClient.HOSTS
 
     def authenticate(self, secret, request, body, now):
         return signatures.verify_hubspot(

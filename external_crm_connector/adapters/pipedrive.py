@@ -300,6 +300,7 @@ class Notification:
 class PipedriveProvider(Provider):
     code = "pipedrive"
     default_api_url = "https://api.pipedrive.com"
+    api_hosts = PipedriveClient.HOSTS
     writes_back = True
 
     @classmethod

@@ -30,6 +30,8 @@ def rfc3339(moment):
 class PipedriveClient(RestClient):
     """Pipedrive API v2 for organizations, persons and deals, with an API token."""
 
+    # api.pipedrive.com, or the company's own <company>.pipedrive.com
+    HOSTS = ("api.pipedrive.com", "*.pipedrive.com")
     ENTITIES = {"company": "organizations", "contact": "persons", "deal": "deals"}
     # Pipedrive accepts at most 100 ids and 500 records per call
     IDS_PER_CALL = 100

@@ -250,6 +250,9 @@ class Provider:
 
     code = None
     default_api_url = False
+    # hosts of the API base URL (``destinations.host_matches`` patterns);
+    # None: the provider calls no API, or any https host
+    api_hosts = None
     # maximum number of items in one delivery
     max_items = 1000
     # implements ``write_company_properties`` (financial write-back)
@@ -290,13 +293,20 @@ class Provider:
         return backend_sudo
 
     def _token_client(self, client_class, missing_message):
-        """A ``client_class`` calling the API with the backend's API token."""
+        """A ``client_class`` calling the API with the backend's API token.
+
+        The client calls the API base URL only when it is an allowed
+        destination (``_destinations``), and keeps the backend's secrets
+        out of its errors.
+        """
         backend_sudo = self._credentials(["api_token"], missing_message)
         return client_class(
             backend_sudo.api_base_url or self.default_api_url,
             backend_sudo.api_token,
             timeout=backend_sudo.api_timeout or 30,
             backoff=self.backend._api_backoff(),
+            destinations=self.backend._destinations(),
+            secrets=[backend_sudo.webhook_secret],
         )
 
     # -- inbound -----------------------------------------------------------

@@ -34,6 +34,7 @@ from .salesforce_client import (
     DEFAULT_API_VERSION,
     DEFAULT_LOGIN_URL,
     ID_PATTERN,
+    INSTANCE_HOSTS,
     QueryLocatorExpired,
     SalesforceClient,
     id18,
@@ -139,6 +140,7 @@ def flatten(record, prefix=""):
 class SalesforceProvider(Provider):
     code = "salesforce"
     default_api_url = False  # the instance URL comes with the access token
+    api_hosts = INSTANCE_HOSTS
     # Salesforce sends at most 100 notifications in one message
     max_items = 100
     writes_back = True
@@ -340,6 +342,7 @@ class SalesforceProvider(Provider):
             on_token=store_token,
             timeout=backend_sudo.api_timeout or 30,
             backoff=backend._api_backoff(),
+            destinations=backend._destinations(),
         )
 
     def mapped_fields(self, kind):

@@ -20,10 +20,16 @@ import requests
 
 from ..exceptions import ExternalCrmApiError, ExternalCrmTransientError
 from .client import RestClient
+from .destinations import DestinationRefused
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
+# where the consumer secret and refresh token may go: production, sandboxes,
+# and My Domain login URLs (acme.my.salesforce.com, acme--uat.sandbox.my...)
+LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com", "*.my.salesforce.com")
+# the instance URL of a token answer (My Domain, or a legacy instance name)
+INSTANCE_HOSTS = ("*.salesforce.com",)
 DEFAULT_API_VERSION = "62.0"
 # how long to wait when the daily API limit is reached and nothing says more
 DAILY_LIMIT_WAIT = 900.0
@@ -69,7 +75,14 @@ class QueryLocatorExpired(ExternalCrmApiError):
 
 
 class SalesforceClient(RestClient):
-    """Salesforce REST API with OAuth 2 refresh tokens."""
+    """Salesforce REST API with OAuth 2 refresh tokens.
+
+    The base URL is the instance URL that Salesforce gives with each access
+    token: it must be a Salesforce host too, as the login URL must.
+    """
+
+    HOSTS = INSTANCE_HOSTS
+    BASE_URL_SETTING = "the instance URL that Salesforce gave (log in again)"
 
     def __init__(
         self,
@@ -96,6 +109,9 @@ class SalesforceClient(RestClient):
         # the Salesforce user of the refresh token, known after a refresh
         self.user_id = None
 
+    def _secrets(self):
+        return [*super()._secrets(), self.client_secret, self.refresh_token, self.client_id]
+
     # -- OAuth -------------------------------------------------------------
     def refresh(self):
         """Get a new access token (and the instance URL) with the refresh token."""
@@ -103,6 +119,7 @@ class SalesforceClient(RestClient):
             raise ExternalCrmApiError(
                 "Salesforce: the consumer key, consumer secret and refresh token are required"
             )
+        self._check_destination(self.login_url, LOGIN_HOSTS, "the Salesforce login URL")
         url = f"{self.login_url}/services/oauth2/token"
         self.refreshes += 1
         self.calls += 1
@@ -119,11 +136,14 @@ class SalesforceClient(RestClient):
                 timeout=self.timeout,
             )
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise ExternalCrmTransientError(
-                f"Salesforce login {self.login_url}: {error}", retry_after=self.backoff
+            raise self._error(
+                ExternalCrmTransientError,
+                f"Salesforce login {self.login_url}: {error}",
+                retry_after=self.backoff,
             ) from error
         if response.status_code == 429 or response.status_code >= 500:
-            raise ExternalCrmTransientError(
+            raise self._error(
+                ExternalCrmTransientError,
                 f"Salesforce login answered HTTP {response.status_code}",
                 retry_after=self._retry_after(response) or self.backoff,
             )
@@ -138,13 +158,20 @@ class SalesforceClient(RestClient):
             # invalid_client: wrong consumer key or secret
             error = answer.get("error", "")
             description = answer.get("error_description", response.text[:200])
-            raise ExternalCrmApiError(
+            raise self._error(
+                ExternalCrmApiError,
                 f"Salesforce refused the refresh token (HTTP {response.status_code}): "
-                f"{error} {description}"
+                f"{error} {description}",
             )
         instance_url = (answer.get("instance_url") or "").rstrip("/")
         if urlsplit(instance_url).scheme not in ("https", "http"):
             raise ExternalCrmApiError("Salesforce gave no instance URL with the access token")
+        try:
+            self._check_destination(instance_url, INSTANCE_HOSTS, "the Salesforce login URL")
+        except DestinationRefused as error:
+            raise self._error(
+                DestinationRefused, f"Salesforce named another instance URL: {error}"
+            ) from None
         # the identity URL ends with /id/<organization id>/<user id>: a token
         # of another organization must not be used for this backend
         identity = (answer.get("id") or "").rstrip("/").split("/")
@@ -154,9 +181,10 @@ class SalesforceClient(RestClient):
             and identity[-3:-2] == ["id"]
             and not same_organization(identity[-2], self.organization_id)
         ):
-            raise ExternalCrmApiError(
+            raise self._error(
+                ExternalCrmApiError,
                 f"The Salesforce user of this refresh token belongs to organization "
-                f"{identity[-2]}, not to {self.organization_id}"
+                f"{identity[-2]}, not to {self.organization_id}",
             )
         self.token = answer["access_token"]
         self.base_url = instance_url
@@ -198,12 +226,13 @@ class SalesforceClient(RestClient):
         if status == 403 and code == "REQUEST_LIMIT_EXCEEDED":
             # the organization's API requests of the last 24 hours are used
             # up: waiting inside the call would not help
-            raise ExternalCrmTransientError(
+            raise self._error(
+                ExternalCrmTransientError,
                 f"{method} {path}: Salesforce API limit reached (REQUEST_LIMIT_EXCEEDED)",
                 retry_after=self._retry_after(response) or DAILY_LIMIT_WAIT,
             )
         if code == "INVALID_QUERY_LOCATOR" or (status == 404 and "/query/" in path):
-            raise QueryLocatorExpired(f"{method} {path}: the query locator expired")
+            raise self._error(QueryLocatorExpired, f"{method} {path}: the query locator expired")
 
     def _data_path(self, tail):
         return f"/services/data/v{self.api_version}/{tail}"
@@ -267,5 +296,5 @@ class SalesforceClient(RestClient):
                         f"{error.get('statusCode')}: {error.get('message')}"
                         for error in result.get("errors") or []
                     ]
-                    refused[record["id"]] = "; ".join(reasons) or "refused"
+                    refused[record["id"]] = self._scrub("; ".join(reasons)) or "refused"
         return refused

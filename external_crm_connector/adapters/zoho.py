@@ -16,7 +16,7 @@ from datetime import timedelta
 from ..exceptions import MalformedDelivery
 from . import signatures, transforms
 from .provider import InboxItem, Provider, RemoteRecord, load_items, map_lines, register
-from .zoho_client import API_URLS, ZohoClient
+from .zoho_client import API_HOSTS, API_URLS, ZohoClient
 
 MODULE_KINDS = {"accounts": "company", "contacts": "contact", "deals": "deal"}
 OPERATIONS = {"insert": "upsert", "update": "upsert", "restore": "upsert", "delete": "delete"}
@@ -48,6 +48,7 @@ def affected_fields(item):
 class ZohoProvider(Provider):
     code = "zoho"
     default_api_url = API_URLS["com"]
+    api_hosts = API_HOSTS
     # Zoho sends one object per delivery; a list is accepted for scripts
     max_items = 100
     writes_back = True
@@ -173,6 +174,14 @@ class ZohoProvider(Provider):
             token,
             timeout=backend_sudo.api_timeout or 30,
             backoff=backend._api_backoff(),
+            destinations=backend._destinations(),
+            # the channel token (signing secret) travels in subscriptions
+            secrets=[
+                backend_sudo.zoho_client_id,
+                backend_sudo.zoho_client_secret,
+                backend_sudo.zoho_refresh_token,
+                backend_sudo.webhook_secret,
+            ],
         )
 
         def renew():

@@ -18,6 +18,7 @@ import requests
 
 from ..exceptions import ExternalCrmApiError, ExternalCrmTransientError
 from .client import RestClient
+from .destinations import DestinationRefused, hosts_of, scrub
 
 _logger = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ API_URLS = {
     "sa": "https://www.zohoapis.sa",
     "ca": "https://www.zohoapis.ca",
 }
+# where the client secret and refresh token may go, and where the API is
+ACCOUNTS_HOSTS = hosts_of(ACCOUNTS_URLS.values())
+API_HOSTS = hosts_of(API_URLS.values())
 MODULES = {"company": "Accounts", "contact": "Contacts", "deal": "Deals"}
 API_VERSION = "v6"
 # Zoho reads at most 100 ids, 50 fields and 200 records per page in one call
@@ -69,13 +73,25 @@ class ZohoApiError(ExternalCrmApiError):
         self.answer = answer  # the decoded body, when it was JSON
 
 
-def refresh_access_token(accounts_url, client_id, client_secret, refresh_token, timeout=30):
+def refresh_access_token(
+    accounts_url, client_id, client_secret, refresh_token, timeout=30, destinations=None
+):
     """Ask Zoho for a new access token: ``(token, api domain, expires at)``.
 
     Zoho answers some refusals with HTTP 200 and an ``error`` member
-    (``invalid_code``, ``invalid_client``): both are permanent errors.
+    (``invalid_code``, ``invalid_client``): both are permanent errors. With
+    ``destinations``, the accounts URL and the API domain of the answer must
+    be Zoho's (or allowed by an administrator). Errors never hold the
+    credentials.
     """
-    url = f"{(accounts_url or '').rstrip('/')}/oauth/v2/token"
+    secrets = [client_id, client_secret, refresh_token]
+    accounts_url = (accounts_url or "").rstrip("/")
+    if destinations is not None:
+        try:
+            destinations.check(accounts_url, ACCOUNTS_HOSTS, "the Zoho accounts URL")
+        except DestinationRefused as error:
+            raise DestinationRefused(scrub(str(error), secrets)) from None
+    url = f"{accounts_url}/oauth/v2/token"
     try:
         response = requests.post(
             url,
@@ -89,7 +105,9 @@ def refresh_access_token(accounts_url, client_id, client_secret, refresh_token, 
             timeout=timeout,
         )
     except (requests.ConnectionError, requests.Timeout) as error:
-        raise ExternalCrmTransientError(f"Zoho token endpoint {url}: {error}") from error
+        raise ExternalCrmTransientError(
+            scrub(f"Zoho token endpoint {url}: {error}", secrets)
+        ) from error
     if response.status_code == 429 or response.status_code >= 500:
         raise ExternalCrmTransientError(
             f"Zoho token endpoint answered HTTP {response.status_code}",
@@ -103,11 +121,21 @@ def refresh_access_token(accounts_url, client_id, client_secret, refresh_token, 
         answer = {}
     if response.status_code != 200 or not answer.get("access_token"):
         reason = answer.get("error") or f"HTTP {response.status_code}"
-        raise ZohoTokenError(f"Zoho refused to renew the access token: {reason}")
+        raise ZohoTokenError(scrub(f"Zoho refused to renew the access token: {reason}", secrets))
+    api_domain = answer.get("api_domain") or None
+    if api_domain is not None and not isinstance(api_domain, str):
+        raise ZohoTokenError("Zoho named no usable API domain with the access token")
+    if api_domain and destinations is not None:
+        try:
+            destinations.check(api_domain.rstrip("/"), API_HOSTS, "the Zoho accounts URL")
+        except DestinationRefused as error:
+            raise DestinationRefused(
+                scrub(f"Zoho named another API domain: {error}", secrets)
+            ) from None
     expires_in = answer.get("expires_in")
     expires_in = int(expires_in) if str(expires_in).isdigit() else 3600
     expires_at = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=expires_in)
-    return answer["access_token"], answer.get("api_domain") or None, expires_at
+    return answer["access_token"], api_domain, expires_at
 
 
 def iso_offset(moment):
@@ -122,6 +150,8 @@ class ZohoClient(RestClient):
     saving it); it is called before the first call when no token is known,
     and once more when Zoho refuses the token.
     """
+
+    HOSTS = API_HOSTS
 
     def __init__(self, base_url, token, renew=None, **kwargs):
         super().__init__(base_url, token, **kwargs)
@@ -164,7 +194,7 @@ class ZohoClient(RestClient):
         code = self._error_code(response)
         if not self.renew or code not in RENEWABLE_CODES:
             return False
-        _logger.info("Zoho refused the access token (%s): renewing it", code)
+        _logger.info("Zoho refused the access token (%s): renewing it", self._scrub(str(code)))
         self.token = self.renew()
         return True
 
@@ -173,7 +203,8 @@ class ZohoClient(RestClient):
             answer = response.json()
         except ValueError:
             answer = None
-        return ZohoApiError(
+        return self._error(
+            ZohoApiError,
             f"{method} {path} answered HTTP {response.status_code}: {response.text[:500]}",
             status=response.status_code,
             code=self._error_code(response),
@@ -237,7 +268,7 @@ class ZohoClient(RestClient):
                 raise ExternalCrmApiError("Zoho answered the update with no result per record")
             for record, result in zip(data, results, strict=True):
                 if (result.get("status") or "").lower() != "success":
-                    refused[record["id"]] = (
+                    refused[record["id"]] = self._scrub(
                         f"{result.get('code')}: {result.get('message') or ''} "
                         f"{result.get('details') or ''}"
                     ).strip()
@@ -275,7 +306,9 @@ class ZohoClient(RestClient):
             if not token or error.status != 400:
                 raise
             page = page if page * per_page <= MAX_DISCRETE_RECORDS else 1
-            _logger.info("Zoho refused page token (%s): reading page %s", error.code, page)
+            _logger.info(
+                "Zoho refused page token (%s): reading page %s", self._scrub(str(error.code)), page
+            )
             params.pop("page_token")
             params["page"] = page
             answer = self.request("GET", path, params=params, headers=headers)
@@ -331,9 +364,10 @@ class ZohoClient(RestClient):
         expiries = []
         for result in results:
             if (result.get("status") or "").lower() != "success":
-                raise ExternalCrmApiError(
+                raise self._error(
+                    ExternalCrmApiError,
                     f"Zoho refused the notification channel: {result.get('code')} "
-                    f"{result.get('message') or ''} {result.get('details') or ''}".strip()
+                    f"{result.get('message') or ''} {result.get('details') or ''}".strip(),
                 )
             for event in (result.get("details") or {}).get("events") or []:
                 if event.get("channel_expiry"):

@@ -1,3 +1,4 @@
+from . import external_crm_protected_mixin
 from . import external_crm_backend_pipedrive
 from . import external_crm_backend_salesforce
 from . import external_crm_backend_zoho

@@ -11,9 +11,23 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, str2bool
 
+from ..adapters.destinations import (
+    EXTRA_HOSTS_PARAMETER,
+    FOREIGN_HOST,
+    INTERNAL,
+    LOOPBACK,
+    LOOPBACK_PARAMETER,
+    MALFORMED,
+    NOT_HTTPS,
+    Destinations,
+    parse_hosts,
+)
 from ..adapters.provider import PROVIDERS, get_provider
+from ..adapters.salesforce_client import DEFAULT_LOGIN_URL
+from ..adapters.zoho_client import ACCOUNTS_URLS
+from .external_crm_protected_mixin import connector_edit, is_connector_edit
 
 _logger = logging.getLogger(__name__)
 
@@ -24,6 +38,28 @@ DEFAULT_BATCH_SIZE = 500
 # states of queue jobs that will still run
 WAITING_JOB_STATES = ("wait_dependencies", "pending", "enqueued")
 KIND_ORDER = ("company", "contact", "deal")
+
+# fields that decide where a request, and with it a credential, goes: set
+# by administrators only (a new backend of a manager keeps the server's own)
+DESTINATION_FIELDS = (
+    "api_base_url",
+    "salesforce_login_url",
+    "zoho_data_centre",
+    "zoho_accounts_url",
+)
+# derived from what the providers answer: written by the connector only
+DERIVED_FIELDS = (
+    "webhook_token_hash",
+    "channel_id",
+    "salesforce_access_token",
+    "salesforce_instance_url",
+    "salesforce_user_id",
+    "zoho_access_token",
+    "zoho_access_token_expiry",
+    "zoho_channel_id",
+    "zoho_watch_expiry",
+    "zoho_watch_error",
+)
 
 # what the webhook needs of a backend, cached per worker
 WebhookSettings = namedtuple(
@@ -114,7 +150,16 @@ class ExternalCrmBackend(models.Model):
         help="Also accept HubSpot's older signatures, which carry no timestamp and "
         "can therefore be replayed. Signature v3 is always accepted.",
     )
-    api_base_url = fields.Char(string="API Base URL")
+    api_base_url = fields.Char(
+        string="API Base URL",
+        help="Where the API token goes: https on a host of the provider. Set by "
+        "administrators only.",
+    )
+    can_set_destinations = fields.Boolean(
+        compute="_compute_can_set_destinations",
+        help="Technical: the current user is an administrator, who alone sets the URLs "
+        "that credentials are sent to.",
+    )
     api_token = fields.Char(
         string="API Token",
         groups="base.group_system",
@@ -246,6 +291,12 @@ class ExternalCrmBackend(models.Model):
                 if backend.webhook_token
                 else False
             )
+
+    @api.depends_context("uid")
+    def _compute_can_set_destinations(self):
+        allowed = self.env.is_system()
+        for backend in self:
+            backend.can_set_destinations = allowed
 
     def _compute_rejected_count(self):
         since = fields.Date.context_today(self) - timedelta(days=30)
@@ -379,9 +430,9 @@ class ExternalCrmBackend(models.Model):
                     )
                 )
 
-    @api.constrains("api_base_url")
+    @api.constrains("provider", "api_base_url")
     def _check_api_base_url(self):
-        """An http(s) URL with a host, else every call fails later, one by one.
+        """https on a host of the provider, else the API token goes elsewhere.
 
         Empty is allowed: the provider's own URL is used (HubSpot, Zoho CRM,
         Pipedrive), or the provider calls no such URL (Salesforce answers
@@ -389,27 +440,132 @@ class ExternalCrmBackend(models.Model):
         """
         for backend in self:
             value = backend.api_base_url
-            if value and not is_http_url(value):
-                provider = get_provider(backend)
-                raise ValidationError(
+            if not value:
+                continue
+            provider = get_provider(backend)
+            backend._check_destination(
+                value,
+                provider.api_hosts if provider else None,
+                self.env._("API base URL"),
+                (provider and provider.default_api_url) or "https://api.example.com",
+            )
+
+    def _destinations(self):
+        """Where backends may send requests (``adapters.destinations``).
+
+        Beyond the providers' own hosts, the system parameter
+        ``external_crm_connector.extra_allowed_hosts`` lists the hosts an
+        administrator allows (a proxy, a Salesforce custom domain), and
+        ``external_crm_connector.allow_loopback`` lets tests and local fakes
+        use http://127.0.0.1.
+        """
+        # sudo: system parameters are readable by administrators only; these
+        # two decide where every backend may call, and are not shown
+        params = self.env["ir.config_parameter"].sudo()
+        return Destinations(
+            extra_hosts=parse_hosts(params.get_param(EXTRA_HOSTS_PARAMETER)),
+            allow_loopback=str2bool(params.get_param(LOOPBACK_PARAMETER) or "0", False),
+        )
+
+    def _check_destination(self, value, hosts, setting, example):
+        """Raise a ``ValidationError`` when ``value`` is not an allowed destination."""
+        reason = self._destinations().problem(value, hosts)
+        if not reason:
+            return
+        provider = dict(self._fields["provider"]._description_selection(self.env)).get(
+            self[:1].provider, ""
+        )
+        explanations = {
+            MALFORMED: self.env._(
+                "give an https:// address with a plain host name, such as %(example)s",
+                example=example,
+            ),
+            NOT_HTTPS: self.env._("credentials travel over https only"),
+            LOOPBACK: self.env._(
+                "loopback addresses are for tests and local fakes, with the system "
+                "parameter %(parameter)s",
+                parameter=LOOPBACK_PARAMETER,
+            ),
+            INTERNAL: self.env._("internal addresses are refused"),
+            FOREIGN_HOST: self.env._(
+                "it is not a host of %(provider)s, such as %(example)s; an administrator "
+                "can allow another host with the system parameter %(parameter)s",
+                provider=provider,
+                example=example,
+                parameter=EXTRA_HOSTS_PARAMETER,
+            ),
+        }
+        raise ValidationError(
+            self.env._(
+                "%(value)s is not a valid %(setting)s: %(reason)s.",
+                value=value,
+                setting=setting,
+                reason=explanations[reason],
+            )
+        )
+
+    def _check_protected_settings(self, vals_list, creating=False):
+        """Refuse derived fields to everyone, destinations to non-administrators.
+
+        Derived fields (tokens, instance URL, channel) come from the
+        providers' answers. Destinations decide where the API token, the
+        secrets and refresh tokens are sent: an administrator sets them, a
+        new backend of a manager keeps the server's own (the provider's URL,
+        login.salesforce.com, Zoho's US data centre).
+        """
+        if is_connector_edit(self.env):
+            return
+        derived = sorted({name for vals in vals_list for name in vals if name in DERIVED_FIELDS})
+        if derived:
+            raise AccessError(
+                self.env._(
+                    "Only the connector writes %(fields)s, from what the external CRM answers.",
+                    fields=", ".join(derived),
+                )
+            )
+        if self.env.is_system():
+            return
+        for vals in vals_list:
+            changed = [name for name in DESTINATION_FIELDS if name in vals]
+            if creating:
+                # what create takes from the context's defaults counts as given
+                given = {**self.default_get(list(DESTINATION_FIELDS)), **vals}
+                own = self._own_destinations(given)
+                changed = [name for name in given if name in own and given[name] not in own[name]]
+            if changed:
+                raise AccessError(
                     self.env._(
-                        "%(value)s is not a valid API base URL: give an http:// or https:// "
-                        "address with a host name, such as %(example)s, or leave it empty "
-                        "to use the provider's own.",
-                        value=value,
-                        example=(provider and provider.default_api_url)
-                        or "https://api.example.com",
+                        "Only administrators choose where the connector sends requests and "
+                        "credentials (%(fields)s).",
+                        fields=", ".join(
+                            self._fields[name].get_description(self.env)["string"]
+                            for name in changed
+                        ),
                     )
                 )
 
+    @api.model
+    def _own_destinations(self, vals):
+        """``{field: accepted values}`` the server sets by itself on a new backend."""
+        provider_class = PROVIDERS.get(vals.get("provider") or "generic")
+        default_api_url = provider_class.default_api_url if provider_class else False
+        return {
+            "api_base_url": (False, None, "", default_api_url),
+            "salesforce_login_url": (False, None, "", DEFAULT_LOGIN_URL),
+            "zoho_data_centre": (False, None, "com"),
+            "zoho_accounts_url": (False, None, "", ACCOUNTS_URLS["com"]),
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_protected_settings(vals_list, creating=True)
         for vals in vals_list:
             token = secrets.token_urlsafe(32)
             vals.setdefault("webhook_token", token)
             vals["webhook_token_hash"] = token_hash(vals["webhook_token"])
         backends = super().create(vals_list)
-        for backend in backends:
+        # the server sets the provider's own URL (a destination)
+        for backend in connector_edit(backends):
             provider = get_provider(backend)
             if not backend.api_base_url and provider and provider.default_api_url:
                 backend.api_base_url = provider.default_api_url
@@ -421,6 +577,7 @@ class ExternalCrmBackend(models.Model):
         return backends
 
     def write(self, vals):
+        self._check_protected_settings([vals])
         if "webhook_token" in vals:
             vals["webhook_token_hash"] = token_hash(vals["webhook_token"])
         if "company_id" in vals:
@@ -549,7 +706,8 @@ class ExternalCrmBackend(models.Model):
             raise UserError(
                 self.env._("The %(name)s backend cannot import by itself.", name=self.name)
             )
-        cursors = self.env["external.crm.sync.cursor"]
+        # the connector moves its cursors (protected from hand edits)
+        cursors = connector_edit(self.env["external.crm.sync.cursor"])
         for kind in KIND_ORDER:
             cursor = self.cursor_ids.filtered(lambda c, kind=kind: c.object_kind == kind)
             if not cursor:
@@ -596,7 +754,8 @@ class ExternalCrmBackend(models.Model):
     def _pull_cursors(self):
         """The catch-up cursor of each object kind, created when missing."""
         self.ensure_one()
-        cursors = self.env["external.crm.pull.cursor"]
+        # the connector moves its cursors (protected from hand edits)
+        cursors = connector_edit(self.env["external.crm.pull.cursor"])
         for kind in KIND_ORDER:
             cursor = self.pull_cursor_ids.filtered(lambda c, kind=kind: c.object_kind == kind)
             cursors |= cursor or cursors.create({"backend_id": self.id, "object_kind": kind})
@@ -671,7 +830,8 @@ class ExternalCrmBackend(models.Model):
     def _ensure_channel(self):
         """One queue channel per backend, under ``root.external_crm``."""
         parent = self.env.ref("external_crm_connector.channel_external_crm")
-        for backend in self.filtered(lambda b: not b.channel_id):
+        # the channel is the connector's routing (protected from hand edits)
+        for backend in connector_edit(self).filtered(lambda b: not b.channel_id):
             # sudo: job channels belong to the queue manager; each backend
             # owns exactly its own channel
             backend.channel_id = (
@@ -784,10 +944,14 @@ class ExternalCrmBackend(models.Model):
         return extra
 
     def _as_integration_user(self):
-        """This backend as its integration user, in its company (no superuser)."""
+        """This backend as its integration user, in its company (no superuser).
+
+        It is the connector at work (processing, the actions of the views):
+        it writes the records protected from everyone else (``connector_edit``).
+        """
         self.ensure_one()
         backend = self.with_user(self.integration_user_id)
-        return backend.with_context(allowed_company_ids=self.company_id.ids)
+        return connector_edit(backend.with_context(allowed_company_ids=self.company_id.ids))
 
     def _store_items(self, items, company_id=None, check_job=False):
         """Store delivery items in the inbox; return the ids of the new events.

@@ -6,11 +6,10 @@ from urllib.parse import urlsplit
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..adapters.salesforce_client import DEFAULT_API_VERSION, DEFAULT_LOGIN_URL
+from ..adapters.salesforce_client import DEFAULT_API_VERSION, DEFAULT_LOGIN_URL, LOGIN_HOSTS
 
 ORGANIZATION_ID = re.compile(r"^00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$")
 API_VERSION = re.compile(r"^\d{2,3}\.0$")
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class ExternalCrmBackendSalesforce(models.AbstractModel):
@@ -34,7 +33,8 @@ class ExternalCrmBackendSalesforce(models.AbstractModel):
         string="Salesforce Login URL",
         default=DEFAULT_LOGIN_URL,
         help="https://login.salesforce.com for production, https://test.salesforce.com "
-        "for a sandbox, or the organization's My Domain URL.",
+        "for a sandbox, or the organization's My Domain URL (...my.salesforce.com). The "
+        "consumer secret and refresh token go there: set by administrators only.",
     )
     salesforce_api_version = fields.Char(
         string="Salesforce API Version",
@@ -89,15 +89,13 @@ class ExternalCrmBackendSalesforce(models.AbstractModel):
 
     @api.constrains("provider", "salesforce_login_url")
     def _check_salesforce_login_url(self):
+        """A Salesforce login host: the consumer secret and refresh token go there."""
         for backend in self.filtered(lambda b: b.provider == "salesforce"):
             value = backend.salesforce_login_url
             if not value:
                 continue
             parts = urlsplit(value.strip())
-            secure = parts.scheme == "https" or (
-                parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
-            )
-            if not secure or not parts.hostname or parts.path.strip("/") or parts.query:
+            if parts.path.strip("/") or parts.query:
                 raise ValidationError(
                     self.env._(
                         "%(value)s is not a Salesforce login URL: give https:// and the host "
@@ -106,6 +104,12 @@ class ExternalCrmBackendSalesforce(models.AbstractModel):
                         value=value,
                     )
                 )
+            backend._check_destination(
+                value.strip(),
+                LOGIN_HOSTS,
+                self.env._("Salesforce login URL"),
+                DEFAULT_LOGIN_URL,
+            )
 
     @api.constrains("provider", "salesforce_api_version")
     def _check_salesforce_api_version(self):

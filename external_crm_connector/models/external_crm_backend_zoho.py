@@ -8,8 +8,14 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..adapters.provider import get_provider
-from ..adapters.zoho_client import ACCOUNTS_URLS, API_URLS, refresh_access_token
+from ..adapters.zoho_client import (
+    ACCOUNTS_HOSTS,
+    ACCOUNTS_URLS,
+    API_URLS,
+    refresh_access_token,
+)
 from ..exceptions import ExternalCrmApiError, ExternalCrmError, ExternalCrmTransientError
+from .external_crm_protected_mixin import connector_edit
 
 _logger = logging.getLogger(__name__)
 
@@ -47,14 +53,15 @@ class ExternalCrmBackendZoho(models.AbstractModel):
         ZOHO_DATA_CENTRES,
         default="com",
         help="Where the Zoho organisation lives: its accounts server renews the access "
-        "tokens (accounts.zoho.eu for Europe, and so on).",
+        "tokens (accounts.zoho.eu for Europe, and so on). Set by administrators only.",
     )
     zoho_accounts_url = fields.Char(
         string="Zoho Accounts URL",
         compute="_compute_zoho_accounts_url",
         store=True,
         readonly=False,
-        help="OAuth server of the data centre; set from the data centre.",
+        help="OAuth server of the data centre; set from the data centre. The client "
+        "secret and refresh token go there: a Zoho accounts server only.",
     )
     zoho_client_id = fields.Char(
         string="Zoho Client ID",
@@ -120,19 +127,19 @@ class ExternalCrmBackendZoho(models.AbstractModel):
                     )
                 )
             url = backend.zoho_accounts_url or ""
-            if url and not url.startswith(("https://", "http://")):
-                raise ValidationError(
-                    self.env._(
-                        "The Zoho accounts URL must be a web address, such as "
-                        "https://accounts.zoho.eu (not %(url)s).",
-                        url=url,
-                    )
+            if url:
+                backend._check_destination(
+                    url,
+                    ACCOUNTS_HOSTS,
+                    self.env._("Zoho accounts URL"),
+                    ACCOUNTS_URLS["eu"],
                 )
 
     @api.model_create_multi
     def create(self, vals_list):
         backends = super().create(vals_list)
-        for backend, vals in zip(backends, vals_list, strict=True):
+        # the server sets the data centre's API URL (a destination)
+        for backend, vals in zip(connector_edit(backends), vals_list, strict=True):
             if backend.provider == "zoho" and not vals.get("api_base_url"):
                 backend.api_base_url = API_URLS[backend.zoho_data_centre or "com"]
         return backends
@@ -186,6 +193,7 @@ class ExternalCrmBackendZoho(models.AbstractModel):
             self.zoho_client_secret,
             self.zoho_refresh_token,
             timeout=self.api_timeout or 30,
+            destinations=self._destinations(),
         )
         vals = {"zoho_access_token": token, "zoho_access_token_expiry": expires_at}
         if api_domain and api_domain.rstrip("/") != (self.api_base_url or "").rstrip("/"):

@@ -8,10 +8,13 @@ from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 class ExternalCrmBinding(models.Model):
     _name = "external.crm.binding"
+    _inherit = "external.crm.protected.mixin"
     _description = "External CRM Binding"
     _order = "backend_id, object_kind, external_id"
     _check_company_auto = True
     _rec_name = "external_id"
+    # archived by hand, a binding applies nothing until it is restored
+    _editable_fields = ("active",)
 
     backend_id = fields.Many2one(
         "external.crm.backend", required=True, ondelete="cascade", index=True, readonly=True

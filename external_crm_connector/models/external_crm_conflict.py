@@ -4,7 +4,7 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
-from ..services.processor import EventProcessor
+from ..services.processor import LOST, EventProcessor
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 
@@ -18,9 +18,12 @@ class ExternalCrmConflict(models.Model):
     """
 
     _name = "external.crm.conflict"
+    _inherit = "external.crm.protected.mixin"
     _description = "External CRM Conflict"
     _order = "state desc, id desc"
     _check_company_auto = True
+    # the customer a person chooses before Link to Customer
+    _editable_fields = ("link_partner_id",)
 
     backend_id = fields.Many2one(
         "external.crm.backend", required=True, ondelete="cascade", index=True, readonly=True
@@ -200,18 +203,64 @@ class ExternalCrmConflict(models.Model):
         return True
 
     def _apply_incoming_value(self):
+        """Write the value that arrived, on a field the backend's map still maps.
+
+        The conflict's field and value cannot be changed by hand; the field
+        map can, since: a field it no longer maps, or that accounting owns,
+        is refused, and a relation is resolved again with the integration
+        user's rights (its record rules may hide the record now).
+        """
         self.ensure_one()
         processor = self._processor()
         # written by the integration user, like every change from the external CRM
         record = (self.lead_id or self.partner_id).with_env(processor.env)
         field_name = self.field_name
+        label = self.field_label or field_name
+        mapped = self.backend_id.field_map_ids.filtered(
+            lambda m: m.object_kind == self.object_kind and m.field_name == field_name
+        )
+        if not mapped or field_name not in record._fields:
+            raise UserError(
+                self.env._(
+                    "The field map of %(backend)s no longer maps %(field)s: the incoming value "
+                    "is not applied. Map the field again first, or close the conflict with "
+                    "Keep Odoo.",
+                    backend=self.backend_id.display_name,
+                    field=label,
+                )
+            )
+        if processor._owned_by_accounting(record._name, field_name):
+            raise UserError(
+                self.env._(
+                    "%(field)s belongs to accounting: the external CRM never writes it. Close "
+                    "the conflict with Keep Odoo.",
+                    field=label,
+                )
+            )
+        binding = self.binding_id
+        if binding and binding._record() != record:
+            raise UserError(
+                self.env._("This conflict's record is no longer the one its binding points to.")
+            )
+        value = self.incoming_raw
+        odoo_field = record._fields[field_name]
+        if odoo_field.type == "many2one" and value not in (LOST, False, None):
+            try:
+                value = processor._fit(odoo_field, value)
+            except ValueError as error:
+                raise UserError(
+                    self.env._(
+                        "%(field)s: %(error)s; the incoming value is not applied.",
+                        field=label,
+                        error=str(error),
+                    )
+                ) from error
         if field_name == "stage_id" and record._name == "crm.lead":
             # the stage of a deal is "lost" or a stage: marked lost, or moved
             # (and reopened), as the processing does
-            processor._apply_stage(record, self.incoming_raw, None)
+            processor._apply_stage(record, value, None)
         else:
-            record.write({field_name: processor.write_value(record, field_name, self.incoming_raw)})
-        binding = self.binding_id
+            record.write({field_name: processor.write_value(record, field_name, value)})
         values = dict(binding.last_values or {})
         values[field_name] = self.incoming_raw
         # sudo: the integration state of the binding is technical

@@ -3,6 +3,7 @@
 from odoo import fields, models
 
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
+from .external_crm_protected_mixin import connector_edit
 
 
 class ExternalCrmCursorMixin(models.AbstractModel):
@@ -14,6 +15,7 @@ class ExternalCrmCursorMixin(models.AbstractModel):
     """
 
     _name = "external.crm.cursor.mixin"
+    _inherit = "external.crm.protected.mixin"
     _description = "External CRM Pull Cursor (shared)"
     _order = "backend_id, id"
     _check_company_auto = True
@@ -47,7 +49,7 @@ class ExternalCrmCursorMixin(models.AbstractModel):
 
     def _on_page_failed(self, **values):
         """Called by queue_job when a page job gives up: show it on the backend."""
-        self.write(
+        connector_edit(self).write(
             {
                 "state": "failed",
                 "last_error": values.get("exc_message") or values.get("exc_name") or "",

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from ..adapters.provider import get_provider
 from ..services.processor import process_isolating_failures
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
+from .external_crm_protected_mixin import connector_edit
 
 RAW_GROUPS = (
     "external_crm_connector.group_external_crm_manager,"
@@ -19,6 +20,7 @@ RETRY_DELAYS = (10, 30, 60, 300, 900, 1800, 3600, 3600)
 
 class ExternalCrmEvent(models.Model):
     _name = "external.crm.event"
+    _inherit = "external.crm.protected.mixin"
     _description = "External CRM Event"
     _order = "id desc"
     _check_company_auto = True
@@ -233,8 +235,12 @@ class ExternalCrmEvent(models.Model):
         return still
 
     def _process(self):
-        """Process these events (one batch of one backend) and record the outcome."""
-        for backend, events in self.grouped("backend_id").items():
+        """Process these events (one batch of one backend) and record the outcome.
+
+        The connector at work: it writes the outcome on the events, bindings
+        and conflicts, which nothing else may change (``connector_edit``).
+        """
+        for backend, events in connector_edit(self).grouped("backend_id").items():
             process_isolating_failures(backend, events)
 
     @api.model

@@ -29,6 +29,28 @@ TRANSFORM_TYPES = {
 }
 
 
+# modules whose customer and opportunity fields belong to accounting, with
+# every ``account_*``, ``*_account`` and ``l10n_*`` module
+ACCOUNTING_MODULES = (
+    "account",
+    "crm_accounting_bridge",
+    "crm_credit_alert",
+    "sale_margin_customer",
+)
+# customer fields accounting sets, whichever module defines them
+ACCOUNTING_FIELDS = ("credit_limit", "use_partner_credit_limit", "trust")
+
+
+def is_accounting_module(name):
+    """True for ``account`` and its extensions, localisations and this repository's
+    accounting addons (``ACCOUNTING_MODULES``)."""
+    return (
+        name in ACCOUNTING_MODULES
+        or name.startswith(("account_", "l10n_"))
+        or name.endswith("_account")
+    )
+
+
 def is_mappable(field):
     """True for a field the connector can write.
 
@@ -146,7 +168,56 @@ class ExternalCrmFieldMap(models.Model):
     def _model_for_kind(self, kind):
         return KIND_MODELS.get(kind, False)
 
-    @api.constrains("object_kind", "field_name", "transform")
+    @api.model
+    def _accounting_owned_fields(self, model_name):
+        """Fields of ``model_name`` that accounting owns: no map line writes them.
+
+        The product's promise is that the CRM never overwrites what
+        accounting set. Owned are:
+
+        - every company-dependent field: each company's own settings of the
+          customer (receivable and payable accounts, fiscal position, payment
+          terms, pricelist, credit limit, trust, profitability tier...);
+        - every field that only accounting modules define (``account`` and
+          its extensions, localisations, crm_accounting_bridge,
+          crm_credit_alert, sale_margin_customer): invoice warnings, customer
+          and supplier ranks, e-invoicing identifiers, credit alert state...;
+        - ``ACCOUNTING_FIELDS``, whichever module defines them.
+
+        The opportunity's negotiated terms are not owned: they are how the
+        CRM proposes terms, which the bridge writes on the customer only
+        where accounting set none. Extension hook: return a set; an addon
+        adds its own fields to ``super()``'s.
+        """
+        model = self.env[model_name]
+        owned = {
+            name
+            for name, field in model._fields.items()
+            if field.company_dependent
+            or (field._modules and all(map(is_accounting_module, field._modules)))
+        }
+        owned.update(name for name in ACCOUNTING_FIELDS if name in model._fields)
+        if model_name == "crm.lead" and hasattr(model, "_negotiated_term_fields"):
+            owned.difference_update(lead_field for lead_field, _ in model._negotiated_term_fields())
+        return owned
+
+    def _check_accounting_owned(self, field):
+        """Refuse a line that would write a field accounting owns."""
+        self.ensure_one()
+        if field.name in self._accounting_owned_fields(field.model_name):
+            raise ValidationError(
+                self.env._(
+                    "%(field)s belongs to accounting (or is a setting each company keeps in "
+                    "Odoo): the external CRM never writes it. Terms negotiated in the CRM go "
+                    "through the opportunity (negotiated payment terms, pricelist, credit "
+                    "limit), which applies them to the customer where accounting set none.",
+                    field=self.field_label or field.name,
+                )
+            )
+
+    # any change of a line checks it again: one saved before a rule existed
+    # (an accounting-owned field) is refused at its next save
+    @api.constrains("object_kind", "field_name", "transform", "external_field", "master")
     def _check_field(self):
         for line in self:
             model = self.env[self._model_for_kind(line.object_kind)]
@@ -159,6 +230,7 @@ class ExternalCrmFieldMap(models.Model):
                         model=model._description,
                     )
                 )
+            line._check_accounting_owned(field)
             if field.type not in SUPPORTED_TYPES:
                 raise ValidationError(
                     self.env._("Fields of type %(type)s cannot be mapped.", type=field.type)

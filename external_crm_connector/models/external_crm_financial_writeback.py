@@ -20,6 +20,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters.provider import get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+from .external_crm_protected_mixin import connector_edit
 
 # customers compared, and written, per batch
 WRITEBACK_BATCH = 500
@@ -176,7 +177,12 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
         """
         self.ensure_one()
         provider = get_provider(self)
-        bindings = self.env["external.crm.binding"].browse([row[0] for row in updates]).exists()
+        # the job records what it wrote on the bindings (protected from everyone else)
+        bindings = (
+            connector_edit(self.env["external.crm.binding"])
+            .browse([row[0] for row in updates])
+            .exists()
+        )
         values = {binding_id: properties for binding_id, properties in updates}
         try:
             refused = provider.write_company_properties(

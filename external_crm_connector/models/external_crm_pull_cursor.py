@@ -8,6 +8,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters.provider import InboxItem, get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+from .external_crm_protected_mixin import connector_edit
 
 # records read by one queue job
 PULL_PAGE_SIZE = 100
@@ -76,7 +77,8 @@ class ExternalCrmPullCursor(models.Model):
 
     def _start(self):
         """Start a run of each cursor that is not running (a failed one resumes)."""
-        for cursor in self:
+        # the connector moves its cursors (protected from everyone else)
+        for cursor in connector_edit(self):
             if cursor.state == "idle":
                 cursor.write(
                     {
@@ -110,29 +112,31 @@ class ExternalCrmPullCursor(models.Model):
         marks the cursor failed until the next scheduled pull resumes it.
         """
         self.ensure_one()
-        if self.state != "running":
+        # the job moves its own cursor (protected from everyone else)
+        cursor = connector_edit(self)
+        if cursor.state != "running":
             return "not running"
-        backend = self.backend_id
+        backend = cursor.backend_id
         provider = get_provider(backend)
         try:
             records, next_after = provider.changed_page(
-                self.object_kind, self.run_since, self.after or None, limit=PULL_PAGE_SIZE
+                cursor.object_kind, cursor.run_since, cursor.after or None, limit=PULL_PAGE_SIZE
             )
         except ExternalCrmTransientError as error:
             raise RetryableJobError(str(error), seconds=error.retry_after) from error
         except ExternalCrmError as error:
-            self.write({"state": "failed", "last_error": str(error)})
+            cursor.write({"state": "failed", "last_error": str(error)})
             return str(error)
         backend._store_items([pulled_item(provider, record) for record in records])
         seen = [record.modified_at for record in records if record.modified_at]
-        run_max = max([self.run_max, *seen]) if self.run_max else max(seen, default=False)
-        values = {"pulled_count": self.pulled_count + len(records), "run_max": run_max}
+        run_max = max([cursor.run_max, *seen]) if cursor.run_max else max(seen, default=False)
+        values = {"pulled_count": cursor.pulled_count + len(records), "run_max": run_max}
         if next_after:
             values["after"] = next_after
         else:
             # the run is complete: the next one starts at the newest change
             # stored (read again, and recognised as already stored)
-            since = max(filter(None, [self.since, run_max]), default=self.run_since)
+            since = max(filter(None, [cursor.since, run_max]), default=cursor.run_since)
             values.update(
                 after=False,
                 state="idle",
@@ -140,9 +144,9 @@ class ExternalCrmPullCursor(models.Model):
                 last_pull_date=fields.Datetime.now(),
                 last_error=False,
             )
-        self.write(values)
+        cursor.write(values)
         if records:
             backend._schedule_inbox_processing()
         if next_after:
-            self._schedule_page()
-        return f"{len(records)} changed {self.object_kind} records stored"
+            cursor._schedule_page()
+        return f"{len(records)} changed {cursor.object_kind} records stored"

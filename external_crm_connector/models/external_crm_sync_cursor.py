@@ -6,6 +6,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..adapters.provider import get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+from .external_crm_protected_mixin import connector_edit
 from .external_crm_pull_cursor import pulled_item
 
 # pages read by one queue job
@@ -59,28 +60,30 @@ class ExternalCrmSyncCursor(models.Model):
         marks the cursor failed, and *Start import* resumes from the cursor.
         """
         self.ensure_one()
-        if self.state == "done":
+        # the job moves its own cursor (protected from everyone else)
+        cursor = connector_edit(self)
+        if cursor.state == "done":
             return "already imported"
-        backend = self.backend_id
+        backend = cursor.backend_id
         provider = get_provider(backend)
         try:
-            if not self.total_count and not self.page_count:
-                self.total_count = provider.import_total(self.object_kind)
+            if not cursor.total_count and not cursor.page_count:
+                cursor.total_count = provider.import_total(cursor.object_kind)
             records, next_after = provider.import_page(
-                self.object_kind, self.after or None, limit=PAGE_SIZE
+                cursor.object_kind, cursor.after or None, limit=PAGE_SIZE
             )
         except ExternalCrmTransientError as error:
             raise RetryableJobError(str(error), seconds=error.retry_after) from error
         except ExternalCrmError as error:
-            self.write({"state": "failed", "last_error": str(error)})
+            cursor.write({"state": "failed", "last_error": str(error)})
             return str(error)
         items = [pulled_item(provider, record) for record in records]
         backend._store_items(items)
-        self.write(
+        cursor.write(
             {
                 "after": next_after or False,
-                "done_count": self.done_count + len(records),
-                "page_count": self.page_count + 1,
+                "done_count": cursor.done_count + len(records),
+                "page_count": cursor.page_count + 1,
                 "state": "running" if next_after else "done",
                 "last_error": False,
             }
@@ -88,9 +91,9 @@ class ExternalCrmSyncCursor(models.Model):
         if items:
             backend._schedule_inbox_processing()
         if next_after:
-            self._schedule_page()
+            cursor._schedule_page()
         else:
             following = backend.cursor_ids.filtered(lambda c: c.state == "waiting")[:1]
             if following:
                 following._schedule_page()
-        return f"{len(records)} {self.object_kind} records stored"
+        return f"{len(records)} {cursor.object_kind} records stored"

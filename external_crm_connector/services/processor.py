@@ -204,6 +204,8 @@ class EventProcessor:
         self.deferred = []
         self.countries = {}
         self.names = {}
+        self.readable = {}
+        self.owned = {}
         self.keys = {}
         self.labels = {}
 
@@ -470,7 +472,13 @@ class EventProcessor:
         kind = self._reference_kind(line)
         binding = self.bindings.get((kind, str(raw)))
         if binding and binding.active and binding.partner_id:
-            return binding.partner_id.id
+            odoo_field = self._model(line.object_kind)._fields[line.field_name]
+            partner_id = binding.partner_id.id
+            batch = ()
+            if (odoo_field.comodel_name, partner_id) not in self.readable:
+                # the customers bound so far in the batch, checked in one search
+                batch = {b.partner_id.id for b in self.bindings.values() if b.partner_id}
+            return self._by_id(odoo_field, partner_id, batch)
         raise Skip((kind, str(raw)))
 
     def _phone_country(self, kind, remote):
@@ -488,11 +496,23 @@ class EventProcessor:
         return self.country_code
 
     def _transform(self, line, raw, outcome, phone_country=None):
-        """Apply the line's transform, then fit the value to the Odoo field."""
+        """Apply the line's transform, then fit the value to the Odoo field.
+
+        A field accounting owns is never written, even by a line saved
+        before that rule (its next save is refused): skipped with a note.
+        """
         transform = line.transform
         fname = line.field_name
         model = self._model(line.object_kind)
         odoo_field = model._fields[fname]
+        if self._owned_by_accounting(model._name, fname):
+            raise Skip(
+                self.env._(
+                    "%(field)s belongs to accounting: the external CRM never writes it; the "
+                    "field map line is left out (remove it).",
+                    field=line.field_label,
+                )
+            )
         if isinstance(raw, list | dict):
             # a field of Odoo holds one value: which one of a list is a guess
             raise ValueError(
@@ -548,22 +568,53 @@ class EventProcessor:
                 raise ValueError(f"{value!r} is not one of {', '.join(map(str, allowed))}")
             return value
         if ftype == "many2one":
-            if isinstance(value, int):
-                return value
+            if isinstance(value, int) and not isinstance(value, bool):
+                return self._by_id(odoo_field, value)
             return self._by_name(odoo_field, str(value))
         return value
 
     def _by_name(self, odoo_field, name):
+        """The id of the one record named ``name`` that the integration user may read."""
         key = (odoo_field.comodel_name, name.strip().lower())
         if key not in self.names:
             comodel = self.env[odoo_field.comodel_name]
             found = comodel.search([(comodel._rec_name, "=ilike", name.strip())], limit=2)
             self.names[key] = found.id if len(found) == 1 else None
         if self.names[key] is None:
+            if odoo_field.name == "lost_reason_id" and self.backend.lost_reason_id:
+                return self._by_id(odoo_field, self.backend.lost_reason_id.id)
             if odoo_field.name == "lost_reason_id":
-                return self.backend.lost_reason_id.id or False
+                return False
             raise ValueError(f"no single {odoo_field.comodel_name} is named {name!r}")
         return self.names[key]
+
+    def _by_id(self, odoo_field, record_id, batch=()):
+        """``record_id`` once a search as the integration user finds it.
+
+        An id that arrived (or a value table's, a binding's) is never
+        written as it is: record rules of the target must let the
+        integration user read it, else the field is left as it is, with a
+        note. ``batch``: other ids of the same model to check in the same
+        search.
+        """
+        comodel = odoo_field.comodel_name
+        if (comodel, record_id) not in self.readable:
+            ids = [i for i in {record_id, *batch} if (comodel, i) not in self.readable]
+            # archived records stay valid targets: only the rights decide
+            model = self.env[comodel].with_context(active_test=False)
+            found = set(model.search([("id", "in", ids)]).ids)
+            self.readable.update({(comodel, i): i in found for i in ids})
+        if not self.readable[comodel, record_id]:
+            raise ValueError(f"no {comodel} with id {record_id} that the integration user may read")
+        return record_id
+
+    def _owned_by_accounting(self, model_name, fname):
+        """True when accounting owns ``fname`` (``external.crm.field.map`` says which)."""
+        if model_name not in self.owned:
+            self.owned[model_name] = self.env["external.crm.field.map"]._accounting_owned_fields(
+                model_name
+            )
+        return fname in self.owned[model_name]
 
     def _country(self, code):
         if not code:
@@ -598,7 +649,7 @@ class EventProcessor:
                 raise Skip(
                     self.env._("Stage %(value)s has no Odoo stage in the value table.", value=text)
                 )
-            return value.stage_id
+            return self._by_id(odoo_field, value.stage_id)
         return self._fit(odoo_field, value.odoo_value)
 
     # ------------------------------------------------------------------

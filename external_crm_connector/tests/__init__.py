@@ -13,3 +13,6 @@ from . import test_statistics
 from . import test_writeback_providers
 from . import test_faults
 from . import test_rejection
+from . import test_protected_records
+from . import test_destinations
+from . import test_accounting_fields

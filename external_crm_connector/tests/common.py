@@ -57,6 +57,8 @@ class ExternalCrmCase:
             company_ids=[Command.set(cls.company.ids)],
         )
         cls.integration_user = cls.env.ref("external_crm_connector.user_integration")
+        # the fake APIs listen on http://127.0.0.1: allowed for the tests only
+        cls.env["ir.config_parameter"].set_param("external_crm_connector.allow_loopback", True)
         cls.generic = cls._create_backend(
             name="Zapier", provider="generic", webhook_secret="generic-secret"
         )

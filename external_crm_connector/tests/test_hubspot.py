@@ -145,7 +145,12 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
         ):
             with self.assertRaisesRegex(ValidationError, "API base URL"), self.env.cr.savepoint():
                 self.hubspot.api_base_url = value
-        for value in ("https://api.hubapi.com", "http://127.0.0.1:8069", "https://x.example/api/"):
+        # loopback: the tests allow it (external_crm_connector.allow_loopback)
+        for value in (
+            "https://api.hubapi.com",
+            "http://127.0.0.1:8069",
+            "https://api-eu1.hubapi.com/api/",
+        ):
             self.hubspot.api_base_url = value
         # empty: the provider's own URL is used
         self.hubspot.api_base_url = False

@@ -1088,10 +1088,12 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
 
         Before, a map to the Credit Limit (accounting groups) was accepted:
         customers were created with it, then every later change of every
-        customer failed on an AccessError, the other fields not applied.
+        customer failed on an AccessError, the other fields not applied. (The
+        Credit Limit is now refused first as a field accounting owns: the
+        signup type, for user administrators, shows this rule.)
         """
         with self.assertRaisesRegex(ValidationError, "integration user"):
-            self._map_line("company", "credit_limit", "number")
+            self._map_line("company", "signup_type", "trim")
 
     def test_stage_conflict_take_incoming_moves_the_deal_as_processing_does(self):
         """Taking an incoming stage goes through the stage logic: lost, won, reopened.
