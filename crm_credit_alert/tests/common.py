@@ -4,7 +4,7 @@ import json
 
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user
-from odoo.tools import mute_logger
+from odoo.tools import format_amount, mute_logger
 
 from odoo.addons.crm_accounting_bridge.tests.common import CrmAccountingBridgeCommon
 
@@ -47,6 +47,16 @@ class CrmCreditAlertCommon(CrmAccountingBridgeCommon):
         )
         cls.won_stage = cls.env["crm.stage"].create(
             {"name": "Credit won", "is_won": True, "sequence": 90}
+        )
+
+    @classmethod
+    def _block_customer(cls):
+        """Block ``customer`` by an invoice of 1,500 overdue for 70 days (the
+        policy blocks at 60); return the figures its refusals show."""
+        cls._create_invoice(cls.customer, 1500, -100, -70)
+        return (
+            f"1 overdue invoice, {format_amount(cls.env, 1500, cls.currency)}, "
+            "oldest 70 days overdue"
         )
 
     @classmethod

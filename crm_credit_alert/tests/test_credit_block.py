@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
-from odoo.tools import format_amount, html2plaintext, mute_logger
+from odoo.tools import html2plaintext, mute_logger
 
 from .common import CrmCreditAlertCommon
 
@@ -16,11 +16,7 @@ class TestCreditBlock(CrmCreditAlertCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._create_invoice(cls.customer, 1500, -100, -70)
-        cls.figures = (
-            f"1 overdue invoice, {format_amount(cls.env, 1500, cls.currency)}, "
-            "oldest 70 days overdue"
-        )
+        cls.figures = cls._block_customer()
         cls.lead = cls._create_opportunity(cls.customer)
         cls.override_lead = cls._create_opportunity(cls.customer, user=cls.overrider)
         cls.order = cls._create_order(cls.contact, 200.0, lead=cls.lead)

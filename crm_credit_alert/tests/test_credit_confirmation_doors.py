@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import format_amount
 
 from .common import CrmCreditAlertCommon, CrmCreditAlertHttpCommon
 
@@ -14,11 +13,7 @@ class ConfirmationDoorsCase:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._create_invoice(cls.customer, 1500, -100, -70)
-        cls.figures = (
-            f"1 overdue invoice, {format_amount(cls.env, 1500, cls.currency)}, "
-            "oldest 70 days overdue"
-        )
+        cls.figures = cls._block_customer()
         cls.order = cls._create_order(cls.contact, 200.0)
         cls.near_limit = cls._create_customer("Near its limit")
         cls._use_credit_limit(cls.near_limit, limit=1000.0)

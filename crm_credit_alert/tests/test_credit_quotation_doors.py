@@ -2,7 +2,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.exceptions import RedirectWarning, UserError
 from odoo.tests import tagged
-from odoo.tools import format_amount
 from odoo.tools.safe_eval import safe_eval
 
 from .common import CrmCreditAlertCommon, CrmCreditAlertHttpCommon
@@ -15,11 +14,7 @@ class QuotationDoorsCase:
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._create_invoice(cls.customer, 1500, -100, -70)
-        cls.figures = (
-            f"1 overdue invoice, {format_amount(cls.env, 1500, cls.currency)}, "
-            "oldest 70 days overdue"
-        )
+        cls.figures = cls._block_customer()
         # the message of the opportunity's New Quotation button, word for word
         cls.refusal = (
             f"New quotation refused: {cls.customer.name} is blocked by the credit "

@@ -387,20 +387,17 @@ class Provider:
         Its key comes from the item's content (``rejected_key``): a repeated
         delivery stores it once.
         """
-        return InboxItem(
-            idempotency_key=f"rejected:{self.rejected_key(item, raw)}",
-            object_kind=None,
-            external_id=None,
-            action=None,
-            payload=raw,
-            rejection=reason,
-        )
+        return self._rejected(self.rejected_key(item, raw), raw, reason)
 
     def _rejected_text(self, raw, reason):
         """A rejected item of a raw text that cannot be read as an item at all."""
         digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+        return self._rejected(digest, raw, reason)
+
+    @staticmethod
+    def _rejected(key, raw, reason):
         return InboxItem(
-            idempotency_key=f"rejected:{digest}",
+            idempotency_key=f"rejected:{key}",
             object_kind=None,
             external_id=None,
             action=None,

@@ -5,7 +5,6 @@ import logging
 import secrets
 from collections import namedtuple
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -67,18 +66,6 @@ WebhookSettings = namedtuple(
     "id token secret provider max_payload_size integration_user_id company_id "
     "generic_auth hubspot_legacy_signatures extra",
 )
-
-
-def is_http_url(value):
-    """True for an http(s) URL with a host name (and a valid port, if any)."""
-    if any(char.isspace() for char in value):
-        return False
-    try:
-        parts = urlsplit(value)
-        port = parts.port
-    except ValueError:  # a port that is not a number or out of range, a bad IPv6 address
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def token_hash(token):

@@ -179,21 +179,9 @@ class TestConcurrency(HttpCase):
             "updated_at": iso(moment(-3, 10)),
             "data": {"name": "Race Condition SARL", "email": "race@ex.example"},
         }
-        body = json.dumps(item).encode()
-        url = f"{self.base_url()}/external_crm/webhook/{self.token}"
         barrier = threading.Barrier(2)
         statuses = []
-
-        def post():
-            timestamp = int(time.time())
-            headers = {
-                "Content-Type": "application/json",
-                "X-Signature-Timestamp": str(timestamp),
-                "X-Signature": sign_generic(SECRET, timestamp, body),
-            }
-            barrier.wait(30)
-            statuses.append(requests.post(url, data=body, headers=headers, timeout=60).status_code)
-
+        post = self._poster(item, statuses, barrier)
         with request_replays() as replays:
             self._run_in_threads(post, post)
         self.assertEqual(sorted(statuses), [200, 202])
@@ -204,7 +192,11 @@ class TestConcurrency(HttpCase):
         self._drain()
         self.assertEqual(self._count("res.partner", [("name", "=", "Race Condition SARL")]), 1)
 
-    def _post_in_thread(self, item, statuses):
+    def _poster(self, item, statuses, barrier=None):
+        """A function that posts ``item``, signed, and adds the status to ``statuses``.
+
+        With ``barrier``, the posts of several threads leave together.
+        """
         body = json.dumps(item).encode()
         url = f"{self.base_url()}/external_crm/webhook/{self.token}"
 
@@ -215,9 +207,14 @@ class TestConcurrency(HttpCase):
                 "X-Signature-Timestamp": str(timestamp),
                 "X-Signature": sign_generic(SECRET, timestamp, body),
             }
+            if barrier:
+                barrier.wait(30)
             statuses.append(requests.post(url, data=body, headers=headers, timeout=60).status_code)
 
-        thread = threading.Thread(target=post)
+        return post
+
+    def _post_in_thread(self, item, statuses):
+        thread = threading.Thread(target=self._poster(item, statuses))
         thread.start()
         return thread
 
