@@ -20,6 +20,7 @@ import tempfile
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,6 +208,188 @@ def count_pytest(run, step, junit, code, log):
         run.check(f"{step}: exit status", False, f"({code})")
 
 
+@dataclass
+class Setup:
+    """Where a run works: its folder, addons, clusters and Odoo configurations."""
+
+    work: Path
+    ours: list
+    python: str = sys.executable
+    database: str = "test"
+    config: Path = None
+    config_ahead: Path = None
+    ahead_env: dict = None
+
+    @property
+    def pg(self):
+        return self.work / "pg"
+
+    @property
+    def pg_ahead(self):
+        return self.work / "pg-ahead"
+
+    @property
+    def modules(self):
+        return ",".join((*self.ours, *CORE_MODULES, *EXTRA_MODULES))
+
+    def odoo(self, config=None):
+        """The command that runs Odoo on the test database, then stops."""
+        config = config or self.config
+        return [self.python, "-m", "odoo", "-c", str(config), "-d", self.database]
+
+    def cluster(self, action, folder, **kwargs):
+        return sh([str(ROOT / "tools" / "pg-cluster"), action, str(folder)], **kwargs)
+
+
+def check_odoo_log(run, step, log, code, ours):
+    """A step passes when Odoo ended well and logged no warning or error of ours."""
+    _tests, _failed, problems = odoo_log_report(log, ours)
+    if not run.check(step, code == 0 and not problems):
+        for line in problems[:20]:
+            print(f"    {line[:300]}")
+        tail(log)
+
+
+def install_requirements(run, setup):
+    log = setup.work / "pip.log"
+    code = sh(
+        [
+            setup.python,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "-r",
+            "requirements.txt",
+            "-r",
+            "test-requirements.txt",
+        ],
+        log=log,
+    )
+    if not run.check("install requirements", code == 0):
+        tail(log)
+
+
+def start_clusters(run, setup):
+    """Today's cluster, and one whose clock runs ahead; False when they cannot start."""
+    setup.ahead_env = clock_ahead_env()
+    if not run.check(
+        f"libfaketime for the run with the clock {CLOCK_AHEAD}",
+        setup.ahead_env is not None,
+        "" if setup.ahead_env else "(install Debian's faketime package)",
+    ):
+        return False
+    work = setup.work
+    code = setup.cluster("start", setup.pg, log=work / "pg.log")
+    code = code or setup.cluster(
+        "start", setup.pg_ahead, log=work / "pg-ahead.log", env=setup.ahead_env
+    )
+    if not run.check("start private PostgreSQL clusters", code == 0):
+        tail(work / "pg.log")
+        tail(work / "pg-ahead.log")
+        return False
+    setup.config = write_config(work / "odoo.conf", setup.pg, setup.database, work, "data")
+    setup.config_ahead = write_config(
+        work / "odoo-ahead.conf", setup.pg_ahead, setup.database, work, "data-ahead"
+    )
+    return True
+
+
+def install_with_tests_ahead(run, setup):
+    """Install in a new database with our tests at install, the clock a year ahead."""
+    log = setup.work / "install.log"
+    tags = ",".join(f"/{name}" for name in setup.ours)
+    code = sh(
+        [
+            *setup.odoo(setup.config_ahead),
+            "--stop-after-init",
+            "-i",
+            setup.modules,
+            "--test-enable",
+            f"--test-tags={tags}",
+            f"--logfile={log}",
+        ],
+        env=setup.ahead_env,
+    )
+    step = f"install with Odoo's test runner, clock {CLOCK_AHEAD}"
+    count_odoo_tests(run, step, log, setup.ours, code)
+    setup.cluster("stop", setup.pg_ahead)
+
+
+def install_today(run, setup):
+    log = setup.work / "install-today.log"
+    code = sh([*setup.odoo(), "--stop-after-init", "-i", setup.modules, f"--logfile={log}"])
+    check_odoo_log(run, "install today (no tests)", log, code, setup.ours)
+
+
+def upgrade_from_first_release(run, setup):
+    """Rewind the recorded versions to the first release, so every migration runs."""
+    names = ", ".join(repr(name) for name in setup.ours)
+    sh(
+        [
+            "psql",
+            "-h",
+            str(setup.pg),
+            "-U",
+            "odoo",
+            "-d",
+            setup.database,
+            "-qc",
+            f"UPDATE ir_module_module SET latest_version = '18.0.1.0.0' WHERE name IN ({names})",
+        ],
+    )
+    log = setup.work / "upgrade.log"
+    code = sh([*setup.odoo(), "--stop-after-init", "-u", ",".join(setup.ours), f"--logfile={log}"])
+    check_odoo_log(run, "upgrade (-u) from 18.0.1.0.0 with migrations", log, code, setup.ours)
+
+
+def odoo_core_tests(run, setup):
+    """Odoo's own tests of the modules we extend, with our addons installed."""
+    log = setup.work / "core.log"
+    code = sh(
+        [
+            *setup.odoo(),
+            "--stop-after-init",
+            "-u",
+            ",".join(CORE_MODULES),
+            "--test-enable",
+            "--test-tags=" + ",".join(f"/{name}" for name in CORE_MODULES),
+            f"--logfile={log}",
+        ],
+    )
+    count_odoo_tests(run, "Odoo's tests of " + ", ".join(CORE_MODULES), log, CORE_MODULES, code)
+
+
+def pytest_suite(run, setup):
+    junit = setup.work / "pytest.xml"
+    log = setup.work / "pytest.log"
+    code = sh(
+        [
+            setup.python,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            f"--odoo-config={setup.config}",
+            f"--odoo-database={setup.database}",
+            "--odoo-http",
+            f"--junitxml={junit}",
+            *(f"{name}/tests" for name in setup.ours),
+        ],
+        log=log,
+    )
+    count_pytest(run, "pytest-odoo suite", junit, code, log)
+
+
+def pre_commit(run, setup):
+    log = setup.work / "pre-commit.log"
+    code = sh(
+        ["pre-commit", "run", "--all-files", "--show-diff-on-failure", "--color=never"], log=log
+    )
+    if not run.check("pre-commit on all files", code == 0):
+        tail(log, 80)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -216,180 +399,40 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="crm-accounting-test."))
     work.chmod(0o755)  # the cluster inside runs as "postgres" when we are root
     run = Run(work)
+    setup = Setup(work=work, ours=addons())
     print(f"Work folder: {work}", flush=True)
-    ours = addons()
-    print(f"Addons: {', '.join(ours)}", flush=True)
-    python = sys.executable
-    pg = work / "pg"
-    pg_ahead = work / "pg-ahead"
-    database = "test"
+    print(f"Addons: {', '.join(setup.ours)}", flush=True)
     started = time.monotonic()
     try:
-        # 1. requirements
-        code = sh(
-            [
-                python,
-                "-m",
-                "pip",
-                "install",
-                "-q",
-                "-r",
-                "requirements.txt",
-                "-r",
-                "test-requirements.txt",
-            ],
-            log=work / "pip.log",
-        )
-        if not run.check("install requirements", code == 0):
-            tail(work / "pip.log")
-
-        # 2. throwaway PostgreSQL clusters: today's, and one with the clock ahead
-        ahead_env = clock_ahead_env()
-        if not run.check(
-            f"libfaketime for the run with the clock {CLOCK_AHEAD}",
-            ahead_env is not None,
-            "" if ahead_env else "(install Debian's faketime package)",
-        ):
+        install_requirements(run, setup)
+        if not start_clusters(run, setup):
             return run
-        code = sh([str(ROOT / "tools" / "pg-cluster"), "start", str(pg)], log=work / "pg.log")
-        code = code or sh(
-            [str(ROOT / "tools" / "pg-cluster"), "start", str(pg_ahead)],
-            log=work / "pg-ahead.log",
-            env=ahead_env,
-        )
-        if not run.check("start private PostgreSQL clusters", code == 0):
-            tail(work / "pg.log")
-            tail(work / "pg-ahead.log")
-            return run
-        config = write_config(work / "odoo.conf", pg, database, work, "data")
-        config_ahead = write_config(
-            work / "odoo-ahead.conf", pg_ahead, database, work, "data-ahead"
-        )
-        odoo = [python, "-m", "odoo", "-c", str(config), "-d", database, "--stop-after-init"]
-        modules = ",".join((*ours, *CORE_MODULES, *EXTRA_MODULES))
-        tags = ",".join(f"/{name}" for name in ours)
-
-        # 3. install our addons in a new database, running our tests at install,
-        # with the clock ahead; then install them today for the next steps
-        log = work / "install.log"
-        code = sh(
-            [
-                python,
-                "-m",
-                "odoo",
-                "-c",
-                str(config_ahead),
-                "-d",
-                database,
-                "--stop-after-init",
-                "-i",
-                modules,
-                "--test-enable",
-                f"--test-tags={tags}",
-                f"--logfile={log}",
-            ],
-            env=ahead_env,
-        )
-        count_odoo_tests(
-            run, f"install with Odoo's test runner, clock {CLOCK_AHEAD}", log, ours, code
-        )
-        sh([str(ROOT / "tools" / "pg-cluster"), "stop", str(pg_ahead)])
-        log = work / "install-today.log"
-        code = sh([*odoo, "-i", modules, f"--logfile={log}"])
-        _tests, _failed, problems = odoo_log_report(log, ours)
-        if not run.check("install today (no tests)", code == 0 and not problems):
-            for line in problems[:20]:
-                print(f"    {line[:300]}")
-            tail(log)
-
-        # 4. upgrade: rewind to the first release so every migration step runs
-        sh(
-            [
-                "psql",
-                "-h",
-                str(pg),
-                "-U",
-                "odoo",
-                "-d",
-                database,
-                "-qc",
-                "UPDATE ir_module_module SET latest_version = '18.0.1.0.0' "
-                f"WHERE name IN ({', '.join(repr(name) for name in ours)})",
-            ],
-        )
-        log = work / "upgrade.log"
-        code = sh([*odoo, "-u", ",".join(ours), f"--logfile={log}"])
-        _tests, _failed, problems = odoo_log_report(log, ours)
-        if not run.check(
-            "upgrade (-u) from 18.0.1.0.0 with migrations", code == 0 and not problems
-        ):
-            for line in problems[:20]:
-                print(f"    {line[:300]}")
-            tail(log)
-
-        # 5. Odoo's own tests with our addons installed
-        log = work / "core.log"
-        code = sh(
-            [
-                *odoo,
-                "-u",
-                ",".join(CORE_MODULES),
-                "--test-enable",
-                "--test-tags=" + ",".join(f"/{name}" for name in CORE_MODULES),
-                f"--logfile={log}",
-            ],
-        )
-        count_odoo_tests(run, "Odoo's tests of " + ", ".join(CORE_MODULES), log, CORE_MODULES, code)
-
-        # 6. pytest-odoo
-        junit = work / "pytest.xml"
-        log = work / "pytest.log"
-        code = sh(
-            [
-                python,
-                "-m",
-                "pytest",
-                "-p",
-                "no:cacheprovider",
-                f"--odoo-config={config}",
-                f"--odoo-database={database}",
-                "--odoo-http",
-                f"--junitxml={junit}",
-                *(f"{name}/tests" for name in ours),
-            ],
-            log=log,
-        )
-        count_pytest(run, "pytest-odoo suite", junit, code, log)
-
-        # 7. pre-commit on all files
+        install_with_tests_ahead(run, setup)
+        install_today(run, setup)
+        upgrade_from_first_release(run, setup)
+        odoo_core_tests(run, setup)
+        pytest_suite(run, setup)
         if not args.skip_lint:
-            log = work / "pre-commit.log"
-            code = sh(
-                ["pre-commit", "run", "--all-files", "--show-diff-on-failure", "--color=never"],
-                log=log,
-            )
-            if not run.check("pre-commit on all files", code == 0):
-                tail(log, 80)
-
-        # 8. wheels, metapackage, a fresh virtualenv that sees Odoo, Odoo starts
-        check_wheels(run, work, ours, pg, database, python)
+            pre_commit(run, setup)
+        check_wheels(run, setup)
     finally:
-        for cluster in (pg, pg_ahead):
-            sh([str(ROOT / "tools" / "pg-cluster"), "stop", str(cluster)])
+        for cluster in (setup.pg, setup.pg_ahead):
+            setup.cluster("stop", cluster)
         print(f"Total time: {time.monotonic() - started:.0f}s", flush=True)
         if not args.keep and not run.failed:
             shutil.rmtree(work, ignore_errors=True)
     return run
 
 
-def check_wheels(run, work, ours, pg, database, python):
-    wheels = work / "wheels"
-    log = work / "wheels.log"
+def build_wheels(run, setup):
+    """The addons' wheels and the metapackage's; their names, or None."""
+    wheels = setup.work / "wheels"
+    log = setup.work / "wheels.log"
     ok = True
-    for folder in [*ours, "setup/_metapackage"]:
+    for folder in [*setup.ours, "setup/_metapackage"]:
         code = sh(
             [
-                python,
+                setup.python,
                 "-m",
                 "pip",
                 "wheel",
@@ -405,13 +448,22 @@ def check_wheels(run, work, ours, pg, database, python):
     built = sorted(path.name for path in wheels.glob("*.whl")) if wheels.exists() else []
     if not run.check(
         "build addon wheels and the metapackage",
-        ok and len(built) == len(ours) + 1,
+        ok and len(built) == len(setup.ours) + 1,
         f"({', '.join(built)})",
     ):
         tail(log)
-        return
+        return None
+    return built
+
+
+def install_in_virtualenv(run, setup, built):
+    """A fresh virtualenv that sees the installed Odoo, with the metapackage; its path."""
+    work = setup.work
     venv = work / "venv"
-    code = sh([python, "-m", "venv", "--system-site-packages", str(venv)], log=log)
+    wheels = work / "wheels"
+    code = sh(
+        [setup.python, "-m", "venv", "--system-site-packages", str(venv)], log=work / "wheels.log"
+    )
     metapackage = next(name for name in built if not name.startswith("odoo_addon_"))
     code = code or sh(
         [
@@ -426,10 +478,10 @@ def check_wheels(run, work, ours, pg, database, python):
     )
     if not run.check("install the wheels with the metapackage in a fresh virtualenv", code == 0):
         tail(work / "venv.log")
-        return
+        return None
     probe = (
         "import odoo.modules.module as m; import sys\n"
-        f"names = {ours!r}\n"
+        f"names = {setup.ours!r}\n"
         "paths = [m.get_module_path(n, display_warning=False) or '' for n in names]\n"
         "print(paths)\n"
         f"sys.exit(not all(p.startswith({str(venv)!r}) for p in paths))\n"
@@ -437,7 +489,13 @@ def check_wheels(run, work, ours, pg, database, python):
     code = sh([str(venv / "bin" / "python"), "-c", probe], log=work / "venv-probe.log", cwd=work)
     if not run.check("the virtualenv's Odoo finds the addons from the wheels", code == 0):
         tail(work / "venv-probe.log")
-        return
+        return None
+    return venv
+
+
+def serve_login_from(run, setup, venv):
+    """Start Odoo from the virtualenv on the test database: /web/login answers 200."""
+    work = setup.work
     port = free_port()
     log = work / "venv-server.log"
     server = subprocess.Popen(
@@ -446,15 +504,15 @@ def check_wheels(run, work, ours, pg, database, python):
             "-m",
             "odoo",
             "--db_host",
-            str(pg),
+            str(setup.pg),
             "--db_port",
             "5432",
             "--db_user",
             "odoo",
             "-d",
-            database,
+            setup.database,
             "--db-filter",
-            f"^{database}$",
+            f"^{setup.database}$",
             "--http-interface",
             "127.0.0.1",
             "--http-port",
@@ -494,6 +552,14 @@ def check_wheels(run, work, ours, pg, database, python):
         for line in problems[:20]:
             print(f"    {line[:300]}")
         tail(log)
+
+
+def check_wheels(run, setup):
+    """Wheels, metapackage, a fresh virtualenv that sees Odoo, Odoo starts from it."""
+    built = build_wheels(run, setup)
+    venv = built and install_in_virtualenv(run, setup, built)
+    if venv:
+        serve_login_from(run, setup, venv)
 
 
 if __name__ == "__main__":
