@@ -13,9 +13,12 @@ import json
 from datetime import UTC
 
 from ..exceptions import MalformedDelivery
-from . import signatures, transforms
+from . import credentials, reading, signatures, transforms
 from .client import HubSpotClient
 from .provider import (
+    IMPORT,
+    PULL,
+    WRITE_BACK,
     InboxItem,
     Provider,
     RemoteRecord,
@@ -48,7 +51,7 @@ def is_object_id(value):
 @register
 class HubSpotProvider(Provider):
     code = "hubspot"
-    writes_back = True
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
     default_api_url = "https://api.hubapi.com"
     api_hosts = HubSpotClient.HOSTS
 
@@ -146,8 +149,10 @@ class HubSpotProvider(Provider):
     # -- processing --------------------------------------------------------
     def _client(self):
         backend = self.backend
-        return self._token_client(
+        return credentials.token_client(
+            backend,
             HubSpotClient,
+            self.default_api_url,
             backend.env._("The backend %(name)s has no HubSpot access token.", name=backend.name),
         )
 
@@ -178,7 +183,7 @@ class HubSpotProvider(Provider):
         )
 
     def fetch(self, events):
-        records, to_read = self._split_events(events, self.record_from_object)
+        records, to_read = reading.split_events(events, self.record_from_object)
         links = {}
 
         def read(client, kind, ids):
@@ -209,7 +214,7 @@ class HubSpotProvider(Provider):
         return [str(i).strip() for i in merged if is_object_id(i) and str(i).strip() != primary]
 
     def dependency_item(self, kind, external_id):
-        return self._api_dependency_item(kind, external_id, "objectId")
+        return reading.dependency_item(kind, external_id, "objectId")
 
     # -- configuration ---------------------------------------------------
     def default_field_maps(self):

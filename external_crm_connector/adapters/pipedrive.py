@@ -24,9 +24,12 @@ import binascii
 import json
 
 from ..exceptions import ExternalCrmApiError, MalformedDelivery
-from . import signatures, transforms
+from . import credentials, reading, signatures, transforms
 from .pipedrive_client import PipedriveClient
 from .provider import (
+    IMPORT,
+    PULL,
+    WRITE_BACK,
     InboxItem,
     Provider,
     RemoteRecord,
@@ -301,7 +304,7 @@ class PipedriveProvider(Provider):
     code = "pipedrive"
     default_api_url = "https://api.pipedrive.com"
     api_hosts = PipedriveClient.HOSTS
-    writes_back = True
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
 
     @classmethod
     def webhook_extra(cls, backend):
@@ -372,8 +375,10 @@ class PipedriveProvider(Provider):
     # -- processing --------------------------------------------------------
     def _client(self):
         backend = self.backend
-        return self._token_client(
+        return credentials.token_client(
+            backend,
             PipedriveClient,
+            self.default_api_url,
             backend.env._("The backend %(name)s has no Pipedrive API token.", name=backend.name),
         )
 
@@ -456,7 +461,7 @@ class PipedriveProvider(Provider):
     def dependency_item(self, kind, external_id):
         if not self._has_token():
             return None  # nothing could read it: linked when it is notified
-        return self._api_dependency_item(kind, external_id)
+        return reading.dependency_item(kind, external_id)
 
     # -- financial write-back ------------------------------------------------
     def write_company_properties(self, updates):
@@ -482,9 +487,7 @@ class PipedriveProvider(Provider):
             "snapshot": {
                 "id": record.external_id,
                 "data": record.values,
-                "update_time": (
-                    record.modified_at.isoformat() + "Z" if record.modified_at else None
-                ),
+                "update_time": record.modified_text(),
             }
         }
 

@@ -28,8 +28,17 @@ from datetime import datetime
 from xml.etree import ElementTree
 
 from ..exceptions import ExternalCrmError, MalformedDelivery
-from . import transforms
-from .provider import InboxItem, Provider, RemoteRecord, map_lines, register
+from . import credentials, reading, transforms
+from .provider import (
+    IMPORT,
+    PULL,
+    WRITE_BACK,
+    InboxItem,
+    Provider,
+    RemoteRecord,
+    map_lines,
+    register,
+)
 from .salesforce_client import (
     DEFAULT_API_VERSION,
     DEFAULT_LOGIN_URL,
@@ -143,7 +152,7 @@ class SalesforceProvider(Provider):
     api_hosts = INSTANCE_HOSTS
     # Salesforce sends at most 100 notifications in one message
     max_items = 100
-    writes_back = True
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
     # notices carry no secret: a deletion is read with queryAll first
     confirms_deletions = True
 
@@ -314,7 +323,8 @@ class SalesforceProvider(Provider):
     # -- API ---------------------------------------------------------------
     def _client(self):
         backend = self.backend
-        backend_sudo = self._credentials(
+        backend_sudo = credentials.credentials_sudo(
+            backend,
             ["salesforce_client_id", "webhook_secret", "salesforce_refresh_token"],
             backend.env._(
                 "The backend %(name)s cannot call Salesforce: set the consumer key, "
@@ -453,7 +463,7 @@ class SalesforceProvider(Provider):
         )
 
     def dependency_item(self, kind, external_id):
-        return self._api_dependency_item(kind, external_id, "Id")
+        return reading.dependency_item(kind, external_id, "Id")
 
     def merged_ids(self, event):
         """The record merged away, whose deletion a pull read (see ``pulled_action``)."""
@@ -479,9 +489,7 @@ class SalesforceProvider(Provider):
             "snapshot": {
                 "Id": record.external_id,
                 "fields": record.values,
-                "LastModifiedDate": (
-                    record.modified_at.isoformat() + "Z" if record.modified_at else None
-                ),
+                "LastModifiedDate": record.modified_text(),
                 "IsDeleted": record.missing,
             }
         }

@@ -14,8 +14,19 @@ import json
 from datetime import timedelta
 
 from ..exceptions import MalformedDelivery
-from . import signatures, transforms
-from .provider import InboxItem, Provider, RemoteRecord, load_items, map_lines, register
+from . import credentials, reading, signatures, transforms
+from .provider import (
+    IMPORT,
+    PULL,
+    SUBSCRIPTION,
+    WRITE_BACK,
+    InboxItem,
+    Provider,
+    RemoteRecord,
+    load_items,
+    map_lines,
+    register,
+)
 from .zoho_client import API_HOSTS, API_URLS, ZohoClient
 
 MODULE_KINDS = {"accounts": "company", "contacts": "contact", "deals": "deal"}
@@ -51,7 +62,7 @@ class ZohoProvider(Provider):
     api_hosts = API_HOSTS
     # Zoho sends one object per delivery; a list is accepted for scripts
     max_items = 100
-    writes_back = True
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, SUBSCRIPTION))
 
     # -- inbound -----------------------------------------------------------
     def authenticate(self, secret, request, body, now):
@@ -161,7 +172,8 @@ class ZohoProvider(Provider):
     def _client(self):
         """A REST client with the stored access token, renewed when needed."""
         backend = self.backend
-        backend_sudo = self._credentials(
+        backend_sudo = credentials.credentials_sudo(
+            backend,
             ["zoho_client_id", "zoho_client_secret", "zoho_refresh_token"],
             backend.env._(
                 "The backend %(name)s has no Zoho client id, client secret or refresh token.",
@@ -238,7 +250,7 @@ class ZohoProvider(Provider):
         )
 
     def fetch(self, events):
-        records, to_read = self._split_events(events, self.record_from_object)
+        records, to_read = reading.split_events(events, self.record_from_object)
         return self._read_events(
             records,
             to_read,
@@ -247,7 +259,7 @@ class ZohoProvider(Provider):
         )
 
     def dependency_item(self, kind, external_id):
-        return self._api_dependency_item(kind, external_id)
+        return reading.dependency_item(kind, external_id)
 
     # -- financial write-back ------------------------------------------------
     def write_company_properties(self, updates):

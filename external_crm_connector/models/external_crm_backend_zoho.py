@@ -7,7 +7,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..adapters.provider import get_provider
+from ..adapters.provider import SUBSCRIPTION, get_provider
 from ..adapters.zoho_client import (
     ACCOUNTS_HOSTS,
     ACCOUNTS_URLS,
@@ -208,7 +208,8 @@ class ExternalCrmBackendZoho(models.AbstractModel):
         """Subscribe (or extend) the Zoho notification channel now."""
         self.ensure_one()
         self.check_access("write")
-        if self.provider != "zoho":
+        provider = get_provider(self)
+        if not (provider and provider.can(SUBSCRIPTION)):
             raise UserError(self.env._("Only Zoho CRM backends have notification channels."))
         try:
             self._zoho_watch()
