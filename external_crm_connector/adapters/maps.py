@@ -37,3 +37,16 @@ def map_lines(kind, pairs, masters=None):
         master = "external" if kind == "deal" or transform == "reference" else "newest"
         lines.append((kind, external, odoo, transform, (masters or {}).get(odoo, master)))
     return lines
+
+
+def external_field_parts(backend, kind):
+    """The external fields the backend's field map reads for ``kind``, stripped.
+
+    A line may join several fields (``FirstName+LastName``): each is given,
+    in the order of the lines; the providers read exactly these.
+    """
+    return [
+        part.strip()
+        for line in backend.field_map_ids.filtered(lambda m: m.object_kind == kind)
+        for part in line.external_field.split("+")
+    ]

@@ -17,7 +17,7 @@ from odoo import fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.external_crm_connector.adapters.client import HubSpotClient
+from odoo.addons.external_crm_connector.adapters.hubspot.client import HubSpotClient
 
 from .clock import EARLIER, epoch_ms, iso, moment
 from .common import ExternalCrmCase
