@@ -57,6 +57,7 @@ __all__ = [
     "load_items",
     "load_raw_item",
     "map_lines",
+    "null_cleared",
     "register",
     "without_nul",
 ]
@@ -113,6 +114,11 @@ def capability_mismatches(provider_class):
         elif not declared and overridden:
             mismatches[capability] = f"not declared, with {', '.join(overridden)}"
     return mismatches
+
+
+def null_cleared(values):
+    """Write-back values with ``""`` (a cleared figure) as null, as the APIs take it."""
+    return {name: None if value == "" else value for name, value in values.items()}
 
 
 class Provider:
