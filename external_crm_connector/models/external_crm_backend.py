@@ -24,7 +24,7 @@ from ..adapters.destinations import (
     parse_hosts,
 )
 from ..adapters.provider import IMPORT, PROVIDERS, PULL, get_provider
-from ..adapters.salesforce_client import DEFAULT_LOGIN_URL
+from ..adapters.salesforce.client import DEFAULT_LOGIN_URL
 from ..adapters.zoho_client import ACCOUNTS_URLS
 from .external_crm_protected_mixin import connector_edit, is_connector_edit
 
