@@ -72,9 +72,13 @@ class RestClient:
         self.sleep = sleep
         self.calls = 0
 
+    def _auth_headers(self):
+        """How a call carries the token: a bearer token, unless the provider says otherwise."""
+        return {"Authorization": f"Bearer {self.token}"}
+
     def _headers(self):
         return {
-            "Authorization": f"Bearer {self.token}",
+            **self._auth_headers(),
             "Accept": "application/json",
             "User-Agent": "odoo-external-crm-connector",
         }

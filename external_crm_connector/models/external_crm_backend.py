@@ -25,7 +25,7 @@ from ..adapters.destinations import (
 )
 from ..adapters.provider import IMPORT, PROVIDERS, PULL, get_provider
 from ..adapters.salesforce.client import DEFAULT_LOGIN_URL
-from ..adapters.zoho_client import ACCOUNTS_URLS
+from ..adapters.zoho.data_centres import ACCOUNTS_URLS
 from .external_crm_protected_mixin import connector_edit, is_connector_edit
 
 _logger = logging.getLogger(__name__)

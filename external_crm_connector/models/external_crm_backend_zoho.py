@@ -8,12 +8,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..adapters.provider import SUBSCRIPTION, get_provider
-from ..adapters.zoho_client import (
-    ACCOUNTS_HOSTS,
-    ACCOUNTS_URLS,
-    API_URLS,
-    refresh_access_token,
-)
+from ..adapters.zoho.data_centres import ACCOUNTS_HOSTS, ACCOUNTS_URLS, API_URLS
+from ..adapters.zoho.oauth import refresh_access_token
 from ..exceptions import ExternalCrmApiError, ExternalCrmError, ExternalCrmTransientError
 from .external_crm_protected_mixin import connector_edit
 

@@ -40,12 +40,8 @@ class PipedriveClient(RestClient):
     def __init__(self, base_url, token, **kwargs):
         super().__init__(api_root(base_url), token, **kwargs)
 
-    def _headers(self):
-        return {
-            "x-api-token": self.token or "",
-            "Accept": "application/json",
-            "User-Agent": "odoo-external-crm-connector",
-        }
+    def _auth_headers(self):
+        return {"x-api-token": self.token or ""}
 
     @staticmethod
     def _retry_after(response):
