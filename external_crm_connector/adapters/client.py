@@ -279,3 +279,11 @@ def chunks(values, size):
     """
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+def json_of(response):
+    """The decoded JSON body of ``response``, or None when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return None

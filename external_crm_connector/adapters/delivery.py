@@ -14,6 +14,7 @@ import logging
 import re
 
 from ..exceptions import MalformedDelivery
+from . import transforms
 from .items import InboxItem
 
 _logger = logging.getLogger(__name__)
@@ -92,6 +93,17 @@ def load_raw_item(raw):
         raise MalformedDelivery(f"the item is not valid JSON: {error}") from error
     except RecursionError as error:
         raise MalformedDelivery("the item is not valid JSON: nested too deeply") from error
+
+
+def read_time(value, name):
+    """``transforms.parse_datetime(value)``; a time that cannot be read is malformed.
+
+    ``name`` says what was read (a field name), in the reason.
+    """
+    try:
+        return transforms.parse_datetime(value)
+    except ValueError as error:
+        raise MalformedDelivery(f"{name}: {error}") from error
 
 
 def read_item(index, item, raw, parse_item, rejected_item, code):

@@ -11,7 +11,7 @@ which reads its own fields and refusals. No error holds the credentials.
 import requests
 
 from ..exceptions import ExternalCrmTransientError
-from .client import RestClient
+from .client import RestClient, json_of
 from .destinations import scrub
 
 
@@ -35,8 +35,5 @@ def request_token(post, url, form, timeout, label, target, secrets, wait=None):
             scrub(f"{label} answered HTTP {response.status_code}", secrets),
             retry_after=said if said or wait is None else wait,
         )
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = {}
+    answer = json_of(response)
     return response, answer if isinstance(answer, dict) else {}

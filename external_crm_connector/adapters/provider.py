@@ -138,6 +138,9 @@ class Provider:
     max_items = 1000
     # what the provider can do beyond receiving deliveries (see the module)
     capabilities = frozenset()
+    # the default field map (``maps.map_lines``) and deal stages of a new backend
+    field_maps = ()
+    stage_values = ()
     # ``fetch`` reads a deleted record through the API: a deletion whose record
     # is not ``missing`` there is not confirmed, and archives nothing
     confirms_deletions = False
@@ -334,9 +337,9 @@ class Provider:
 
     # -- configuration ---------------------------------------------------
     def default_field_maps(self):
-        """``[(kind, external field, Odoo field, transform, master)]``."""
-        return []
+        """``[(kind, external field, Odoo field, transform, master)]``: ``field_maps``."""
+        return list(self.field_maps)
 
     def default_stage_values(self):
-        """``[(external stage, crm.stage xml id or "lost")]`` for deals."""
-        return []
+        """``[(external stage, crm.stage xml id or "lost")]`` for deals: ``stage_values``."""
+        return list(self.stage_values)

@@ -13,8 +13,8 @@ or carries the secret as a bearer token (for senders that cannot sign).
 """
 
 from ...exceptions import MalformedDelivery
-from .. import signatures, transforms
-from ..delivery import body_hash
+from .. import signatures
+from ..delivery import body_hash, read_time
 from ..items import InboxItem
 from ..provider import KINDS
 
@@ -44,10 +44,7 @@ def parse_item(item, raw):
         raise MalformedDelivery("'data' must be a JSON object")
     if action == "merge" and not isinstance(item.get("merged_ids"), list):
         raise MalformedDelivery("a merge needs a 'merged_ids' list")
-    try:
-        modified_at = transforms.parse_datetime(item.get("updated_at"))
-    except ValueError as error:
-        raise MalformedDelivery(f"'updated_at': {error}") from error
+    modified_at = read_time(item.get("updated_at"), "'updated_at'")
     event_id = item.get("event_id")
     event_id = str(event_id).strip() if event_id not in (None, "") else None
     return [

@@ -13,6 +13,8 @@ from . import delivery, maps, records
 @register
 class GenericProvider(Provider):
     code = "generic"
+    field_maps = maps.FIELD_MAPS
+    stage_values = maps.STAGE_VALUES
 
     def authenticate(self, secret, request, body, now):
         return delivery.authenticate(secret, request, body, now, self.backend.generic_auth)
@@ -25,9 +27,3 @@ class GenericProvider(Provider):
 
     def merged_ids(self, event):
         return records.merged_ids(event.payload)
-
-    def default_field_maps(self):
-        return list(maps.FIELD_MAPS)
-
-    def default_stage_values(self):
-        return list(maps.STAGE_VALUES)

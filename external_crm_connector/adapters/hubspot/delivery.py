@@ -11,8 +11,8 @@ Events only say *what* changed: the record is read through the API later.
 import json
 
 from ...exceptions import MalformedDelivery
-from .. import signatures, transforms
-from ..delivery import body_hash
+from .. import signatures
+from ..delivery import body_hash, read_time
 from ..items import InboxItem
 
 OBJECT_KINDS = {"contact": "contact", "company": "company", "deal": "deal"}
@@ -94,10 +94,7 @@ def parse_item(item, raw, echoed):
         action = "echo"
     if object_id in (None, "") or isinstance(object_id, bool | dict | list):
         raise MalformedDelivery("'objectId' is missing")
-    try:
-        occurred_at = transforms.parse_datetime(item.get("occurredAt"))
-    except ValueError as error:
-        raise MalformedDelivery(f"'occurredAt': {error}") from error
+    occurred_at = read_time(item.get("occurredAt"), "'occurredAt'")
     event_id = item.get("eventId")
     return [
         InboxItem(

@@ -22,6 +22,8 @@ class HubSpotProvider(Provider):
     capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
     default_api_url = "https://api.hubapi.com"
     api_hosts = HubSpotClient.HOSTS
+    field_maps = maps.FIELD_MAPS
+    stage_values = maps.STAGE_VALUES
 
     def _client(self):
         backend = self.backend
@@ -85,10 +87,3 @@ class HubSpotProvider(Provider):
     def write_company_properties(self, updates):
         # an empty text clears a HubSpot property
         return self._client().batch_update("company", updates)
-
-    # -- configuration ---------------------------------------------------
-    def default_field_maps(self):
-        return list(maps.FIELD_MAPS)
-
-    def default_stage_values(self):
-        return list(maps.STAGE_VALUES)

@@ -25,7 +25,7 @@ import json
 
 from ...exceptions import MalformedDelivery
 from .. import signatures, transforms
-from ..delivery import body_hash
+from ..delivery import body_hash, read_time
 from ..items import InboxItem
 from .records import id_of
 
@@ -222,10 +222,7 @@ class Notification:
         for value in candidates:
             if transforms.is_empty(value):
                 continue
-            try:
-                return transforms.parse_datetime(value) or None
-            except ValueError as error:
-                raise MalformedDelivery(f"{value!r}: {error}") from error
+            return read_time(value, repr(value)) or None
         return None
 
     def idempotency_key(self):

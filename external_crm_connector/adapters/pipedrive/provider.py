@@ -24,6 +24,8 @@ class PipedriveProvider(Provider):
     capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
     default_api_url = "https://api.pipedrive.com"
     api_hosts = PipedriveClient.HOSTS
+    field_maps = maps.FIELD_MAPS
+    stage_values = maps.STAGE_VALUES
 
     @classmethod
     def webhook_extra(cls, backend):
@@ -155,10 +157,3 @@ class PipedriveProvider(Provider):
             except ExternalCrmApiError as error:
                 refused[org_id] = str(error)
         return refused
-
-    # -- configuration ---------------------------------------------------
-    def default_field_maps(self):
-        return list(maps.FIELD_MAPS)
-
-    def default_stage_values(self):
-        return list(maps.STAGE_VALUES)

@@ -15,7 +15,7 @@ error for the inbox, not a reason to wait inside the call.
 from urllib.parse import urlsplit
 
 from ...exceptions import ExternalCrmApiError, ExternalCrmTransientError
-from ..client import RestClient, chunks
+from ..client import RestClient, chunks, json_of
 from ..destinations import DestinationRefused
 from ..oauth import request_token
 from .ids import ID_PATTERN, id18, same_organization
@@ -153,10 +153,7 @@ class SalesforceClient(RestClient):
     # -- calls -------------------------------------------------------------
     @staticmethod
     def _error_code(response):
-        try:
-            answer = response.json()
-        except ValueError:
-            return ""
+        answer = json_of(response)
         if isinstance(answer, list) and answer and isinstance(answer[0], dict):
             return answer[0].get("errorCode") or ""
         if isinstance(answer, dict):

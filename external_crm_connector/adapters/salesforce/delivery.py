@@ -19,7 +19,7 @@ import re
 from xml.etree import ElementTree
 
 from ...exceptions import MalformedDelivery
-from .. import transforms
+from ..delivery import read_time
 from ..items import InboxItem
 from .ids import ID_PATTERN, KINDS_BY_SOBJECT, id18, same_organization
 
@@ -167,10 +167,7 @@ def notification_item(notification, organization, action_id, connector_user):
     if not ID_PATTERN.match(record_id):
         raise MalformedDelivery("the sObject has no valid Id")
     fields["Id"] = record_id
-    try:
-        modified_at = transforms.parse_datetime(fields.get("LastModifiedDate"))
-    except ValueError as error:
-        raise MalformedDelivery(f"LastModifiedDate: {error}") from error
+    modified_at = read_time(fields.get("LastModifiedDate"), "LastModifiedDate")
     kind = KINDS_BY_SOBJECT.get(sobject_type)
     deleted = str(fields.get("IsDeleted") or "").lower() == "true"
     action = "delete" if deleted else "upsert"

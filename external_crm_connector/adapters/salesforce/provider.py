@@ -25,13 +25,15 @@ from .query import SoqlReader
 @register
 class SalesforceProvider(Provider):
     code = "salesforce"
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
     default_api_url = False  # the instance URL comes with the access token
     api_hosts = INSTANCE_HOSTS
     # Salesforce sends at most 100 notifications in one message
     max_items = 100
-    capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
     # notices carry no secret: a deletion is read with queryAll first
     confirms_deletions = True
+    field_maps = maps.FIELD_MAPS
+    stage_values = maps.STAGE_VALUES
 
     @classmethod
     def webhook_extra(cls, backend):
@@ -174,10 +176,3 @@ class SalesforceProvider(Provider):
         """Write the figures to fields of the Accounts (custom fields, ``..__c``)."""
         values = {account_id: null_cleared(names) for account_id, names in updates.items()}
         return self._client().update_records(SOBJECTS["company"], values)
-
-    # -- configuration ---------------------------------------------------
-    def default_field_maps(self):
-        return list(maps.FIELD_MAPS)
-
-    def default_stage_values(self):
-        return list(maps.STAGE_VALUES)

@@ -13,7 +13,7 @@ import logging
 import time
 
 from ...exceptions import ExternalCrmApiError
-from ..client import RestClient, chunks
+from ..client import RestClient, chunks, json_of
 from .data_centres import API_HOSTS
 
 _logger = logging.getLogger(__name__)
@@ -64,10 +64,7 @@ class ZohoClient(RestClient):
 
     @staticmethod
     def _error_code(response):
-        try:
-            answer = response.json()
-        except ValueError:
-            return None
+        answer = json_of(response)
         if isinstance(answer, dict):
             return answer.get("code")
         return None
@@ -97,10 +94,7 @@ class ZohoClient(RestClient):
         return True
 
     def _api_error(self, method, path, response):
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
+        answer = json_of(response)
         return self._error(
             ZohoApiError,
             f"{method} {path} answered HTTP {response.status_code}: {response.text[:500]}",

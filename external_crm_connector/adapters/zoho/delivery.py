@@ -13,8 +13,8 @@ never stored.
 import json
 
 from ...exceptions import MalformedDelivery
-from .. import signatures, transforms
-from ..delivery import body_hash, load_items, rejected
+from .. import signatures
+from ..delivery import body_hash, load_items, read_time, rejected
 from ..items import InboxItem
 
 MODULE_KINDS = {"accounts": "company", "contacts": "contact", "deals": "deal"}
@@ -85,11 +85,7 @@ def _checked(item):
     operation = item.get("operation")
     if not isinstance(operation, str) or not operation:
         raise MalformedDelivery("'operation' is missing")
-    try:
-        server_time = transforms.parse_datetime(item.get("server_time"))
-    except ValueError as error:
-        raise MalformedDelivery(f"'server_time': {error}") from error
-    return ids, module, operation, server_time
+    return ids, module, operation, read_time(item.get("server_time"), "'server_time'")
 
 
 def parse_item(item, raw, echoed):

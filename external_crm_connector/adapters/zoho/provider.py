@@ -30,11 +30,13 @@ WATCH_EVENTS = ("Accounts.all", "Contacts.all", "Deals.all")
 @register
 class ZohoProvider(Provider):
     code = "zoho"
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, SUBSCRIPTION))
     default_api_url = API_URLS["com"]
     api_hosts = API_HOSTS
     # Zoho sends one object per delivery; a list is accepted for scripts
     max_items = 100
-    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, SUBSCRIPTION))
+    field_maps = maps.FIELD_MAPS
+    stage_values = maps.STAGE_VALUES
 
     def __init__(self, backend):
         super().__init__(backend)
@@ -112,10 +114,3 @@ class ZohoProvider(Provider):
         confirmed = [transforms.parse_datetime(value) for value in expiries]
         confirmed = [moment for moment in confirmed if moment]
         return min(confirmed) if confirmed else expiry.replace(microsecond=0)
-
-    # -- configuration ---------------------------------------------------
-    def default_field_maps(self):
-        return list(maps.FIELD_MAPS)
-
-    def default_stage_values(self):
-        return list(maps.STAGE_VALUES)
