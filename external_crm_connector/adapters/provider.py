@@ -32,7 +32,8 @@ from .items import (
 )
 from .maps import DEFAULT_TRANSFORMS, map_lines
 
-# names of the shared modules, where the connector has always found them
+# this module's names, and those of the shared modules (items, delivery,
+# maps) that the connector has always imported from here
 __all__ = [
     "ACTIONS",
     "CAPABILITY_METHODS",
