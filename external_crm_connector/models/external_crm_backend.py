@@ -23,9 +23,9 @@ from ..adapters.destinations import (
     Destinations,
     parse_hosts,
 )
-from ..adapters.provider import PROVIDERS, get_provider
-from ..adapters.salesforce_client import DEFAULT_LOGIN_URL
-from ..adapters.zoho_client import ACCOUNTS_URLS
+from ..adapters.provider import IMPORT, PROVIDERS, PULL, get_provider
+from ..adapters.salesforce.client import DEFAULT_LOGIN_URL
+from ..adapters.zoho.data_centres import ACCOUNTS_URLS
 from .external_crm_protected_mixin import connector_edit, is_connector_edit
 
 _logger = logging.getLogger(__name__)
@@ -689,7 +689,7 @@ class ExternalCrmBackend(models.Model):
         self.ensure_one()
         self._check_active()
         provider = get_provider(self)
-        if not hasattr(provider, "import_page"):
+        if not (provider and provider.can(IMPORT)):
             raise UserError(
                 self.env._("The %(name)s backend cannot import by itself.", name=self.name)
             )
@@ -722,7 +722,7 @@ class ExternalCrmBackend(models.Model):
     def _can_pull(self):
         """True when the provider can list the records changed since a date."""
         provider = get_provider(self)
-        return bool(provider) and hasattr(provider, "changed_page")
+        return bool(provider) and provider.can(PULL)
 
     def action_pull_changes(self):
         """Read the records changed since the last pull now, in the background."""

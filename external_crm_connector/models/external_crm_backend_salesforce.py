@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..adapters.salesforce_client import DEFAULT_API_VERSION, DEFAULT_LOGIN_URL, LOGIN_HOSTS
+from ..adapters.salesforce.client import DEFAULT_API_VERSION, DEFAULT_LOGIN_URL, LOGIN_HOSTS
 
 ORGANIZATION_ID = re.compile(r"^00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$")
 API_VERSION = re.compile(r"^\d{2,3}\.0$")

@@ -7,13 +7,9 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..adapters.provider import get_provider
-from ..adapters.zoho_client import (
-    ACCOUNTS_HOSTS,
-    ACCOUNTS_URLS,
-    API_URLS,
-    refresh_access_token,
-)
+from ..adapters.provider import SUBSCRIPTION, get_provider
+from ..adapters.zoho.data_centres import ACCOUNTS_HOSTS, ACCOUNTS_URLS, API_URLS
+from ..adapters.zoho.oauth import refresh_access_token
 from ..exceptions import ExternalCrmApiError, ExternalCrmError, ExternalCrmTransientError
 from .external_crm_protected_mixin import connector_edit
 
@@ -208,7 +204,8 @@ class ExternalCrmBackendZoho(models.AbstractModel):
         """Subscribe (or extend) the Zoho notification channel now."""
         self.ensure_one()
         self.check_access("write")
-        if self.provider != "zoho":
+        provider = get_provider(self)
+        if not (provider and provider.can(SUBSCRIPTION)):
             raise UserError(self.env._("Only Zoho CRM backends have notification channels."))
         try:
             self._zoho_watch()

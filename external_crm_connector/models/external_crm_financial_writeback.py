@@ -18,7 +18,7 @@ from odoo.tools import split_every
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..adapters.provider import get_provider
+from ..adapters.provider import WRITE_BACK, get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
 from .external_crm_protected_mixin import connector_edit
 
@@ -84,7 +84,7 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
 
     def _can_write_back(self):
         provider = get_provider(self)
-        return bool(provider) and provider.writes_back
+        return bool(provider) and provider.can(WRITE_BACK)
 
     @api.model
     def _cron_write_financial_status(self):

@@ -16,3 +16,4 @@ from . import test_rejection
 from . import test_protected_records
 from . import test_destinations
 from . import test_accounting_fields
+from . import test_providers

@@ -17,7 +17,7 @@ from odoo import fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
-from odoo.addons.external_crm_connector.adapters.client import HubSpotClient
+from odoo.addons.external_crm_connector.adapters.hubspot.client import HubSpotClient
 
 from .clock import EARLIER, epoch_ms, iso, moment
 from .common import ExternalCrmCase
@@ -99,7 +99,7 @@ class TestFaults(ExternalCrmCase, TransactionCase):
     def test_a_result_without_its_id_fails_its_event_alone(self):
         self.fake.without_id.add("9103")
         events = self._store(self.hubspot, self._companies(1, 2, 3, 4, 5))
-        with mute_logger("odoo.addons.external_crm_connector.adapters.provider"):
+        with mute_logger("odoo.addons.external_crm_connector.adapters.reading"):
             self._process(self.hubspot)
         by_id = {event.external_id: event for event in events}
         failed = by_id.pop("9103")
@@ -114,7 +114,7 @@ class TestFaults(ExternalCrmCase, TransactionCase):
             "/batch/read", 200, json.dumps({"results": "maintenance"}), "application/json", times=99
         )
         events = self._store(self.hubspot, self._companies(1, 2))
-        with mute_logger("odoo.addons.external_crm_connector.adapters.provider"):
+        with mute_logger("odoo.addons.external_crm_connector.adapters.reading"):
             self._process(self.hubspot)
         self.assertEqual(set(events.mapped("state")), {"failed"}, "the inbox moves on")
         self.assertIn("did not understand", events[0].last_error)

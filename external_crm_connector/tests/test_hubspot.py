@@ -10,7 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
-from odoo.addons.external_crm_connector.adapters.client import HubSpotClient
+from odoo.addons.external_crm_connector.adapters.hubspot.client import HubSpotClient
 from odoo.addons.external_crm_connector.adapters.provider import get_provider
 from odoo.addons.external_crm_connector.exceptions import (
     ExternalCrmApiError,

@@ -9,11 +9,11 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
-from odoo.addons.external_crm_connector.adapters.pipedrive import normalize
-from odoo.addons.external_crm_connector.adapters.pipedrive_client import (
+from odoo.addons.external_crm_connector.adapters.pipedrive.client import (
     PipedriveClient,
     api_root,
 )
+from odoo.addons.external_crm_connector.adapters.pipedrive.records import normalize
 from odoo.addons.external_crm_connector.adapters.provider import get_provider
 from odoo.addons.external_crm_connector.exceptions import (
     ExternalCrmApiError,

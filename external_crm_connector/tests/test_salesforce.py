@@ -8,11 +8,8 @@ from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
 
 from odoo.addons.external_crm_connector.adapters.provider import get_provider
-from odoo.addons.external_crm_connector.adapters.salesforce_client import (
-    SalesforceClient,
-    id18,
-    same_organization,
-)
+from odoo.addons.external_crm_connector.adapters.salesforce.client import SalesforceClient
+from odoo.addons.external_crm_connector.adapters.salesforce.ids import id18, same_organization
 from odoo.addons.external_crm_connector.adapters.transforms import parse_datetime
 from odoo.addons.external_crm_connector.exceptions import (
     ExternalCrmApiError,

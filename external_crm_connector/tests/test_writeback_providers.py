@@ -11,7 +11,7 @@ import json
 from odoo.tests import tagged
 
 from odoo.addons.crm_accounting_bridge.tests.common import CrmAccountingBridgeCommon
-from odoo.addons.external_crm_connector.adapters.salesforce_client import id18
+from odoo.addons.external_crm_connector.adapters.salesforce.ids import id18
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
 

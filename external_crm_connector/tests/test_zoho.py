@@ -10,8 +10,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, TransactionCase, tagged
 
 from odoo.addons.external_crm_connector.adapters.provider import get_provider
-from odoo.addons.external_crm_connector.adapters.zoho_client import (
-    ZohoClient,
+from odoo.addons.external_crm_connector.adapters.zoho.client import ZohoClient
+from odoo.addons.external_crm_connector.adapters.zoho.oauth import (
     ZohoTokenError,
     refresh_access_token,
 )

@@ -12,17 +12,13 @@ Salesforce's daily API limit (403 ``REQUEST_LIMIT_EXCEEDED``) is a temporary
 error for the inbox, not a reason to wait inside the call.
 """
 
-import logging
-import re
 from urllib.parse import urlsplit
 
-import requests
-
-from ..exceptions import ExternalCrmApiError, ExternalCrmTransientError
-from .client import RestClient
-from .destinations import DestinationRefused
-
-_logger = logging.getLogger(__name__)
+from ...exceptions import ExternalCrmApiError, ExternalCrmTransientError
+from ..client import RestClient, chunks, json_of
+from ..destinations import DestinationRefused
+from ..oauth import request_token
+from .ids import ID_PATTERN, id18, same_organization
 
 DEFAULT_LOGIN_URL = "https://login.salesforce.com"
 # where the consumer secret and refresh token may go: production, sandboxes,
@@ -33,41 +29,6 @@ INSTANCE_HOSTS = ("*.salesforce.com",)
 DEFAULT_API_VERSION = "62.0"
 # how long to wait when the daily API limit is reached and nothing says more
 DAILY_LIMIT_WAIT = 900.0
-
-ID_PATTERN = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
-_ID_SUFFIX = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-
-
-def id18(value):
-    """The 18-character, case-safe form of a Salesforce id (15 or 18 characters).
-
-    Salesforce documents the suffix: for each block of five characters, one
-    bit per upper-case letter, read as an index in A-Z0-5. Bindings always use
-    the 18-character form, so that an id typed in its short form matches.
-    """
-    if not isinstance(value, str) or len(value) != 15 or not ID_PATTERN.match(value):
-        return value
-    suffix = ""
-    for block in range(3):
-        bits = 0
-        for position, char in enumerate(value[block * 5 : block * 5 + 5]):
-            if "A" <= char <= "Z":
-                bits |= 1 << position
-        suffix += _ID_SUFFIX[bits]
-    return value + suffix
-
-
-def same_organization(first, second):
-    """True when two organization ids (15 or 18 characters) are the same org.
-
-    The first 15 characters are the id itself (case-sensitive); the three
-    more of the 18-character form only encode the case.
-    """
-    first = (first or "").strip()
-    second = (second or "").strip()
-    if not (ID_PATTERN.match(first) and ID_PATTERN.match(second)):
-        return False
-    return first[:15] == second[:15]
 
 
 class QueryLocatorExpired(ExternalCrmApiError):
@@ -120,39 +81,23 @@ class SalesforceClient(RestClient):
                 "Salesforce: the consumer key, consumer secret and refresh token are required"
             )
         self._check_destination(self.login_url, LOGIN_HOSTS, "the Salesforce login URL")
-        url = f"{self.login_url}/services/oauth2/token"
         self.refreshes += 1
         self.calls += 1
-        try:
-            response = self.session.post(
-                url,
-                data={
-                    "grant_type": "refresh_token",
-                    "client_id": self.client_id,
-                    "client_secret": self.client_secret,
-                    "refresh_token": self.refresh_token,
-                },
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-            )
-        except (requests.ConnectionError, requests.Timeout) as error:
-            raise self._error(
-                ExternalCrmTransientError,
-                f"Salesforce login {self.login_url}: {error}",
-                retry_after=self.backoff,
-            ) from error
-        if response.status_code == 429 or response.status_code >= 500:
-            raise self._error(
-                ExternalCrmTransientError,
-                f"Salesforce login answered HTTP {response.status_code}",
-                retry_after=self._retry_after(response) or self.backoff,
-            )
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = {}
-        if not isinstance(answer, dict):
-            answer = {}
+        response, answer = request_token(
+            self.session.post,
+            f"{self.login_url}/services/oauth2/token",
+            {
+                "grant_type": "refresh_token",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "refresh_token": self.refresh_token,
+            },
+            self.timeout,
+            "Salesforce login",
+            self.login_url,
+            self._secrets(),
+            wait=self.backoff,
+        )
         if response.status_code != 200 or not answer.get("access_token"):
             # invalid_grant: the refresh token was revoked or expired;
             # invalid_client: wrong consumer key or secret
@@ -163,6 +108,18 @@ class SalesforceClient(RestClient):
                 f"Salesforce refused the refresh token (HTTP {response.status_code}): "
                 f"{error} {description}",
             )
+        instance_url = self._instance_url(answer)
+        identity = self._identity(answer)
+        self.token = answer["access_token"]
+        self.base_url = instance_url
+        if len(identity) >= 3 and identity[-3] == "id" and ID_PATTERN.match(identity[-1]):
+            self.user_id = id18(identity[-1])
+        if self.on_token:
+            self.on_token(self.token, self.base_url, self.user_id)
+        return self.token
+
+    def _instance_url(self, answer):
+        """The instance URL of a token answer: a Salesforce host, else refused."""
         instance_url = (answer.get("instance_url") or "").rstrip("/")
         if urlsplit(instance_url).scheme not in ("https", "http"):
             raise ExternalCrmApiError("Salesforce gave no instance URL with the access token")
@@ -172,8 +129,13 @@ class SalesforceClient(RestClient):
             raise self._error(
                 DestinationRefused, f"Salesforce named another instance URL: {error}"
             ) from None
-        # the identity URL ends with /id/<organization id>/<user id>: a token
-        # of another organization must not be used for this backend
+        return instance_url
+
+    def _identity(self, answer):
+        """The parts of the identity URL (``.../id/<organization id>/<user id>``).
+
+        A token of another organization must not be used for this backend.
+        """
         identity = (answer.get("id") or "").rstrip("/").split("/")
         if (
             self.organization_id
@@ -186,21 +148,12 @@ class SalesforceClient(RestClient):
                 f"The Salesforce user of this refresh token belongs to organization "
                 f"{identity[-2]}, not to {self.organization_id}",
             )
-        self.token = answer["access_token"]
-        self.base_url = instance_url
-        if len(identity) >= 3 and identity[-3] == "id" and ID_PATTERN.match(identity[-1]):
-            self.user_id = id18(identity[-1])
-        if self.on_token:
-            self.on_token(self.token, self.base_url, self.user_id)
-        return self.token
+        return identity
 
     # -- calls -------------------------------------------------------------
     @staticmethod
     def _error_code(response):
-        try:
-            answer = response.json()
-        except ValueError:
-            return ""
+        answer = json_of(response)
         if isinstance(answer, list) and answer and isinstance(answer[0], dict):
             return answer[0].get("errorCode") or ""
         if isinstance(answer, dict):
@@ -239,23 +192,24 @@ class SalesforceClient(RestClient):
 
     def query(self, soql, include_deleted=False, batch_size=None):
         """First page of a SOQL query: the decoded answer (records, nextRecordsUrl)."""
-        headers = {}
-        if batch_size:
-            # Salesforce takes 200 to 2,000 and may still answer more or less
-            headers["Sforce-Query-Options"] = f"batchSize={min(2000, max(200, batch_size))}"
         return self.request(
             "GET",
             self._data_path("queryAll" if include_deleted else "query"),
             params={"q": soql},
-            headers=headers,
+            headers=self._query_options(batch_size),
         )
 
     def query_more(self, next_records_url, batch_size=None):
         """The page behind a ``nextRecordsUrl``."""
-        headers = {}
-        if batch_size:
-            headers["Sforce-Query-Options"] = f"batchSize={min(2000, max(200, batch_size))}"
-        return self.request("GET", next_records_url, headers=headers)
+        return self.request("GET", next_records_url, headers=self._query_options(batch_size))
+
+    @staticmethod
+    def _query_options(batch_size):
+        """The headers asking pages of about ``batch_size`` records (None: Salesforce's)."""
+        if not batch_size:
+            return {}
+        # Salesforce takes 200 to 2,000 and may still answer more or less
+        return {"Sforce-Query-Options": f"batchSize={min(2000, max(200, batch_size))}"}
 
     def count(self, sobject, where=None):
         soql = f"SELECT COUNT() FROM {sobject}"
@@ -274,11 +228,10 @@ class SalesforceClient(RestClient):
         edit). Returns ``{id: reason}`` of those.
         """
         refused = {}
-        items = sorted(updates.items())
-        for start in range(0, len(items), self.COLLECTION_SIZE):
+        for chunk in chunks(sorted(updates.items()), self.COLLECTION_SIZE):
             records = [
                 {"attributes": {"type": sobject}, "id": record_id, **values}
-                for record_id, values in items[start : start + self.COLLECTION_SIZE]
+                for record_id, values in chunk
             ]
             answer = self.request(
                 "PATCH",

@@ -11,7 +11,7 @@ URL where proxies and logs would keep it.
 
 import re
 
-from .client import RestClient
+from ..client import RestClient, chunks
 
 # "https://acme.pipedrive.com/api/v2/" and "https://api.pipedrive.com" both work
 _API_SUFFIX = re.compile(r"/api(/v[12])?/*$|/v[12]/*$")
@@ -40,12 +40,8 @@ class PipedriveClient(RestClient):
     def __init__(self, base_url, token, **kwargs):
         super().__init__(api_root(base_url), token, **kwargs)
 
-    def _headers(self):
-        return {
-            "x-api-token": self.token or "",
-            "Accept": "application/json",
-            "User-Agent": "odoo-external-crm-connector",
-        }
+    def _auth_headers(self):
+        return {"x-api-token": self.token or ""}
 
     @staticmethod
     def _retry_after(response):
@@ -82,9 +78,7 @@ class PipedriveClient(RestClient):
     def read_ids(self, kind, ids):
         """``{id: item}`` of the given ids that still exist, 100 per call."""
         found = {}
-        ids = sorted({str(object_id) for object_id in ids})
-        for start in range(0, len(ids), self.IDS_PER_CALL):
-            chunk = ids[start : start + self.IDS_PER_CALL]
+        for chunk in chunks(sorted({str(object_id) for object_id in ids}), self.IDS_PER_CALL):
             answer = self.request(
                 "GET",
                 self._path(kind),

@@ -1,52 +1,23 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Zoho CRM REST API v6 and its OAuth 2 token endpoint (plain Python, no Odoo).
+"""Zoho CRM REST API v6 (plain Python, no Odoo).
 
-Zoho gives short-lived access tokens (one hour) from a refresh token, on the
-accounts server of the data centre that holds the organisation
-(``accounts.zoho.eu`` for Europe...). The token answer names the API domain
-to call. An access token that Zoho refuses (401 ``INVALID_TOKEN``) is renewed
-once per call, then the call is made again; rate limits (429) and server
-errors (5xx) follow ``RestClient``'s rules.
+The access token comes from ``oauth.refresh_access_token`` (through
+``renew``). An access token that Zoho refuses (401 ``INVALID_TOKEN``) is
+renewed once per call, then the call is made again; rate limits (429) and
+server errors (5xx) follow ``RestClient``'s rules. Lists page with page
+numbers, then with page tokens past the first 2,000 records.
 """
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
 
-import requests
-
-from ..exceptions import ExternalCrmApiError, ExternalCrmTransientError
-from .client import RestClient
-from .destinations import DestinationRefused, hosts_of, scrub
+from ...exceptions import ExternalCrmApiError
+from ..client import RestClient, chunks, json_of
+from .data_centres import API_HOSTS
 
 _logger = logging.getLogger(__name__)
 
-# Zoho's accounts server of each data centre
-ACCOUNTS_URLS = {
-    "com": "https://accounts.zoho.com",
-    "eu": "https://accounts.zoho.eu",
-    "in": "https://accounts.zoho.in",
-    "com.au": "https://accounts.zoho.com.au",
-    "jp": "https://accounts.zoho.jp",
-    "com.cn": "https://accounts.zoho.com.cn",
-    "sa": "https://accounts.zoho.sa",
-    "ca": "https://accounts.zohocloud.ca",
-}
-# the API domain of each data centre, until a token answer names it
-API_URLS = {
-    "com": "https://www.zohoapis.com",
-    "eu": "https://www.zohoapis.eu",
-    "in": "https://www.zohoapis.in",
-    "com.au": "https://www.zohoapis.com.au",
-    "jp": "https://www.zohoapis.jp",
-    "com.cn": "https://www.zohoapis.com.cn",
-    "sa": "https://www.zohoapis.sa",
-    "ca": "https://www.zohoapis.ca",
-}
-# where the client secret and refresh token may go, and where the API is
-ACCOUNTS_HOSTS = hosts_of(ACCOUNTS_URLS.values())
-API_HOSTS = hosts_of(API_URLS.values())
 MODULES = {"company": "Accounts", "contact": "Contacts", "deal": "Deals"}
 API_VERSION = "v6"
 # Zoho reads at most 100 ids, 50 fields and 200 records per page in one call
@@ -59,10 +30,6 @@ MAX_DISCRETE_RECORDS = 2000
 RENEWABLE_CODES = ("INVALID_TOKEN", "AUTHENTICATION_FAILURE", None)
 
 
-class ZohoTokenError(ExternalCrmApiError):
-    """The accounts server refused the refresh token or the client."""
-
-
 class ZohoApiError(ExternalCrmApiError):
     """Zoho refused a call (4xx): with its HTTP status and Zoho's error code."""
 
@@ -71,71 +38,6 @@ class ZohoApiError(ExternalCrmApiError):
         self.status = status
         self.code = code
         self.answer = answer  # the decoded body, when it was JSON
-
-
-def refresh_access_token(
-    accounts_url, client_id, client_secret, refresh_token, timeout=30, destinations=None
-):
-    """Ask Zoho for a new access token: ``(token, api domain, expires at)``.
-
-    Zoho answers some refusals with HTTP 200 and an ``error`` member
-    (``invalid_code``, ``invalid_client``): both are permanent errors. With
-    ``destinations``, the accounts URL and the API domain of the answer must
-    be Zoho's (or allowed by an administrator). Errors never hold the
-    credentials.
-    """
-    secrets = [client_id, client_secret, refresh_token]
-    accounts_url = (accounts_url or "").rstrip("/")
-    if destinations is not None:
-        try:
-            destinations.check(accounts_url, ACCOUNTS_HOSTS, "the Zoho accounts URL")
-        except DestinationRefused as error:
-            raise DestinationRefused(scrub(str(error), secrets)) from None
-    url = f"{accounts_url}/oauth/v2/token"
-    try:
-        response = requests.post(
-            url,
-            data={
-                "grant_type": "refresh_token",
-                "client_id": client_id,
-                "client_secret": client_secret,
-                "refresh_token": refresh_token,
-            },
-            headers={"Accept": "application/json"},
-            timeout=timeout,
-        )
-    except (requests.ConnectionError, requests.Timeout) as error:
-        raise ExternalCrmTransientError(
-            scrub(f"Zoho token endpoint {url}: {error}", secrets)
-        ) from error
-    if response.status_code == 429 or response.status_code >= 500:
-        raise ExternalCrmTransientError(
-            f"Zoho token endpoint answered HTTP {response.status_code}",
-            retry_after=RestClient._retry_after(response),
-        )
-    try:
-        answer = response.json()
-    except ValueError:
-        answer = {}
-    if not isinstance(answer, dict):
-        answer = {}
-    if response.status_code != 200 or not answer.get("access_token"):
-        reason = answer.get("error") or f"HTTP {response.status_code}"
-        raise ZohoTokenError(scrub(f"Zoho refused to renew the access token: {reason}", secrets))
-    api_domain = answer.get("api_domain") or None
-    if api_domain is not None and not isinstance(api_domain, str):
-        raise ZohoTokenError("Zoho named no usable API domain with the access token")
-    if api_domain and destinations is not None:
-        try:
-            destinations.check(api_domain.rstrip("/"), API_HOSTS, "the Zoho accounts URL")
-        except DestinationRefused as error:
-            raise DestinationRefused(
-                scrub(f"Zoho named another API domain: {error}", secrets)
-            ) from None
-    expires_in = answer.get("expires_in")
-    expires_in = int(expires_in) if str(expires_in).isdigit() else 3600
-    expires_at = datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=expires_in)
-    return answer["access_token"], api_domain, expires_at
 
 
 def iso_offset(moment):
@@ -157,19 +59,12 @@ class ZohoClient(RestClient):
         super().__init__(base_url, token, **kwargs)
         self.renew = renew
 
-    def _headers(self):
-        return {
-            "Authorization": f"Zoho-oauthtoken {self.token}",
-            "Accept": "application/json",
-            "User-Agent": "odoo-external-crm-connector",
-        }
+    def _auth_headers(self):
+        return {"Authorization": f"Zoho-oauthtoken {self.token}"}
 
     @staticmethod
     def _error_code(response):
-        try:
-            answer = response.json()
-        except ValueError:
-            return None
+        answer = json_of(response)
         if isinstance(answer, dict):
             return answer.get("code")
         return None
@@ -199,10 +94,7 @@ class ZohoClient(RestClient):
         return True
 
     def _api_error(self, method, path, response):
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
+        answer = json_of(response)
         return self._error(
             ZohoApiError,
             f"{method} {path} answered HTTP {response.status_code}: {response.text[:500]}",
@@ -228,9 +120,7 @@ class ZohoClient(RestClient):
     def read_records(self, kind, ids, fields):
         """Return ``{id: record}`` for the ids that still exist, 100 per call."""
         found = {}
-        ids = [str(record_id) for record_id in ids]
-        for start in range(0, len(ids), MAX_IDS):
-            chunk = ids[start : start + MAX_IDS]
+        for chunk in chunks([str(record_id) for record_id in ids], MAX_IDS):
             answer = self.request(
                 "GET",
                 self._path(MODULES[kind]),
@@ -249,11 +139,8 @@ class ZohoClient(RestClient):
         reason}`` of those it refused.
         """
         refused = {}
-        items = sorted(updates.items())
-        for start in range(0, len(items), MAX_IDS):
-            data = [
-                {**values, "id": record_id} for record_id, values in items[start : start + MAX_IDS]
-            ]
+        for chunk in chunks(sorted(updates.items()), MAX_IDS):
+            data = [{**values, "id": record_id} for record_id, values in chunk]
             try:
                 answer = self.request(
                     "PUT", self._path(MODULES[kind]), json={"data": data, "trigger": []}

@@ -1,0 +1,89 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""HubSpot: signed batches of thin webhook events, full records read from CRM v3.
+
+Events only say *what* changed (``delivery``); the processing reads the
+current record through the REST API (``client``, ``query``), in batches, so
+that several events of one record cost one read, and turns it into a
+remote record (``records``).
+"""
+
+from .. import credentials, reading
+from ..maps import external_field_parts
+from ..provider import IMPORT, PULL, WRITE_BACK, Provider, register
+from . import delivery, maps, query
+from .client import HubSpotClient
+from .records import record_from_object
+
+
+@register
+class HubSpotProvider(Provider):
+    code = "hubspot"
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
+    default_api_url = "https://api.hubapi.com"
+    api_hosts = HubSpotClient.HOSTS
+    field_maps = maps.FIELD_MAPS
+    stage_values = maps.STAGE_VALUES
+
+    def _client(self):
+        backend = self.backend
+        return credentials.token_client(
+            backend,
+            HubSpotClient,
+            self.default_api_url,
+            backend.env._("The backend %(name)s has no HubSpot access token.", name=backend.name),
+        )
+
+    # -- inbound -----------------------------------------------------------
+    def authenticate(self, secret, request, body, now):
+        return delivery.authenticate(
+            secret, request, body, now, self.backend.hubspot_legacy_signatures
+        )
+
+    def parse_item(self, item, raw):
+        return delivery.parse_item(item, raw, self.webhook_setting("written_properties", ()))
+
+    def rejected_key(self, item, raw):
+        if isinstance(item, dict):
+            item = delivery.without_attempt(item)
+        return super().rejected_key(item, raw)
+
+    # -- processing --------------------------------------------------------
+    def properties(self, kind):
+        """HubSpot properties to read for ``kind``: those of the field map."""
+        return query.properties(kind, external_field_parts(self.backend, kind))
+
+    def fetch(self, events):
+        records, to_read = reading.split_events(events, record_from_object)
+        links = {}
+
+        def read(client, kind, ids):
+            found, links[kind] = query.read_ids(client, kind, ids, self.properties(kind))
+            return found
+
+        return self._read_events(
+            records,
+            to_read,
+            read,
+            lambda kind, item: record_from_object(kind, item, links[kind]),
+        )
+
+    def merged_ids(self, event):
+        return delivery.merged_ids(event.payload, event.external_id)
+
+    def dependency_item(self, kind, external_id):
+        return reading.dependency_item(kind, external_id, "objectId")
+
+    # -- capabilities ------------------------------------------------------
+    def import_page(self, kind, after, limit=100):
+        return query.import_page(self._client(), kind, self.properties(kind), after, limit)
+
+    def import_total(self, kind):
+        return self._client().count(kind)
+
+    def changed_page(self, kind, since, after, limit=100):
+        return query.changed_page(self._client(), kind, self.properties(kind), since, after, limit)
+
+    def write_company_properties(self, updates):
+        # an empty text clears a HubSpot property
+        return self._client().batch_update("company", updates)
