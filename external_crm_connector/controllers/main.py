@@ -12,7 +12,7 @@ from odoo.http import request
 from ..adapters import signatures
 from ..adapters.provider import PROVIDERS
 from ..exceptions import MalformedDelivery
-from ..models.external_crm_backend import DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD_LIMIT, token_hash
+from ..services.webhook_settings import DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD_LIMIT, token_hash
 
 _logger = logging.getLogger(__name__)
 

@@ -3,6 +3,12 @@ from . import external_crm_backend_pipedrive
 from . import external_crm_backend_salesforce
 from . import external_crm_backend_zoho
 from . import external_crm_financial_writeback
+from . import external_crm_backend_destinations
+from . import external_crm_backend_jobs
+from . import external_crm_backend_stats
+from . import external_crm_backend_sync
+from . import external_crm_backend_webhook
+from . import external_crm_event_inbox
 from . import external_crm_backend
 from . import external_crm_field_map
 from . import external_crm_value_map

@@ -20,7 +20,7 @@ RETRY_DELAYS = (10, 30, 60, 300, 900, 1800, 3600, 3600)
 
 class ExternalCrmEvent(models.Model):
     _name = "external.crm.event"
-    _inherit = "external.crm.protected.mixin"
+    _inherit = ["external.crm.protected.mixin", "external.crm.event.inbox"]
     _description = "External CRM Event"
     _order = "id desc"
     _check_company_auto = True
@@ -231,7 +231,7 @@ class ExternalCrmEvent(models.Model):
             # sudo: the inbox, not the user, writes what the parser read
             event.sudo().write(values)
             if others:
-                backend._store_items(others, company_id=event.company_id.id)
+                self._store_items(backend, others, company_id=event.company_id.id)
         return still
 
     def _process(self):

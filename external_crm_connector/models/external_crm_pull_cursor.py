@@ -127,7 +127,9 @@ class ExternalCrmPullCursor(models.Model):
         except ExternalCrmError as error:
             cursor.write({"state": "failed", "last_error": str(error)})
             return str(error)
-        backend._store_items([pulled_item(provider, record) for record in records])
+        backend.env["external.crm.event"]._store_items(
+            backend, [pulled_item(provider, record) for record in records]
+        )
         seen = [record.modified_at for record in records if record.modified_at]
         run_max = max([cursor.run_max, *seen]) if cursor.run_max else max(seen, default=False)
         values = {"pulled_count": cursor.pulled_count + len(records), "run_max": run_max}

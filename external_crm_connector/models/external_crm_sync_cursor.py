@@ -78,7 +78,7 @@ class ExternalCrmSyncCursor(models.Model):
             cursor.write({"state": "failed", "last_error": str(error)})
             return str(error)
         items = [pulled_item(provider, record) for record in records]
-        backend._store_items(items)
+        backend.env["external.crm.event"]._store_items(backend, items)
         cursor.write(
             {
                 "after": next_after or False,

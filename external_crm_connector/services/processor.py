@@ -1552,7 +1552,7 @@ class EventProcessor:
     def _finish(self):
         """Store the related records to import and schedule the retries."""
         if self.dependencies and not self.dry_run:
-            new = self.backend._store_items(self.dependencies)
+            new = self.env["external.crm.event"]._store_items(self.backend, self.dependencies)
             if new:
                 self.backend._schedule_inbox_processing(force=True)
         if self.deferred:

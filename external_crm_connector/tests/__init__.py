@@ -17,3 +17,4 @@ from . import test_protected_records
 from . import test_destinations
 from . import test_accounting_fields
 from . import test_providers
+from . import test_queue_jobs

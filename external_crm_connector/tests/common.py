@@ -109,13 +109,15 @@ class ExternalCrmCase:
         """Store a delivery as the webhook does; return the new events."""
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         items = get_provider(backend).parse_delivery(body)
-        ids = backend._as_integration_user()._store_items(items)
+        integration = backend._as_integration_user()
+        ids = integration.env["external.crm.event"]._store_items(integration, items)
         return self.env["external.crm.event"].browse(ids)
 
     def _process(self, backend):
         """Run the inbox job of ``backend`` until it has nothing left."""
         for _round in range(20):
-            if not backend._as_integration_user()._inbox_batch()[0]:
+            integration = backend._as_integration_user()
+            if not integration.env["external.crm.event"]._inbox_batch(integration)[0]:
                 break
             self.env.invalidate_all()
             backend._as_integration_user()._process_inbox()

@@ -252,7 +252,9 @@ class TestConcurrency(HttpCase):
             env = api.Environment(held, SUPERUSER_ID, {})
             backend = env["external.crm.backend"].browse(self.backend_id)
             items = get_provider(backend).parse_delivery(json.dumps(item).encode())
-            self.assertEqual(len(backend._as_integration_user()._store_items(items)), 1)
+            integration = backend._as_integration_user()
+            stored = integration.env["external.crm.event"]._store_items(integration, items)
+            self.assertEqual(len(stored), 1)
             thread = self._post_in_thread(item, statuses)
             self._wait_for_a_lock_wait()
             _commit(held)
@@ -280,7 +282,7 @@ class TestConcurrency(HttpCase):
                     }
                 )
             items = get_provider(backend).parse_delivery(json.dumps(provider_items).encode())
-            first, second = backend._store_items(items)
+            first, second = env["external.crm.event"]._store_items(backend, items)
             _commit(cr)
         barrier = threading.Barrier(2)
         self._run_in_threads(

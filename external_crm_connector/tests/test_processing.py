@@ -40,7 +40,7 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         for setting in ("enable_hashjoin", "enable_mergejoin", "enable_material"):
             self.env.cr.execute(SQL("SET LOCAL %s = off", SQL.identifier(setting)))
             self.addCleanup(self.env.cr.execute, SQL("RESET %s", SQL.identifier(setting)))
-        query = self.generic._inbox_query(500)
+        query = self.env["external.crm.event"]._inbox_query(self.generic, 500)
         self.env.cr.execute(SQL("EXPLAIN (ANALYZE, FORMAT JSON) %s", query))
         plan = self.env.cr.fetchone()[0][0]["Plan"]
         nodes, aggregates = [plan], []
@@ -757,7 +757,8 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
                 self._company("FREE-1", name="Other record"),
             ],
         )
-        batch, _more = self.generic._as_integration_user()._inbox_batch()
+        integration = self.generic._as_integration_user()
+        batch, _more = integration.env["external.crm.event"]._inbox_batch(integration)
         self.assertEqual(batch.mapped("external_id"), ["FREE-1"])
         self.assertNotIn(first, batch)
         self.assertTrue(later.filtered(lambda e: e.external_id == "HOLD-1"))

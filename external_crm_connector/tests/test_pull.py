@@ -164,7 +164,8 @@ class TestCatchUpPull(ExternalCrmCase, TransactionCase):
         )
         item = pulled_item(provider, gone)
         self.assertEqual(item.action, "delete")
-        self.hubspot._as_integration_user()._store_items([item])
+        integration = self.hubspot._as_integration_user()
+        integration.env["external.crm.event"]._store_items(integration, [item])
         self._process(self.hubspot)
         self.assertFalse(partner.active, "archived, never deleted")
 

@@ -232,7 +232,9 @@ def worker(args):
                         for index in range(start, min(start + STORE_BATCH, args.count))
                     ]
                 ).encode()
-                integration._store_items(provider.parse_delivery(body))
+                integration.env["external.crm.event"]._store_items(
+                    integration, provider.parse_delivery(body)
+                )
                 env.cr.commit()
         else:
             backend.action_start_import()
@@ -249,7 +251,7 @@ def worker(args):
         cpu_stored = time.process_time()
         queries = env.cr.sql_log_count
         while True:
-            events, _more = integration._inbox_batch()
+            events, _more = integration.env["external.crm.event"]._inbox_batch(integration)
             if not events:
                 break
             integration._process_inbox()

@@ -1,0 +1,89 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The queue jobs of a backend's inbox: one channel per backend, one job waiting."""
+
+import logging
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..services.queue_jobs import job_waiting
+from .external_crm_protected_mixin import connector_edit
+
+_logger = logging.getLogger(__name__)
+
+
+class ExternalCrmBackendJobs(models.AbstractModel):
+    _name = "external.crm.backend.jobs"
+    _description = "External CRM Backend: Inbox Jobs"
+
+    def _ensure_channel(self):
+        """One queue channel per backend, under ``root.external_crm``."""
+        parent = self.env.ref("external_crm_connector.channel_external_crm")
+        # the channel is the connector's routing (protected from hand edits)
+        for backend in connector_edit(self).filtered(lambda b: not b.channel_id):
+            # sudo: job channels belong to the queue manager; each backend
+            # owns exactly its own channel
+            backend.channel_id = (
+                self.env["queue.job.channel"]
+                .sudo()
+                .create({"name": f"backend_{backend.id}", "parent_id": parent.id, "capacity": 1})
+            )
+
+    def _channel_name(self):
+        self.ensure_one()
+        # sudo: the channel name is technical routing, not business data
+        return self.sudo().channel_id.complete_name or "root.external_crm"
+
+    def _inbox_identity_key(self, retry=False):
+        return f"external_crm_inbox:{self.id}{':retry' if retry else ''}"
+
+    def _schedule_inbox_processing(self, eta=None, force=False):
+        """Make sure a queue job will process the inbox of these backends.
+
+        One job at a time waits per backend: a webhook that finds one waiting
+        only adds its events, which that job will take. The check reads the
+        queue_job partial index on ``identity_key`` first, a single indexed
+        query on the webhook's hot path.
+        """
+        for backend in self:
+            identity = backend._inbox_identity_key(retry=bool(eta))
+            if not force and self.env.execute_query(SQL("SELECT %s", job_waiting(identity)))[0][0]:
+                continue
+            backend._as_integration_user().with_delay(
+                channel=backend._channel_name(),
+                identity_key=identity,
+                eta=eta,
+                description=self.env._("Process the inbox of %(name)s", name=backend.name),
+            )._process_inbox()
+
+    def _process_inbox(self):
+        """Job: process the next batch of received events of this backend.
+
+        Events are taken in arrival order; the events of one record are
+        applied in order (see ``_inbox_batch``). When more events wait, the
+        next job is queued before this one starts working, so that a channel
+        with a capacity above 1 processes several batches at once.
+        """
+        self.ensure_one()
+        if not self.active:
+            return "backend archived"
+        events, full = self.env["external.crm.event"]._inbox_batch(self)
+        if full:
+            self._schedule_inbox_processing(force=True)
+        if not events:
+            return "nothing to process"
+        events._process()
+        return f"{len(events)} events processed"
+
+    @api.model
+    def _cron_sweep_inbox(self):
+        """Scheduled safety net: no received event waits without a job.
+
+        A job that is cancelled by hand, or a delivery stored while the last
+        job was starting, would otherwise leave events in the inbox.
+        """
+        waiting = self.env["external.crm.event"]._backends_waiting()
+        backends = self.search([("id", "in", waiting.ids)])
+        backends._schedule_inbox_processing()
+        _logger.debug("Inbox sweep scheduled %s backends", len(backends))
