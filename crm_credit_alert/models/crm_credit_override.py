@@ -6,9 +6,9 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, format_amount, format_datetime
+from odoo.tools import format_amount, format_datetime
 
-from .res_company import CREDIT_ALERT_LEVELS
+from ..policy import LEVELS, figures_worse
 
 OVERRIDE_GROUP = "crm_credit_alert.group_crm_credit_alert_override"
 
@@ -89,7 +89,7 @@ class CrmCreditOverride(models.Model):
         index=True,
     )
     reason = fields.Text(required=True, readonly=True)
-    level = fields.Selection(selection=CREDIT_ALERT_LEVELS, string="Alert Level", readonly=True)
+    level = fields.Selection(selection=LEVELS, string="Alert Level", readonly=True)
     alert_message = fields.Char(string="Figures", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     overdue_amount = fields.Monetary(readonly=True)
@@ -453,24 +453,10 @@ class CrmCreditOverride(models.Model):
 
     def _credit_alert_figures_worse(self, assessment):
         """Whether the customer owes more than the figures shown with the
-        override: more overdue, or less credit left under the limit."""
+        override (see ``policy.figures_worse``)."""
         self.ensure_one()
-        rounding = (self.currency_id or self.company_id.currency_id).rounding
-        if assessment["overdue_counts"] and (
-            float_compare(
-                assessment["overdue_amount"], self.overdue_amount, precision_rounding=rounding
-            )
-            > 0
-        ):
-            return True
-        available = assessment["credit_available"]
-        return bool(
-            assessment["credit_limit"]
-            and float_compare(available, 0, precision_rounding=rounding) < 0
-            and (
-                not self.credit_limit
-                or float_compare(available, self.credit_available, precision_rounding=rounding) < 0
-            )
+        return figures_worse(
+            self, assessment, (self.currency_id or self.company_id.currency_id).rounding
         )
 
     def _credit_alert_use(self, document, now):

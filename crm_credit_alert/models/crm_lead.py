@@ -6,8 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
+from ..policy import LEVELS, SEVERITY
 from .crm_credit_override import OVERRIDE_GROUP
-from .res_company import CREDIT_ALERT_LEVELS, CREDIT_ALERT_SEVERITY
 
 
 class CrmLead(models.Model):
@@ -16,7 +16,7 @@ class CrmLead(models.Model):
     # Not stored: accounting is the source of truth, so that a payment clears
     # the alert at the next read, with nothing to recompute or go stale.
     credit_alert_level = fields.Selection(
-        selection=CREDIT_ALERT_LEVELS,
+        selection=LEVELS,
         string="Credit Alert",
         compute="_compute_credit_alert",
         search="_search_credit_alert_level",
@@ -254,7 +254,7 @@ class CrmLead(models.Model):
                 to_close |= activity
             elif activity:
                 activity.write(lead._credit_alert_activity_values(current))
-            elif CREDIT_ALERT_SEVERITY[current] > CREDIT_ALERT_SEVERITY[previous or "none"]:
+            elif SEVERITY[current] > SEVERITY[previous or "none"]:
                 to_create.append(
                     dict(
                         lead._credit_alert_activity_values(current),

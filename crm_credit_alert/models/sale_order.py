@@ -9,15 +9,15 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 
 from ..exceptions import CreditBlockRedirect
+from ..policy import LEVELS
 from .crm_credit_override import OVERRIDE_GROUP
-from .res_company import CREDIT_ALERT_LEVELS
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     credit_alert_level = fields.Selection(
-        selection=CREDIT_ALERT_LEVELS,
+        selection=LEVELS,
         string="Credit Alert",
         compute="_compute_credit_alert",
         search="_search_credit_alert_level",
