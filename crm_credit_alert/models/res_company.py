@@ -1,12 +1,10 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.osv import expression
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL, format_amount
 
 from ..policy import (
-    LEVELS,
     POLICY_LIMIT_FIELDS,
     CreditPolicy,
     FigureFormatter,
@@ -114,56 +112,6 @@ class ResCompany(models.Model):
             ._read_receivable(partner_ids, grace_days=self.credit_alert_grace_days)
         )
         return self._credit_alert_assess(partner_ids, snapshots)
-
-    @api.model
-    def _credit_alert_searched_levels(self, operator, value):
-        """The levels a search of the credit alert level selects.
-
-        For the searches of opportunities and orders: ``operator`` and
-        ``value`` of the condition, as a domain gives them (over RPC too).
-        Returns the set of level keys to select; unknown operators and values
-        that are not level keys are refused clearly.
-        """
-        if operator not in ("=", "!=", "in", "not in"):
-            raise UserError(
-                self.env._(
-                    "The credit alert cannot be searched with the operator %(operator)s.",
-                    operator=operator,
-                )
-            )
-        values = list(value) if isinstance(value, list | tuple | set) else [value]
-        # a domain sent over RPC may hold anything: only level keys (or False)
-        # are compared, anything else is refused before it reaches a set
-        for level in values:
-            if level is not False and level is not None and not isinstance(level, str):
-                raise UserError(
-                    self.env._(
-                        "%(value)s is not a credit alert level.",
-                        value=repr(level)[:50],
-                    )
-                )
-        values = set(values)
-        if operator in ("!=", "not in"):
-            values = {level for level, _label in LEVELS} - values
-        return values
-
-    @api.model
-    def _credit_alert_search_domain(self, operator, value, alerted_domain):
-        """Domain of a search of the credit alert level (opportunities, orders).
-
-        ``alerted_domain(levels)`` gives the domain of the records whose
-        customer is at one of ``levels`` (a non-empty subset of warning and
-        block); "none" is what is left.
-        """
-        values = self._credit_alert_searched_levels(operator, value)
-        alerted_levels = {"warning", "block"}
-        if "none" in values:
-            excluded = alerted_levels - values
-            if not excluded:
-                return expression.TRUE_DOMAIN
-            return ["!", *alerted_domain(excluded)]
-        levels = values & alerted_levels
-        return alerted_domain(levels) if levels else expression.FALSE_DOMAIN
 
     def _credit_alert_partner_ids(self, levels):
         """Return the ids of the commercial partners whose level is in ``levels``.
