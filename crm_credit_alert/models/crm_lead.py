@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..policy import SEVERITY
-from .crm_credit_override import OVERRIDE_GROUP
+from ..services.override_cover import OVERRIDE_GROUP
 
 
 class CrmLead(models.Model):

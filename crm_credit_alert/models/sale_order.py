@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import CreditBlockRedirect
-from .crm_credit_override import OVERRIDE_GROUP
+from ..services.override_cover import OVERRIDE_GROUP
 
 
 class SaleOrder(models.Model):
