@@ -11,7 +11,8 @@ class CrmCustomer360(models.Model):
 
     The partner fields are not stored, so a list of partners cannot sort on
     them; this read-only report computes the same snapshot statement for all
-    customers of the current company at read time.
+    customers at read time, from the books of the current company's group
+    (its root company and every branch).
     """
 
     _name = "crm.customer.360"

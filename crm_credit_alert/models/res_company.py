@@ -95,7 +95,8 @@ class ResCompany(models.Model):
     def _credit_alert_assessments(self, partners):
         """Return ``{commercial partner id: assessment}`` for ``partners``.
 
-        The figures are the bridge's, for this company: one query of its open
+        The figures are the bridge's, for this company: the books of its
+        whole group (root company and every branch), one query of the open
         receivable figures (the policy needs no other part of the snapshot)
         with the policy's grace days and one read of Odoo's credit figures for
         the whole batch, whatever the number of partners or invoices. Empty
