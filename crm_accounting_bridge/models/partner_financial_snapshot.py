@@ -126,6 +126,8 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         This is the scope Odoo's own ``credit`` field uses for credit limits,
         so that ``credit_available`` agrees with the sale order warning.
         """
+        # sudo: the root company may not be one of the user's companies;
+        # only its parent_path is read
         root = self._snapshot_company().root_id.sudo()
         return SQL(
             "%s IN (SELECT id FROM res_company WHERE parent_path LIKE %s)",

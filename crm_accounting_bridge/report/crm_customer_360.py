@@ -122,6 +122,8 @@ class CrmCustomer360(models.Model):
             ),
             snapshot=snapshot._snapshot_query(partner_ids),
             partner_company=snapshot._company_scope(SQL("partner.company_id")),
+            # sudo: the parents of the active companies, which the user may
+            # not belong to; only their ids are read, as Odoo's partner rule
             visible_company_ids=self.env.companies.sudo().parent_ids.ids,
             partner_ids=(
                 SQL("partner.id = ANY(%s)", list(partner_ids))
