@@ -11,6 +11,7 @@ from ..policy import (
     alert_message,
     assess,
     first_violation,
+    limit_message,
 )
 
 
@@ -80,17 +81,7 @@ class ResCompany(models.Model):
             value = company[limit.field]
             if company._fields[limit.field].type == "monetary":
                 value = format_amount(self.env, value, currency)
-            # a term of the table: env._ translates it without arguments, and
-            # the translation is formatted here as env._ formats its own
-            raise ValidationError(
-                self.env._(limit.message)  # pylint: disable=translation-not-lazy
-                % {
-                    "company": company.name,
-                    "value": value,
-                    "min": limit.minimum,
-                    "max": limit.maximum,
-                }
-            )
+            raise ValidationError(limit_message(limit, self.env, company.name, value))
 
     def _credit_alert_assessments(self, partners):
         """Return ``{commercial partner id: assessment}`` for ``partners``.

@@ -18,4 +18,5 @@ from .limits import (
     POLICY_LIMITS,
     PolicyLimit,
     first_violation,
+    limit_message,
 )

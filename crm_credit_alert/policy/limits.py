@@ -6,7 +6,9 @@ from typing import NamedTuple
 
 from odoo.tools import LazyTranslate
 
-_lt = LazyTranslate(__name__)
+# English where no language is known (a plain test); the models translate
+# the terms with env._, in the user's language
+_lt = LazyTranslate(__name__, default_lang="en_US")
 
 # Largest number of days the policy stores (a PostgreSQL integer column).
 MAX_POLICY_DAYS = 2**31 - 1
@@ -17,8 +19,8 @@ MAX_OVERRIDE_DAYS = 365
 
 class PolicyLimit(NamedTuple):
     """A bound of one setting: a value under ``minimum`` or over ``maximum``
-    (None: no bound on that side) is refused with ``message``, formatted
-    with ``company``, ``value``, ``min`` and ``max``."""
+    (None: no bound on that side) is refused with ``message`` (see
+    ``limit_message``)."""
 
     field: str
     minimum: float | None
@@ -105,3 +107,16 @@ def first_violation(values):
         ):
             return limit
     return None
+
+
+def limit_message(limit, env, company, value):
+    """The refusal of ``limit`` for ``company`` (its name) and ``value`` (as
+    shown), translated by ``env._``."""
+    # a lazy term: env._ translates it without arguments, and the translation
+    # is formatted here as env._ formats its own
+    return env._(limit.message) % {  # pylint: disable=translation-not-lazy
+        "company": company,
+        "value": value,
+        "min": limit.minimum,
+        "max": limit.maximum,
+    }

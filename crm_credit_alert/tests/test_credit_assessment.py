@@ -20,6 +20,7 @@ from odoo.addons.crm_credit_alert.policy import (
     assess,
     figures_worse,
     first_violation,
+    limit_message,
 )
 
 # English, a dollar after the amount: what ``format_amount`` writes for
@@ -36,9 +37,12 @@ FIGURES = FigureFormatter(
 
 
 class English:
-    """``env._`` of an English environment: the source, formatted."""
+    """``env._`` of an English environment: the source, formatted; a lazy
+    term (the policy's table) in English."""
 
     def _(self, source, *args, **kwargs):
+        if not isinstance(source, str):
+            return str(source)
         params = args or kwargs
         return source % params if params else source
 
@@ -251,14 +255,15 @@ class TestPolicyLimits(BaseCase):
     def test_messages_name_the_setting_and_the_value(self):
         refused = first_violation(dict(self.valid, credit_alert_warn_percent=100.01))
         self.assertEqual(
-            str(refused.message) % {"company": "Acme", "value": 100.01, "max": 100, "min": 0},
+            limit_message(refused, English(), "Acme", 100.01),
             "Credit alerts of Acme: the percentage of the credit limit that triggers a "
             "warning must be between 0 and 100 (100.01 given).",
         )
-        refused = first_violation(dict(self.valid, credit_alert_grace_days=-1))
-        self.assertIn(
-            "grace days cannot be negative (-1 given)",
-            str(refused.message) % {"company": "Acme", "value": -1},
+        refused = first_violation(dict(self.valid, credit_alert_grace_days=3 * 10**9))
+        self.assertEqual(
+            limit_message(refused, English(), "Acme", 3 * 10**9),
+            "Credit alerts of Acme: the grace days cannot be more than 2147483647 "
+            "(3000000000 given).",
         )
 
     def test_first_bound_broken_is_reported(self):
