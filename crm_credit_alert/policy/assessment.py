@@ -106,20 +106,22 @@ def alert_message(assessment, figures, env):
     if assessment["overdue_counts"]:
         count = assessment["overdue_invoice_count"]
         days = assessment["oldest_overdue_days"]
+        # each term in a call of its own: the export skips a call nested in
+        # the arguments of another
+        if count == 1:
+            invoices = env._("1 overdue invoice")
+        else:
+            invoices = env._("%(count)s overdue invoices", count=figures.number(count))
+        if days == 1:
+            oldest = env._("oldest 1 day overdue")
+        else:
+            oldest = env._("oldest %(days)s days overdue", days=figures.number(days))
         parts.append(
             env._(
                 "%(invoices)s, %(amount)s, %(oldest)s",
-                invoices=(
-                    env._("1 overdue invoice")
-                    if count == 1
-                    else env._("%(count)s overdue invoices", count=figures.number(count))
-                ),
+                invoices=invoices,
                 amount=figures.amount(assessment["overdue_amount"]),
-                oldest=(
-                    env._("oldest 1 day overdue")
-                    if days == 1
-                    else env._("oldest %(days)s days overdue", days=figures.number(days))
-                ),
+                oldest=oldest,
             )
         )
     if assessment["credit_limit"]:
