@@ -12,7 +12,6 @@
     "license": "LGPL-3",
     "development_status": "Beta",
     "depends": ["account", "sale_crm"],
-    "external_dependencies": {"python": ["openupgradelib"]},
     "data": [
         "security/crm_accounting_bridge_security.xml",
         "security/ir.model.access.csv",

@@ -61,6 +61,8 @@ class CrmLead(models.Model):
 
     @api.constrains("negotiated_credit_limit")
     def _check_negotiated_credit_limit(self):
+        # sudo: the field is a sales manager's (its groups), and the check
+        # runs whoever creates or writes the opportunity
         for lead in self.sudo():
             if lead.negotiated_credit_limit < 0:
                 raise ValidationError(

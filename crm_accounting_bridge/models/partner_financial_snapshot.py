@@ -113,7 +113,9 @@ class PartnerFinancialSnapshot(models.AbstractModel):
 
     @api.model
     def _snapshot_company(self):
-        """The company whose books the snapshot reads: the current one."""
+        """The current company: the snapshot reads the books of its whole
+        group, its root company and every branch (see ``_company_scope``),
+        and sales to invoice of this company alone, as Odoo's own figures."""
         return self.env.company
 
     @api.model
@@ -124,6 +126,8 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         This is the scope Odoo's own ``credit`` field uses for credit limits,
         so that ``credit_available`` agrees with the sale order warning.
         """
+        # sudo: the root company may not be one of the user's companies;
+        # only its parent_path is read
         root = self._snapshot_company().root_id.sudo()
         return SQL(
             "%s IN (SELECT id FROM res_company WHERE parent_path LIKE %s)",
@@ -257,8 +261,9 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         """Return the SQL computing the snapshot, one row per commercial entity.
 
         Columns: ``partner_id`` and every name of ``SNAPSHOT_FIELDS``. Partners
-        without any accounting data have no row. Amounts are in the currency
-        of the current company (journal items' company currency).
+        without any accounting data have no row. Amounts are in the company
+        currency of the journal items, the one currency of the current
+        company's group (a branch has its root company's).
         ``grace_days`` lets a policy (credit alerts) count an item as overdue
         only once it is more than that many days past due; the aging buckets
         always count from the due date.

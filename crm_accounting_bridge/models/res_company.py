@@ -34,6 +34,8 @@ class ResCompany(models.Model):
     def _crm_accounting_ready(self):
         """Return whether the company's accounting setup is complete."""
         self.ensure_one()
+        # sudo: as in _crm_accounting_readiness, the checks read configuration
+        # salespeople cannot read; only the answer is returned
         return all(
             is_done() for _c, _l, is_done, _a in self.sudo()._crm_accounting_readiness_checks()
         )

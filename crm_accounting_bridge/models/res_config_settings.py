@@ -107,6 +107,9 @@ class ResConfigSettings(models.TransientModel):
 
     def set_values(self):
         result = super().set_values()
+        # sudo: as Odoo's own set_values for default_* fields: company-wide
+        # defaults, which ir.default's rules keep from users; only these two
+        # of this company are written
         defaults = self.env["ir.default"].sudo()
         company = self.company_id
         if self.crm_default_receivable_account_id:

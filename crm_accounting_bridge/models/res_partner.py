@@ -47,9 +47,10 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # The snapshot is deliberately not stored: accounting is the source of
-    # truth, and a payment must show at the next read. The fields carry no
-    # groups so that salespeople read the aggregates; the documents behind
-    # them keep their own access rules.
+    # truth, and a payment must show at the next read. The fields are for
+    # internal users (FIGURE_GROUPS), not for accounting groups only, so that
+    # salespeople read the aggregates; the documents behind them keep their
+    # own access rules.
     financial_currency_id = fields.Many2one(
         "res.currency",
         compute="_compute_financial_snapshot",
@@ -377,8 +378,3 @@ class ResPartner(models.Model):
             ("company_id", "child_of", self.env.company.root_id.id),
             ("partner_id.commercial_partner_id", "in", self.commercial_partner_id.ids),
         ]
-
-    @api.model
-    def _snapshot_fields(self):
-        """Names of the snapshot fields, for addons that read them in batch."""
-        return SNAPSHOT_FIELDS

@@ -11,7 +11,8 @@ class CrmCustomer360(models.Model):
 
     The partner fields are not stored, so a list of partners cannot sort on
     them; this read-only report computes the same snapshot statement for all
-    customers of the current company at read time.
+    customers at read time, from the books of the current company's group
+    (its root company and every branch).
     """
 
     _name = "crm.customer.360"
@@ -121,6 +122,8 @@ class CrmCustomer360(models.Model):
             ),
             snapshot=snapshot._snapshot_query(partner_ids),
             partner_company=snapshot._company_scope(SQL("partner.company_id")),
+            # sudo: the parents of the active companies, which the user may
+            # not belong to; only their ids are read, as Odoo's partner rule
             visible_company_ids=self.env.companies.sudo().parent_ids.ids,
             partner_ids=(
                 SQL("partner.id = ANY(%s)", list(partner_ids))

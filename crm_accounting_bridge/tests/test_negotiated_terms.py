@@ -135,6 +135,7 @@ class TestNegotiatedTerms(CrmAccountingBridgeCommon):
             user_id=self.salesman.id,
         )
         copy = lead.with_user(self.salesman).copy()
+        # sudo: the field is for sales managers, the copy the salesman's
         self.assertEqual(copy.sudo().negotiated_credit_limit, 0.0)
         self.assertEqual(copy.negotiated_payment_term_id, self.term_30)
         copy = lead.with_user(self.sales_manager).copy()

@@ -67,6 +67,7 @@ class TestSalesToInvoice(CrmAccountingBridgeCommon):
     def _assert_same_as_odoo(self, partner=None, expected=None):
         partner = (partner or self.customer).commercial_partner_id
         self.env.invalidate_all()
+        # sudo: Odoo's figure is for accounting groups
         odoo_figure = partner.sudo().credit_to_invoice
         ours = self.env["partner.financial.snapshot"]._read_sales_to_invoice(partner.ids)
         self.assertAlmostEqual(ours.get(partner.id, 0.0), odoo_figure, places=2)
@@ -124,6 +125,7 @@ class TestSalesToInvoice(CrmAccountingBridgeCommon):
     def test_orders_left_out(self):
         self._order([(self.service, 1, 100.0, 0.0)], confirm=False)
         other_company = self.setup_other_company(name="Other Bridge Company")["company"]
+        # confirmed as superuser: credit policies of other addons stay out
         self.env["sale.order"].with_company(other_company).create(
             {
                 "partner_id": self.customer.id,

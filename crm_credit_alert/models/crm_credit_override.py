@@ -6,11 +6,10 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import float_compare, format_amount, format_datetime
+from odoo.tools import format_datetime
 
-from .res_company import CREDIT_ALERT_LEVELS
-
-OVERRIDE_GROUP = "crm_credit_alert.group_crm_credit_alert_override"
+from ..policy import LEVELS
+from ..services.override_cover import OVERRIDE_GROUP, OverrideCover
 
 
 class CrmCreditOverride(models.Model):
@@ -89,7 +88,7 @@ class CrmCreditOverride(models.Model):
         index=True,
     )
     reason = fields.Text(required=True, readonly=True)
-    level = fields.Selection(selection=CREDIT_ALERT_LEVELS, string="Alert Level", readonly=True)
+    level = fields.Selection(selection=LEVELS, string="Alert Level", readonly=True)
     alert_message = fields.Char(string="Figures", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     overdue_amount = fields.Monetary(readonly=True)
@@ -179,48 +178,9 @@ class CrmCreditOverride(models.Model):
         date and the expiry are read here, so that the audit trail cannot be
         written by hand.
         """
-        reason = vals.get("reason") or ""
-        reason = reason.strip() if isinstance(reason, str) else ""
-        if not reason:
-            raise UserError(self.env._("Give the reason for overriding the credit block."))
-        for field_name in ("order_id", "lead_id", "partner_id", "company_id"):
-            value = vals.get(field_name)
-            # one record id, as the web client sends; anything else would
-            # reach the database or select several documents
-            if value and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-                raise UserError(
-                    self.env._(
-                        "%(value)s is not a valid %(field)s: give the id of one record.",
-                        value=repr(value)[:50],
-                        field=self._fields[field_name].get_description(self.env)["string"],
-                    )
-                )
-        order = self.env["sale.order"]
-        lead = self.env["crm.lead"]
-        if vals.get("order_id"):
-            document = order = order.browse(vals["order_id"]).exists()
-            blocks = document._credit_alert_confirmation_blocks() if document else {}
-            operation, lead = "confirmation", document.opportunity_id
-            company = document.company_id
-        elif vals.get("lead_id"):
-            document = lead = lead.browse(vals["lead_id"]).exists()
-            blocks = document._credit_alert_quotation_blocks() if document else {}
-            operation = "quotation"
-            company = document.company_id or self.env.company
-        elif vals.get("partner_id"):
-            document = self.env["res.partner"].browse(vals["partner_id"]).exists()
-            company = self._credit_alert_allowed_company(vals.get("company_id"))
-            operation = "quotation"
-            blocks = {}
-            if document:
-                customer = document.commercial_partner_id
-                assessment = company._credit_alert_assessments(customer).get(customer.id)
-                if assessment and assessment["level"] == "block":
-                    blocks[document] = assessment
-        else:
-            raise UserError(
-                self.env._("A credit override concerns an opportunity, a sale order or a customer.")
-            )
+        reason = self._credit_alert_checked_reason(vals)
+        operation, document, lead, order, company = self._credit_alert_document(vals)
+        blocks = self._credit_alert_document_blocks(document, company)
         if not document:
             raise UserError(self.env._("The document to override no longer exists."))
         document.check_access("read")
@@ -262,6 +222,67 @@ class CrmCreditOverride(models.Model):
             "used_amount": 0.0,
             "used_user_id": False,
         }
+
+    @api.model
+    def _credit_alert_checked_reason(self, vals):
+        """The reason given, stripped; refuse an empty one, and document ids
+        that are not one record id each."""
+        reason = vals.get("reason") or ""
+        reason = reason.strip() if isinstance(reason, str) else ""
+        if not reason:
+            raise UserError(self.env._("Give the reason for overriding the credit block."))
+        for field_name in ("order_id", "lead_id", "partner_id", "company_id"):
+            value = vals.get(field_name)
+            # one record id, as the web client sends; anything else would
+            # reach the database or select several documents
+            if value and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise UserError(
+                    self.env._(
+                        "%(value)s is not a valid %(field)s: give the id of one record.",
+                        value=repr(value)[:50],
+                        field=self._fields[field_name].get_description(self.env)["string"],
+                    )
+                )
+        return reason
+
+    @api.model
+    def _credit_alert_document(self, vals):
+        """``(operation, document, lead, order, company)`` of the override
+        asked for in ``vals``: an order to confirm, an opportunity, or a
+        customer (in a company of the user) for a new quotation. The
+        document may no longer exist (an empty recordset)."""
+        order = self.env["sale.order"]
+        lead = self.env["crm.lead"]
+        if vals.get("order_id"):
+            document = order = order.browse(vals["order_id"]).exists()
+            return "confirmation", document, document.opportunity_id, order, document.company_id
+        if vals.get("lead_id"):
+            document = lead = lead.browse(vals["lead_id"]).exists()
+            company = document.company_id or self.env.company
+            return "quotation", document, lead, order, company
+        if vals.get("partner_id"):
+            document = self.env["res.partner"].browse(vals["partner_id"]).exists()
+            company = self._credit_alert_allowed_company(vals.get("company_id"))
+            return "quotation", document, lead, order, company
+        raise UserError(
+            self.env._("A credit override concerns an opportunity, a sale order or a customer.")
+        )
+
+    @api.model
+    def _credit_alert_document_blocks(self, document, company):
+        """``{document: assessment}`` when the policy blocks ``document``
+        (in ``company``, for a customer), else empty."""
+        if not document:
+            return {}
+        if document._name == "sale.order":
+            return document._credit_alert_confirmation_blocks()
+        if document._name == "crm.lead":
+            return document._credit_alert_quotation_blocks()
+        customer = document.commercial_partner_id
+        assessment = company._credit_alert_assessments(customer).get(customer.id)
+        if assessment and assessment["level"] == "block":
+            return {document: assessment}
+        return {}
 
     @api.model
     def _credit_alert_allowed_company(self, company_id):
@@ -332,160 +353,24 @@ class CrmCreditOverride(models.Model):
         )
 
     @api.model
-    def _apply_pending(self, operation, blocks):
-        """Let the action run if valid overrides cover every blocked document.
-
-        Returns the part of ``blocks`` that they do not cover; when nothing is
-        left, the overrides are used (see ``_credit_alert_cover``).
-        """
-        return self._credit_alert_cover(operation, blocks)[0]
-
-    @api.model
     def _credit_alert_cover(self, operation, blocks, consume=True):
-        """Match the blocked documents with the overrides that may let them through.
+        """Let the blocked documents through that valid overrides cover.
 
         ``blocks`` maps the blocked documents to their assessment: sale
         orders to confirm ("confirmation"), new quotations or opportunities
         asking for one ("quotation"). Returns ``(remaining, refusals)``: the
         part of ``blocks`` no valid override covers, and for those documents
-        why the overrides found do not apply (sentences).
-
-        An override applies when it is not used, is its author's (any
-        author's in superuser flows: the customer signing or paying online),
-        its author is still in the group, it has not expired, it concerns the
-        document's company and customer (and, given from an opportunity, a
-        quotation of that opportunity; given for an order, that order), the
-        order is not larger than it was given for, and the customer's figures
-        are not worse than shown. With ``consume`` and nothing remaining, the
-        overrides used are marked with what they were used for; a quotation
-        uses one, a confirmation every pending override of its order.
+        why the overrides found do not apply (sentences); see
+        ``services.override_cover`` for when an override applies. With
+        ``consume`` and nothing remaining, the overrides used are marked
+        with what they were used for.
         """
         if not blocks:
             return {}, {}
         if not self.env.su and not self.env.user.has_group(OVERRIDE_GROUP):
             return blocks, {}
-        documents = list(blocks)
-        customers = {document: document.partner_id.commercial_partner_id for document in documents}
-        domain = [("operation", "=", operation), ("used", "=", False)]
-        if not self.env.su:
-            domain.append(("user_id", "=", self.env.uid))
-        if operation == "confirmation":
-            domain.append(("order_id", "in", [document.id for document in documents]))
-        else:
-            domain.append(("partner_id", "in", [customer.id for customer in customers.values()]))
-        # sudo: the overrides that may apply, looked up whatever the record
-        # rules of the accountants' report; only refusal reasons (the user's
-        # own overrides, or none in the customer's flows) are returned
-        overrides_sudo = self.sudo().search(domain, order="expiry_date, id")
-        now = fields.Datetime.now()
-        remaining, refusals, covering = {}, {}, {}
-        taken = self.sudo().browse()
-        for document, assessment in blocks.items():
-            valid = self.sudo().browse()
-            reasons = []
-            for override in overrides_sudo - taken:
-                if not override._credit_alert_concerns(document, operation):
-                    continue
-                reason = override._credit_alert_refusal(document, assessment, operation, now)
-                if reason:
-                    reasons.append(reason)
-                else:
-                    valid |= override
-            if not valid:
-                remaining[document] = assessment
-                if reasons:
-                    refusals[document] = reasons
-                continue
-            covering[document] = valid if operation == "confirmation" else valid[:1]
-            taken |= covering[document]
+        cover = OverrideCover(self.env, operation)
+        remaining, refusals, covering = cover.match(blocks)
         if consume and not remaining:
-            for document, document_overrides_sudo in covering.items():
-                document_overrides_sudo._credit_alert_use(document, now)
+            cover.use(covering)
         return remaining, refusals
-
-    def _credit_alert_concerns(self, document, operation):
-        """Whether this override was given for ``document`` (its company, and
-        its order or its opportunity when it was given for one)."""
-        self.ensure_one()
-        if document._name == "crm.lead":
-            company, lead = document.company_id or self.env.company, document
-        else:
-            company, lead = document.company_id, document.opportunity_id
-        if self.company_id != company:
-            return False
-        if operation == "confirmation":
-            return self.order_id == document
-        return not self.lead_id or self.lead_id == lead
-
-    def _credit_alert_refusal(self, document, assessment, operation, now):
-        """Why this override does not let ``document`` through, or ``False``."""
-        self.ensure_one()
-        env = self.env
-        currency = self.currency_id or self.company_id.currency_id
-        reason = False
-        if not self.user_id.has_group(OVERRIDE_GROUP):
-            reason = env._("its author is no longer a member of the Credit override group")
-        elif self.expiry_date <= now:
-            reason = env._("it expired on %(date)s", date=format_datetime(env, self.expiry_date))
-        elif self.partner_id != document.partner_id.commercial_partner_id:
-            reason = env._("it was given for %(customer)s", customer=self.partner_id.display_name)
-        elif operation == "confirmation" and (
-            currency.compare_amounts(document._credit_alert_amount(), self.order_amount) > 0
-        ):
-            reason = env._(
-                "it was given for an order of %(given)s, the order is now %(amount)s",
-                given=format_amount(env, self.order_amount, currency),
-                amount=format_amount(env, document._credit_alert_amount(), currency),
-            )
-        elif self._credit_alert_figures_worse(assessment):
-            reason = env._(
-                "the customer's figures are worse than when it was given (%(figures)s)",
-                figures=self.alert_message,
-            )
-        if not reason:
-            return False
-        return env._(
-            "The override given by %(user)s on %(date)s does not apply: %(reason)s.",
-            user=self.user_id.name,
-            date=format_datetime(env, self.date),
-            reason=reason,
-        )
-
-    def _credit_alert_figures_worse(self, assessment):
-        """Whether the customer owes more than the figures shown with the
-        override: more overdue, or less credit left under the limit."""
-        self.ensure_one()
-        rounding = (self.currency_id or self.company_id.currency_id).rounding
-        if assessment["overdue_counts"] and (
-            float_compare(
-                assessment["overdue_amount"], self.overdue_amount, precision_rounding=rounding
-            )
-            > 0
-        ):
-            return True
-        available = assessment["credit_available"]
-        return bool(
-            assessment["credit_limit"]
-            and float_compare(available, 0, precision_rounding=rounding) < 0
-            and (
-                not self.credit_limit
-                or float_compare(available, self.credit_available, precision_rounding=rounding) < 0
-            )
-        )
-
-    def _credit_alert_use(self, document, now):
-        """Mark these overrides as used for ``document`` (a quotation or an order)."""
-        values = {
-            "used": True,
-            "used_date": now,
-            "used_user_id": self.env.uid,
-            "used_document_name": document.display_name,
-        }
-        if document._name == "sale.order":
-            values["used_order_id"] = document.id
-            values["used_amount"] = document._credit_alert_amount()
-        self.write(values)
-        # the UPDATE runs now: of two transactions using the same override,
-        # the second fails to serialize (REPEATABLE READ) and is retried, and
-        # then finds it used
-        self.flush_recordset()

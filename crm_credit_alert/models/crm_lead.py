@@ -4,29 +4,18 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 
-from .crm_credit_override import OVERRIDE_GROUP
-from .res_company import CREDIT_ALERT_LEVELS, CREDIT_ALERT_SEVERITY
+from ..policy import SEVERITY
+from ..services.override_cover import OVERRIDE_GROUP
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "crm.credit.alert.mixin"]
 
-    # Not stored: accounting is the source of truth, so that a payment clears
-    # the alert at the next read, with nothing to recompute or go stale.
     credit_alert_level = fields.Selection(
-        selection=CREDIT_ALERT_LEVELS,
-        string="Credit Alert",
-        compute="_compute_credit_alert",
-        search="_search_credit_alert_level",
         help="Credit policy of the company applied to the customer: overdue "
         "invoices and credit limit. Won and lost opportunities are not alerted.",
-    )
-    credit_alert_message = fields.Char(
-        string="Credit Alert Details",
-        compute="_compute_credit_alert",
-        help="The customer's figures behind the credit alert.",
     )
     credit_alert_notified_level = fields.Selection(
         selection=[
@@ -46,89 +35,24 @@ class CrmLead(models.Model):
         ondelete="set null",
     )
 
-    @api.depends(
-        "partner_id.commercial_partner_id",
-        "company_id",
-        "active",
-        "stage_id.is_won",
-    )
-    @api.depends_context("company", "lang")
-    def _compute_credit_alert(self):
-        """Apply the company's credit policy to the customers of the batch.
+    def _credit_alert_depends(self):
+        return [*super()._credit_alert_depends(), "active", "stage_id.is_won"]
 
-        One assessment per company of the batch (a constant number of
-        queries whatever the number of leads or invoices). No partner, a won
-        or a lost opportunity, or accounting not ready (the bridge's banner
-        says why): no alert.
-        """
-        levels = dict.fromkeys(self, "none")
-        messages = dict.fromkeys(self, False)
-        alerted = self.filtered(
-            lambda lead: lead.partner_id and lead.active and not lead.stage_id.is_won
-        )
-        for company, leads in alerted.grouped(
-            lambda lead: lead.company_id or self.env.company
-        ).items():
-            assessments = company._credit_alert_assessments(leads.partner_id)
-            figures = company._credit_alert_figures()
-            # one message per customer, however many of its leads the batch has
-            partner_messages = {
-                partner_id: company._credit_alert_message(assessment, figures)
-                for partner_id, assessment in assessments.items()
-                if assessment["level"] != "none"
-            }
-            for lead in leads:
-                partner_id = lead.partner_id.commercial_partner_id._origin.id
-                if partner_id in partner_messages:
-                    levels[lead] = assessments[partner_id]["level"]
-                    messages[lead] = partner_messages[partner_id]
-        # One cache update per field rather than one assignment per lead and
-        # field, which costs more than the policy itself on a kanban page.
-        self.env.cache.update(
-            self, self._fields["credit_alert_level"], [levels[lead] for lead in self]
-        )
-        self.env.cache.update(
-            self, self._fields["credit_alert_message"], [messages[lead] for lead in self]
+    def _credit_alert_shown(self):
+        """Open opportunities: won and lost ones show no alert."""
+        return (
+            super()
+            ._credit_alert_shown()
+            .filtered(lambda lead: lead.active and not lead.stage_id.is_won)
         )
 
-    def _search_credit_alert_level(self, operator, value):
-        """Search the level without reading every lead or partner.
-
-        For each allowed company, SQL selects the customers at a level (see
-        ``res.company._credit_alert_partner_ids``); the domain then keeps the
-        open leads of those customers in that company.
-        """
-        return self.env["res.company"]._credit_alert_search_domain(
-            operator, value, self._credit_alert_domain
-        )
-
-    def _credit_alert_domain(self, levels):
-        """Domain of the open leads whose customer is at one of ``levels``."""
-        if not levels:
-            return expression.FALSE_DOMAIN
-        company_domains = []
-        for company in self.env.companies:
-            partner_ids = company._credit_alert_partner_ids(levels)
-            if not partner_ids:
-                continue
-            company_ids = [company.id]
-            if company == self.env.company:
-                company_ids.append(False)
-            company_domains.append(
-                [
-                    ("company_id", "in", company_ids),
-                    ("partner_id.commercial_partner_id", "in", partner_ids),
-                ]
-            )
-        if not company_domains:
-            return expression.FALSE_DOMAIN
-        return expression.AND(
-            [
-                expression.OR(company_domains),
-                [("active", "=", True)],
-                ["|", ("stage_id", "=", False), ("stage_id.is_won", "=", False)],
-            ]
-        )
+    def _credit_alert_shown_domain(self):
+        return [
+            ("active", "=", True),
+            "|",
+            ("stage_id", "=", False),
+            ("stage_id.is_won", "=", False),
+        ]
 
     def write(self, vals):
         new_user_id = vals.get("user_id")
@@ -159,26 +83,6 @@ class CrmLead(models.Model):
         if blocked:
             return self._credit_alert_stop(blocked, refusals)
         return super().action_new_quotation()
-
-    def _credit_alert_quotation_blocks(self):
-        """Return ``{lead: assessment}`` of the leads whose customer is blocked.
-
-        The block is about the customer: it applies to a new quotation from
-        any opportunity of that customer, won ones included, even though won
-        and lost opportunities show no alert.
-        """
-        blocks = {}
-        for company, leads in (
-            self.filtered("partner_id")
-            .grouped(lambda lead: lead.company_id or self.env.company)
-            .items()
-        ):
-            assessments = company._credit_alert_assessments(leads.partner_id)
-            for lead in leads:
-                assessment = assessments.get(lead.partner_id.commercial_partner_id.id)
-                if assessment and assessment["level"] == "block":
-                    blocks[lead] = assessment
-        return blocks
 
     def _credit_alert_stop(self, blocked, refusals=None):
         """Open the override wizard for override members, else refuse."""
@@ -254,7 +158,7 @@ class CrmLead(models.Model):
                 to_close |= activity
             elif activity:
                 activity.write(lead._credit_alert_activity_values(current))
-            elif CREDIT_ALERT_SEVERITY[current] > CREDIT_ALERT_SEVERITY[previous or "none"]:
+            elif SEVERITY[current] > SEVERITY[previous or "none"]:
                 to_create.append(
                     dict(
                         lead._credit_alert_activity_values(current),

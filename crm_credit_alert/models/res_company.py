@@ -1,24 +1,18 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.osv import expression
-from odoo.tools import SQL, float_compare, format_amount
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL, format_amount
 
-from .figure_formatter import FigureFormatter
-
-CREDIT_ALERT_LEVELS = [
-    ("none", "No alert"),
-    ("warning", "Credit warning"),
-    ("block", "Credit blocked"),
-]
-# Severity of each level, to tell an escalation from a relief.
-CREDIT_ALERT_SEVERITY = {"none": 0, "warning": 1, "block": 2}
-# Largest number of days the policy stores (a PostgreSQL integer column).
-MAX_POLICY_DAYS = 2**31 - 1
-# Longest validity of a credit override: an exception to the policy, not a
-# standing permission.
-MAX_OVERRIDE_DAYS = 365
+from ..policy import (
+    POLICY_LIMIT_FIELDS,
+    CreditPolicy,
+    FigureFormatter,
+    alert_message,
+    assess,
+    first_violation,
+    limit_message,
+)
 
 
 class ResCompany(models.Model):
@@ -70,97 +64,35 @@ class ResCompany(models.Model):
         "it is given; it serves once. Applies to overrides given afterwards.",
     )
 
-    @api.constrains(
-        "credit_alert_grace_days",
-        "credit_alert_min_overdue_amount",
-        "credit_alert_block_days",
-        "credit_alert_warn_percent",
-        "credit_alert_override_days",
-    )
+    @api.constrains(*POLICY_LIMIT_FIELDS)
     def _check_credit_alert_policy(self):
+        """Refuse the values ``POLICY_LIMITS`` does not allow, with its message."""
         for company in self:
-            if not 1 <= company.credit_alert_override_days <= MAX_OVERRIDE_DAYS:
-                raise ValidationError(
-                    self.env._(
-                        "Credit alerts of %(company)s: credit overrides must be valid "
-                        "for 1 to %(max)s days (%(value)s given).",
-                        company=company.name,
-                        max=MAX_OVERRIDE_DAYS,
-                        value=company.credit_alert_override_days,
-                    )
-                )
-            if company.credit_alert_grace_days < 0:
-                raise ValidationError(
-                    self.env._(
-                        "Credit alerts of %(company)s: the grace days cannot be "
-                        "negative (%(value)s given).",
-                        company=company.name,
-                        value=company.credit_alert_grace_days,
-                    )
-                )
-            if company.credit_alert_grace_days > MAX_POLICY_DAYS:
-                raise ValidationError(
-                    self.env._(
-                        "Credit alerts of %(company)s: the grace days cannot be "
-                        "more than %(max)s (%(value)s given).",
-                        company=company.name,
-                        max=MAX_POLICY_DAYS,
-                        value=company.credit_alert_grace_days,
-                    )
-                )
-            if company.credit_alert_block_days < 0:
-                raise ValidationError(
-                    self.env._(
-                        "Credit alerts of %(company)s: the days overdue from which "
-                        "a customer is blocked cannot be negative (%(value)s given).",
-                        company=company.name,
-                        value=company.credit_alert_block_days,
-                    )
-                )
-            if company.credit_alert_block_days > MAX_POLICY_DAYS:
-                raise ValidationError(
-                    self.env._(
-                        "Credit alerts of %(company)s: the days overdue from which "
-                        "a customer is blocked cannot be more than %(max)s "
-                        "(%(value)s given).",
-                        company=company.name,
-                        max=MAX_POLICY_DAYS,
-                        value=company.credit_alert_block_days,
-                    )
-                )
-            if company.currency_id.compare_amounts(company.credit_alert_min_overdue_amount, 0) < 0:
-                raise ValidationError(
-                    self.env._(
-                        "Credit alerts of %(company)s: the minimum overdue amount "
-                        "cannot be negative (%(value)s given).",
-                        company=company.name,
-                        value=format_amount(
-                            self.env,
-                            company.credit_alert_min_overdue_amount,
-                            company.currency_id,
-                        ),
-                    )
-                )
-            if not 0 <= company.credit_alert_warn_percent <= 100:
-                raise ValidationError(
-                    self.env._(
-                        "Credit alerts of %(company)s: the percentage of the credit "
-                        "limit that triggers a warning must be between 0 and 100 "
-                        "(%(value)s given).",
-                        company=company.name,
-                        value=company.credit_alert_warn_percent,
-                    )
-                )
+            currency = company.currency_id
+            values = {
+                name: currency.round(company[name])
+                if company._fields[name].type == "monetary"
+                else company[name]
+                for name in POLICY_LIMIT_FIELDS
+            }
+            limit = first_violation(values)
+            if not limit:
+                continue
+            value = company[limit.field]
+            if company._fields[limit.field].type == "monetary":
+                value = format_amount(self.env, value, currency)
+            raise ValidationError(limit_message(limit, self.env, company.name, value))
 
     def _credit_alert_assessments(self, partners):
         """Return ``{commercial partner id: assessment}`` for ``partners``.
 
-        The figures are the bridge's, for this company: one query of its open
+        The figures are the bridge's, for this company: the books of its
+        whole group (root company and every branch), one query of the open
         receivable figures (the policy needs no other part of the snapshot)
         with the policy's grace days and one read of Odoo's credit figures for
         the whole batch, whatever the number of partners or invoices. Empty
         when the company's accounting is not ready: then nobody has a level.
-        See ``_credit_alert_assess_partner`` for the keys of an assessment.
+        See ``policy.assess`` for the keys of an assessment.
         """
         self.ensure_one()
         partner_ids = partners._origin.commercial_partner_id.ids
@@ -172,56 +104,6 @@ class ResCompany(models.Model):
             ._read_receivable(partner_ids, grace_days=self.credit_alert_grace_days)
         )
         return self._credit_alert_assess(partner_ids, snapshots)
-
-    @api.model
-    def _credit_alert_searched_levels(self, operator, value):
-        """The levels a search of the credit alert level selects.
-
-        For the searches of opportunities and orders: ``operator`` and
-        ``value`` of the condition, as a domain gives them (over RPC too).
-        Returns the set of level keys to select; unknown operators and values
-        that are not level keys are refused clearly.
-        """
-        if operator not in ("=", "!=", "in", "not in"):
-            raise UserError(
-                self.env._(
-                    "The credit alert cannot be searched with the operator %(operator)s.",
-                    operator=operator,
-                )
-            )
-        values = list(value) if isinstance(value, list | tuple | set) else [value]
-        # a domain sent over RPC may hold anything: only level keys (or False)
-        # are compared, anything else is refused before it reaches a set
-        for level in values:
-            if level is not False and level is not None and not isinstance(level, str):
-                raise UserError(
-                    self.env._(
-                        "%(value)s is not a credit alert level.",
-                        value=repr(level)[:50],
-                    )
-                )
-        values = set(values)
-        if operator in ("!=", "not in"):
-            values = {level for level, _label in CREDIT_ALERT_LEVELS} - values
-        return values
-
-    @api.model
-    def _credit_alert_search_domain(self, operator, value, alerted_domain):
-        """Domain of a search of the credit alert level (opportunities, orders).
-
-        ``alerted_domain(levels)`` gives the domain of the records whose
-        customer is at one of ``levels`` (a non-empty subset of warning and
-        block); "none" is what is left.
-        """
-        values = self._credit_alert_searched_levels(operator, value)
-        alerted_levels = {"warning", "block"}
-        if "none" in values:
-            excluded = alerted_levels - values
-            if not excluded:
-                return expression.TRUE_DOMAIN
-            return ["!", *alerted_domain(excluded)]
-        levels = values & alerted_levels
-        return alerted_domain(levels) if levels else expression.FALSE_DOMAIN
 
     def _credit_alert_partner_ids(self, levels):
         """Return the ids of the commercial partners whose level is in ``levels``.
@@ -293,7 +175,8 @@ class ResCompany(models.Model):
         return [partner_id for (partner_id,) in rows]
 
     def _credit_alert_assess(self, partner_ids, snapshots):
-        """Assess ``partner_ids`` (commercial entities) from their snapshots."""
+        """Assess ``partner_ids`` (commercial entities) from their snapshots
+        (see ``policy.assess`` for the keys of an assessment)."""
         self.ensure_one()
         partners = self.env["res.partner"].with_company(self).browse(partner_ids)
         credit_figures = partners._credit_figures(partners)
@@ -301,7 +184,7 @@ class ResCompany(models.Model):
         # the policy is read once for the batch, not once per customer
         policy = self._credit_alert_policy()
         return {
-            partner_id: self._credit_alert_assess_partner(
+            partner_id: assess(
                 dict(empty, **snapshots.get(partner_id, {})),
                 *credit_figures.get(partner_id, (0.0, 0.0)),
                 policy=policy,
@@ -310,145 +193,26 @@ class ResCompany(models.Model):
         }
 
     def _credit_alert_policy(self):
-        """The company's credit policy, as the values ``_credit_alert_assess_partner`` reads."""
+        """The company's credit policy, as ``policy.assess`` reads it."""
         self.ensure_one()
-        return {
-            "rounding": self.currency_id.rounding,
-            "min_overdue_amount": self.credit_alert_min_overdue_amount,
-            "block_days": self.credit_alert_block_days,
-            "block_on_limit": self.credit_alert_block_on_limit,
-            "warn_percent": self.credit_alert_warn_percent,
-        }
-
-    def _credit_alert_assess_partner(self, snapshot, credit_limit, to_invoice, policy=None):
-        """Apply the policy to one customer's figures.
-
-        Overdue items (more than the grace days past due) count when their
-        amount reaches the minimum; they give a warning, or a block once the
-        oldest is ``credit_alert_block_days`` overdue. Under a credit limit,
-        credit use reaching the warning percentage warns, and a limit exceeded
-        blocks (or warns, when blocking on the limit is off). Amounts compare
-        at the company currency's precision. ``policy``: the company's
-        ``_credit_alert_policy()``, read once by callers that assess a batch.
-        Returns a dict: ``level``, ``overdue_counts``, ``overdue_blocks``
-        (the overdue invoices alone block), ``overdue_amount``,
-        ``overdue_invoice_count``, ``oldest_overdue_days``, ``credit_limit``,
-        ``credit_used``, ``credit_available``.
-        """
-        self.ensure_one()
-        policy = policy or self._credit_alert_policy()
-        rounding = policy["rounding"]
-        overdue_amount = snapshot["overdue_amount"]
-        overdue_counts = (
-            float_compare(overdue_amount, 0, precision_rounding=rounding) > 0
-            and float_compare(
-                overdue_amount, policy["min_overdue_amount"], precision_rounding=rounding
-            )
-            >= 0
+        return CreditPolicy(
+            rounding=self.currency_id.rounding,
+            min_overdue_amount=self.credit_alert_min_overdue_amount,
+            block_days=self.credit_alert_block_days,
+            block_on_limit=self.credit_alert_block_on_limit,
+            warn_percent=self.credit_alert_warn_percent,
         )
-        level = "none"
-        overdue_blocks = False
-        if overdue_counts:
-            overdue_blocks = snapshot["oldest_overdue_days"] >= policy["block_days"]
-            level = "block" if overdue_blocks else "warning"
-        credit_used = credit_available = 0.0
-        if credit_limit:
-            # the bridge's definition of credit available (Odoo's credit
-            # limit and sales to invoice), in the company currency
-            credit_used = snapshot["receivable_balance"] + to_invoice
-            credit_available = credit_limit - credit_used
-            exceeded = float_compare(credit_available, 0, precision_rounding=rounding) < 0
-            percent = policy["warn_percent"]
-            reached = bool(percent) and (
-                float_compare(
-                    credit_used, credit_limit * percent / 100, precision_rounding=rounding
-                )
-                >= 0
-            )
-            if exceeded and policy["block_on_limit"]:
-                level = "block"
-            elif level == "none" and (exceeded or reached):
-                level = "warning"
-        return {
-            "level": level,
-            "overdue_counts": overdue_counts,
-            "overdue_blocks": overdue_blocks,
-            "overdue_amount": overdue_amount,
-            "overdue_invoice_count": snapshot["overdue_invoice_count"],
-            "oldest_overdue_days": snapshot["oldest_overdue_days"],
-            "credit_limit": credit_limit,
-            "credit_used": credit_used,
-            "credit_available": credit_available,
-        }
 
     def _credit_alert_figures(self):
         """The formatter of the messages of a batch (see ``_credit_alert_message``)."""
         self.ensure_one()
-        return FigureFormatter(self.env, self.currency_id)
+        return FigureFormatter.for_env(self.env, self.currency_id)
 
     def _credit_alert_message(self, assessment, figures=None):
-        """One plain sentence with the figures of ``assessment``.
-
-        In the user's language and the company currency, for example
-        "3 overdue invoices, 12,450.00 MAD, oldest 47 days overdue;
-        2,000.00 MAD of credit left". A batch passes the ``figures`` of
-        ``_credit_alert_figures`` so that the language is looked up once.
+        """One plain sentence with the figures of ``assessment``
+        (``policy.alert_message``), in the user's language and the company
+        currency. A batch passes the ``figures`` of ``_credit_alert_figures``
+        so that the language is looked up once.
         """
         self.ensure_one()
-        env = self.env
-        currency = self.currency_id
-        figures = figures or self._credit_alert_figures()
-        parts = []
-        if assessment["overdue_counts"]:
-            count = assessment["overdue_invoice_count"]
-            days = assessment["oldest_overdue_days"]
-            parts.append(
-                env._(
-                    "%(invoices)s, %(amount)s, %(oldest)s",
-                    invoices=(
-                        env._("1 overdue invoice")
-                        if count == 1
-                        else env._(
-                            "%(count)s overdue invoices",
-                            count=figures.number(count),
-                        )
-                    ),
-                    amount=figures.amount(assessment["overdue_amount"]),
-                    oldest=(
-                        env._("oldest 1 day overdue")
-                        if days == 1
-                        else env._(
-                            "oldest %(days)s days overdue",
-                            days=figures.number(days),
-                        )
-                    ),
-                )
-            )
-        if assessment["credit_limit"]:
-            available = assessment["credit_available"]
-            if currency.compare_amounts(available, 0) >= 0:
-                parts.append(
-                    env._(
-                        "%(amount)s of credit left",
-                        amount=figures.amount(available),
-                    )
-                )
-            elif assessment.get("order_amount"):
-                parts.append(
-                    env._(
-                        "%(amount)s over the credit limit of %(limit)s with this "
-                        "order of %(order)s",
-                        amount=figures.amount(-available),
-                        limit=figures.amount(assessment["credit_limit"]),
-                        order=figures.amount(assessment["order_amount"]),
-                    )
-                )
-            else:
-                parts.append(
-                    env._(
-                        "%(amount)s over the credit limit of %(limit)s",
-                        amount=figures.amount(-available),
-                        limit=figures.amount(assessment["credit_limit"]),
-                    )
-                )
-        return "; ".join(parts)
+        return alert_message(assessment, figures or self._credit_alert_figures(), self.env)

@@ -6,74 +6,29 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 
 from ..exceptions import CreditBlockRedirect
-from .crm_credit_override import OVERRIDE_GROUP
-from .res_company import CREDIT_ALERT_LEVELS
+from ..services.override_cover import OVERRIDE_GROUP
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "crm.credit.alert.mixin"]
 
     credit_alert_level = fields.Selection(
-        selection=CREDIT_ALERT_LEVELS,
-        string="Credit Alert",
-        compute="_compute_credit_alert",
-        search="_search_credit_alert_level",
         help="Credit policy of the company applied to the customer, as on its opportunities.",
     )
-    credit_alert_message = fields.Char(
-        string="Credit Alert Details",
-        compute="_compute_credit_alert",
-        help="The customer's figures behind the credit alert.",
-    )
 
-    @api.depends("partner_id.commercial_partner_id", "company_id", "state")
-    @api.depends_context("lang")
-    def _compute_credit_alert(self):
+    def _credit_alert_depends(self):
+        return [*super()._credit_alert_depends(), "state"]
+
+    def _credit_alert_shown(self):
         """The customer's alert, as on its opportunities, beside Odoo's own
-        credit limit warning; one assessment per company of the batch."""
-        alerted = self.filtered(lambda order: order.partner_id and order.state != "cancel")
-        (self - alerted).update({"credit_alert_level": "none", "credit_alert_message": False})
-        for company, orders in alerted.grouped("company_id").items():
-            assessments = company._credit_alert_assessments(orders.partner_id)
-            figures = company._credit_alert_figures()
-            # one message per customer, however many of its orders the batch has
-            messages = {
-                partner_id: company._credit_alert_message(assessment, figures)
-                for partner_id, assessment in assessments.items()
-                if assessment["level"] != "none"
-            }
-            for order in orders:
-                partner_id = order.partner_id.commercial_partner_id._origin.id
-                assessment = assessments.get(partner_id)
-                order.credit_alert_level = assessment["level"] if assessment else "none"
-                order.credit_alert_message = messages.get(partner_id, False)
+        credit limit warning; cancelled orders show none."""
+        return super()._credit_alert_shown().filtered(lambda order: order.state != "cancel")
 
-    def _search_credit_alert_level(self, operator, value):
-        """Search the level as on opportunities (see ``crm.lead``): for each
-        allowed company, the customers at a level, then their orders in that
-        company that are not cancelled."""
-        return self.env["res.company"]._credit_alert_search_domain(
-            operator, value, self._credit_alert_domain
-        )
-
-    def _credit_alert_domain(self, levels):
-        """Domain of the orders whose customer is at one of ``levels``."""
-        if not levels:
-            return expression.FALSE_DOMAIN
-        company_domains = [
-            [
-                ("company_id", "=", company.id),
-                ("partner_id.commercial_partner_id", "in", partner_ids),
-            ]
-            for company in self.env.companies
-            if (partner_ids := company._credit_alert_partner_ids(levels))
-        ]
-        if not company_domains:
-            return expression.FALSE_DOMAIN
-        return expression.AND([expression.OR(company_domains), [("state", "!=", "cancel")]])
+    def _credit_alert_shown_domain(self):
+        return [("state", "!=", "cancel")]
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -203,16 +158,12 @@ class SaleOrder(models.Model):
         not, for an order fully paid online.
         """
         blocks = {}
-        for company, orders in (
-            self.filtered(lambda order: order.partner_id and order.state != "sale")
-            .grouped("company_id")
-            .items()
-        ):
+        to_confirm = self.filtered(lambda order: order.state != "sale")
+        for company, orders, assessments in to_confirm._credit_alert_by_company():
             # orders of one call count together: each takes what the previous
             # ones of the batch left (in the company currency, per customer),
             # from the credit of its own company only
             taken = defaultdict(float)
-            assessments = company._credit_alert_assessments(orders.partner_id)
             currency = company.currency_id
             for order in orders:
                 assessment = assessments.get(order.partner_id.commercial_partner_id.id)
@@ -239,17 +190,6 @@ class SaleOrder(models.Model):
                     )
                 else:
                     taken[customer_id] += order_amount
-        return blocks
-
-    def _credit_alert_quotation_blocks(self):
-        """Return ``{order: assessment}`` of the quotations whose customer is blocked."""
-        blocks = {}
-        for company, orders in self.filtered("partner_id").grouped("company_id").items():
-            assessments = company._credit_alert_assessments(orders.partner_id)
-            for order in orders:
-                assessment = assessments.get(order.partner_id.commercial_partner_id.id)
-                if assessment and assessment["level"] == "block":
-                    blocks[order] = assessment
         return blocks
 
     def _credit_alert_check_new_quotations(self):

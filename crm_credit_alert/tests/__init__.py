@@ -1,4 +1,5 @@
 from . import test_credit_activities
+from . import test_credit_assessment
 from . import test_credit_block
 from . import test_credit_confirmation_doors
 from . import test_credit_levels

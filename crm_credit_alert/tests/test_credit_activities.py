@@ -40,7 +40,7 @@ class TestCreditActivities(CrmCreditAlertCommon):
 
     def _run_cron(self):
         self.env.invalidate_all()
-        self.cron.sudo().method_direct_trigger()
+        self.cron.sudo().method_direct_trigger()  # sudo: as the scheduler runs it
         self.env.invalidate_all()
 
     def _activities(self, leads=None):

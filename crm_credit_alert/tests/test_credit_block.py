@@ -131,7 +131,7 @@ class TestCreditBlock(CrmCreditAlertCommon):
         runs for them too (this test asserted the opposite, which was the
         defect; what the customer sees is in test_credit_portal)."""
         with self.assertRaisesRegex(UserError, "Confirmation of .* refused"):
-            self.order.sudo().action_confirm()
+            self.order.sudo().action_confirm()  # sudo: the door under test
         self.assertEqual(self.order.state, "draft")
 
     def test_override_member_gets_the_wizard_for_a_quotation(self):
@@ -357,6 +357,7 @@ class TestCreditBlock(CrmCreditAlertCommon):
         ):
             with self.assertRaisesRegex(UserError, "not a valid document", msg=vals):
                 Wizard.create(dict(vals, reason="Over RPC"))
+        # sudo: every wizard, whoever created it
         self.assertFalse(self.env["crm.credit.override.wizard"].sudo().search([]))
 
     def test_override_needs_the_group(self):
@@ -411,8 +412,8 @@ class TestCreditBlock(CrmCreditAlertCommon):
         self.accountant.company_ids = [Command.link(company_2.id)]
         self._create_invoice(self.customer, 100, -100, -70, company=company_2)
         self.overrider.company_ids = [Command.link(company_2.id)]
-        # created as code running as superuser would: users are refused new
-        # quotations of a customer blocked in that company
+        # sudo: created as code running as superuser would; users are refused
+        # new quotations of a customer blocked in that company
         order_2 = (
             self.env["sale.order"]
             .sudo()
@@ -504,8 +505,8 @@ class TestCreditBlockJsonRpc(CrmCreditAlertCommon, HttpCase):
         self._use_credit_limit(customer, limit=1000.0)
         self._use_credit_limit(customer, limit=1000.0, company=company_2)
         order_1 = self._create_order(customer, 600.0, user=multi_salesman)
-        # created as code running as superuser would: users are refused new
-        # quotations of a customer blocked in that company
+        # sudo: created as code running as superuser would; users are refused
+        # new quotations of a customer blocked in that company
         order_2 = (
             self.env["sale.order"]
             .sudo()

@@ -42,6 +42,7 @@ class TestConfirmationDoors(ConfirmationDoorsCase, CrmCreditAlertCommon):
         """No wizard on this door: managers, override members without an
         override, and code running as superuser are refused alike."""
         self.order.action_quotation_sent()
+        # sudo: the override member's and the superuser's own doors
         for order in (
             self.order.with_user(self.sales_manager),
             self.order.with_user(self.overrider).sudo(),
@@ -55,7 +56,7 @@ class TestConfirmationDoors(ConfirmationDoorsCase, CrmCreditAlertCommon):
         """Replaces ``test_superuser_flows_are_not_blocked``, which encoded the
         defect: the portal confirms as superuser, so superuser is checked too."""
         with self.assertRaisesRegex(UserError, "Confirmation of .* refused"):
-            self.order.sudo().action_confirm()
+            self.order.sudo().action_confirm()  # sudo: the door under test
         self.assertEqual(self.order.state, "draft")
 
     def test_creation_of_a_confirmed_order_is_refused(self):

@@ -155,6 +155,7 @@ class TestCreditOnlinePayment(OnlineCustomerCase, CrmCreditAlertCommon):
     def _pay(self, order, amount=None):
         """A confirmed online payment of ``order``, post-processed as the
         payment flow does it (as superuser)."""
+        # sudo: the payment flow's own rights
         transaction = (
             self.env["payment.transaction"]
             .sudo()

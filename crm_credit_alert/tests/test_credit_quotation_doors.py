@@ -95,6 +95,7 @@ class TestQuotationDoors(QuotationDoorsCase, CrmCreditAlertCommon):
     def test_code_running_as_superuser_creates_quotations_not_orders(self):
         """An eCommerce cart or a connector may create the quotation: the
         confirmation is the gate."""
+        # sudo: the superuser's doors are the ones under test
         order = self.env["sale.order"].sudo().create(self._order_values(self.customer, 100.0))
         self.assertEqual(order.state, "draft")
         with self.assertRaisesRegex(UserError, "Confirmation of .* refused"):

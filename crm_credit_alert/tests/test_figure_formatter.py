@@ -3,7 +3,7 @@
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import format_amount, formatLang
 
-from odoo.addons.crm_credit_alert.models.figure_formatter import FigureFormatter
+from odoo.addons.crm_credit_alert.policy import FigureFormatter
 
 
 @tagged("post_install", "-at_install")
@@ -16,7 +16,7 @@ class TestFigureFormatter(TransactionCase):
 
     def _check(self, lang_code, currency):
         env = self.env(context=dict(self.env.context, lang=lang_code))
-        figures = FigureFormatter(env, currency)
+        figures = FigureFormatter.for_env(env, currency)
         for number in self.NUMBERS:
             self.assertEqual(figures.number(number), formatLang(env, number, digits=0))
         for amount in self.AMOUNTS:

@@ -4,7 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import clean_context
 
-from ..models.crm_credit_override import OVERRIDE_GROUP
+from ..services.override_cover import OVERRIDE_GROUP
 
 
 class CrmCreditOverrideWizard(models.TransientModel):

@@ -394,6 +394,7 @@ class SaleMarginCustomerReport(models.Model):
         datetime counts as no refresh, so that the next one runs in full and
         writes a valid time again, instead of failing at every run.
         """
+        # sudo: the refresh time is technical, read whoever opens the report
         refreshed_at = self.env["ir.config_parameter"].sudo().get_param(REFRESHED_AT_KEY)
         if not refreshed_at:
             return None

@@ -57,6 +57,7 @@ class TestCustomerMargin(SaleMarginCustomerCommon):
         self.assertFalse(customer.fields_get(["margin_ltm", "profitability_tier"]))
         # the portal user's own contact still follows its company's tier
         self.customer.profitability_tier = "A"
+        # sudo: the portal user cannot read the tier (see above)
         self.assertEqual(portal.partner_id.sudo().profitability_tier, "A")
 
     def test_customer_without_sales(self):

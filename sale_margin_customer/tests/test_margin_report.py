@@ -244,7 +244,7 @@ class TestMarginReport(SaleMarginCustomerCommon):
         self.Report._cron_refresh_lines()
         self.assertEqual(len(self.Report.search(domain)), 1)
         # when nothing changed since the last refresh, it does nothing
-        parameters = self.env["ir.config_parameter"].sudo()
+        parameters = self.env["ir.config_parameter"].sudo()  # sudo: system parameters
         later = self.env.cr.now() + timedelta(hours=1)
         parameters.set_param(REFRESHED_AT_KEY, fields.Datetime.to_string(later))
         self.assertFalse(self.Report._refresh_lines())
@@ -260,7 +260,7 @@ class TestMarginReport(SaleMarginCustomerCommon):
         scheduled action refreshes and writes a valid time again."""
         self._refresh()
         invoice = self._create_product_invoice(self.customer, [(self.gadget, 5, 50)])
-        parameters = self.env["ir.config_parameter"].sudo()
+        parameters = self.env["ir.config_parameter"].sudo()  # sudo: system parameters
         for malformed in ("yesterday", "2026-13-45 00:00:00", "%Y-%m-%"):
             with (
                 self.subTest(malformed=malformed),
@@ -285,7 +285,7 @@ class TestMarginReport(SaleMarginCustomerCommon):
         a server whose clock is behind) does not stop the daily refresh."""
         self._refresh()
         invoice = self._create_product_invoice(self.customer, [(self.gadget, 5, 50)])
-        parameters = self.env["ir.config_parameter"].sudo()
+        parameters = self.env["ir.config_parameter"].sudo()  # sudo: system parameters
         far_ahead = self.env.cr.now() + timedelta(days=365 * 70)
         parameters.set_param(REFRESHED_AT_KEY, fields.Datetime.to_string(far_ahead))
         self.Report._cron_refresh_lines()

@@ -1,0 +1,185 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.osv import expression
+
+from ..policy import LEVELS
+
+ALERTED_LEVELS = {"warning", "block"}
+
+
+class CrmCreditAlertMixin(models.AbstractModel):
+    """The credit alert of a document's customer, for opportunities and orders.
+
+    The customer is the commercial entity of ``partner_id``, in the
+    document's company (the current one when it has none); the level and
+    the message are the company's (``res.company._credit_alert_assessments``).
+    Not stored: accounting is the source of truth, so that a payment clears
+    the alert at the next read, with nothing to recompute or go stale.
+
+    A model using the mixin says which of its records show an alert, twice
+    and in agreement: ``_credit_alert_shown`` filters records, and
+    ``_credit_alert_shown_domain`` is the same rule as a domain, for the
+    search. ``_credit_alert_depends`` lists what the rule reads.
+    """
+
+    _name = "crm.credit.alert.mixin"
+    _description = "Credit Alert of the Customer"
+
+    credit_alert_level = fields.Selection(
+        selection=LEVELS,
+        string="Credit Alert",
+        compute="_compute_credit_alert",
+        search="_search_credit_alert_level",
+        help="Credit policy of the company applied to the customer: overdue "
+        "invoices and credit limit.",
+    )
+    credit_alert_message = fields.Char(
+        string="Credit Alert Details",
+        compute="_compute_credit_alert",
+        help="The customer's figures behind the credit alert.",
+    )
+
+    def _credit_alert_depends(self):
+        """Fields the alert of a record depends on (``_compute_credit_alert``)."""
+        return ["partner_id.commercial_partner_id", "company_id"]
+
+    def _credit_alert_shown(self):
+        """The records of ``self`` that show their customer's alert."""
+        return self.filtered("partner_id")
+
+    def _credit_alert_shown_domain(self):
+        """``_credit_alert_shown`` as a domain, beside the customer's."""
+        return expression.TRUE_DOMAIN
+
+    @api.depends(lambda self: self._credit_alert_depends())
+    @api.depends_context("company", "lang")
+    def _compute_credit_alert(self):
+        """Apply the company's credit policy to the customers of the batch.
+
+        One assessment per company of the batch (a constant number of
+        queries whatever the number of records or invoices). No customer, a
+        record that shows no alert (see ``_credit_alert_shown``), or
+        accounting not ready (the bridge's banner says why): no alert.
+        """
+        levels = dict.fromkeys(self, "none")
+        messages = dict.fromkeys(self, False)
+        for company, records, assessments in self._credit_alert_shown()._credit_alert_by_company():
+            figures = company._credit_alert_figures()
+            # one message per customer, however many of its records the batch has
+            partner_messages = {
+                partner_id: company._credit_alert_message(assessment, figures)
+                for partner_id, assessment in assessments.items()
+                if assessment["level"] != "none"
+            }
+            for record in records:
+                partner_id = record.partner_id.commercial_partner_id._origin.id
+                if partner_id in partner_messages:
+                    levels[record] = assessments[partner_id]["level"]
+                    messages[record] = partner_messages[partner_id]
+        # One cache update per field rather than one assignment per record and
+        # field: assigning costs more than the policy itself on a kanban page,
+        # and no public API sets a field's values for a whole batch at once.
+        self.env.cache.update(
+            self, self._fields["credit_alert_level"], [levels[record] for record in self]
+        )
+        self.env.cache.update(
+            self, self._fields["credit_alert_message"], [messages[record] for record in self]
+        )
+
+    def _search_credit_alert_level(self, operator, value):
+        """Search the level without reading every record or partner.
+
+        For each allowed company, SQL selects the customers at a level (see
+        ``res.company._credit_alert_partner_ids``); the domain then keeps the
+        records of those customers in that company that show an alert.
+        "none" is what is left.
+        """
+        values = self._credit_alert_searched_levels(operator, value)
+        if "none" in values:
+            excluded = ALERTED_LEVELS - values
+            if not excluded:
+                return expression.TRUE_DOMAIN
+            return ["!", *self._credit_alert_domain(excluded)]
+        levels = values & ALERTED_LEVELS
+        return self._credit_alert_domain(levels) if levels else expression.FALSE_DOMAIN
+
+    @api.model
+    def _credit_alert_searched_levels(self, operator, value):
+        """The levels a search of the credit alert level selects.
+
+        ``operator`` and ``value`` of the condition, as a domain gives them
+        (over RPC too). Returns the set of level keys to select; unknown
+        operators and values that are not level keys are refused clearly.
+        """
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(
+                self.env._(
+                    "The credit alert cannot be searched with the operator %(operator)s.",
+                    operator=operator,
+                )
+            )
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        # a domain sent over RPC may hold anything: only level keys (or False)
+        # are compared, anything else is refused before it reaches a set
+        for level in values:
+            if level is not False and level is not None and not isinstance(level, str):
+                raise UserError(
+                    self.env._(
+                        "%(value)s is not a credit alert level.",
+                        value=repr(level)[:50],
+                    )
+                )
+        values = set(values)
+        if operator in ("!=", "not in"):
+            values = {level for level, _label in LEVELS} - values
+        return values
+
+    def _credit_alert_domain(self, levels):
+        """Domain of the records that show an alert whose customer is at one
+        of ``levels`` (a non-empty subset of warning and block)."""
+        company_domains = []
+        for company in self.env.companies:
+            partner_ids = company._credit_alert_partner_ids(levels)
+            if not partner_ids:
+                continue
+            # a record without company is the current company's
+            company_ids = [company.id]
+            if company == self.env.company:
+                company_ids.append(False)
+            company_domains.append(
+                [
+                    ("company_id", "in", company_ids),
+                    ("partner_id.commercial_partner_id", "in", partner_ids),
+                ]
+            )
+        if not company_domains:
+            return expression.FALSE_DOMAIN
+        return expression.AND([expression.OR(company_domains), self._credit_alert_shown_domain()])
+
+    def _credit_alert_by_company(self):
+        """Yield ``(company, records, assessments)`` for the records of
+        ``self`` that have a customer, one assessment per company (see
+        ``res.company._credit_alert_assessments``)."""
+        for company, records in (
+            self.filtered("partner_id")
+            .grouped(lambda record: record.company_id or self.env.company)
+            .items()
+        ):
+            yield company, records, company._credit_alert_assessments(records.partner_id)
+
+    def _credit_alert_quotation_blocks(self):
+        """Return ``{record: assessment}`` of the records whose customer is blocked.
+
+        The block is about the customer: it applies to a new quotation from
+        any of its documents, whether or not the document shows an alert
+        (a won opportunity shows none, and still gives no new quotation).
+        """
+        blocks = {}
+        for _company, records, assessments in self._credit_alert_by_company():
+            for record in records:
+                assessment = assessments.get(record.partner_id.commercial_partner_id.id)
+                if assessment and assessment["level"] == "block":
+                    blocks[record] = assessment
+        return blocks

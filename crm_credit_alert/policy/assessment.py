@@ -1,0 +1,174 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Which alert level a customer gets, and the sentence that says why."""
+
+from dataclasses import dataclass
+
+from odoo.tools.float_utils import float_compare
+
+LEVELS = [
+    ("none", "No alert"),
+    ("warning", "Credit warning"),
+    ("block", "Credit blocked"),
+]
+# Severity of each level, to tell an escalation from a relief.
+SEVERITY = {"none": 0, "warning": 1, "block": 2}
+
+
+@dataclass(frozen=True)
+class CreditPolicy:
+    """A company's credit policy, as the assessment reads it.
+
+    ``rounding`` is the company currency's: amounts compare at its
+    precision. The other values are the company's settings of the same name
+    (``credit_alert_*``); the defaults are those of a new company.
+    """
+
+    rounding: float = 0.01
+    min_overdue_amount: float = 0.0
+    block_days: int = 60
+    block_on_limit: bool = True
+    warn_percent: float = 80.0
+
+
+def assess(figures, credit_limit, to_invoice, policy):
+    """Apply ``policy`` to one customer's figures.
+
+    ``figures``: the bridge's open receivable figures of the customer
+    (``receivable_balance``, ``overdue_amount``, ``overdue_invoice_count``,
+    ``oldest_overdue_days``), overdue counting from the policy's grace days;
+    ``credit_limit`` (0 when none applies) and ``to_invoice`` (confirmed
+    sales not yet invoiced) are Odoo's, in the company currency.
+
+    Overdue items count when their amount reaches the minimum; they give a
+    warning, or a block once the oldest is ``block_days`` overdue. Under a
+    credit limit, credit use reaching the warning percentage warns, and a
+    limit exceeded blocks (or warns, when blocking on the limit is off).
+
+    Returns a dict: ``level``, ``overdue_counts``, ``overdue_blocks`` (the
+    overdue invoices alone block), ``overdue_amount``,
+    ``overdue_invoice_count``, ``oldest_overdue_days``, ``credit_limit``,
+    ``credit_used``, ``credit_available``.
+    """
+    rounding = policy.rounding
+    overdue_amount = figures["overdue_amount"]
+    overdue_counts = (
+        float_compare(overdue_amount, 0, precision_rounding=rounding) > 0
+        and float_compare(overdue_amount, policy.min_overdue_amount, precision_rounding=rounding)
+        >= 0
+    )
+    level = "none"
+    overdue_blocks = False
+    if overdue_counts:
+        overdue_blocks = figures["oldest_overdue_days"] >= policy.block_days
+        level = "block" if overdue_blocks else "warning"
+    credit_used = credit_available = 0.0
+    if credit_limit:
+        # the bridge's definition of credit available (Odoo's credit limit
+        # and sales to invoice), in the company currency
+        credit_used = figures["receivable_balance"] + to_invoice
+        credit_available = credit_limit - credit_used
+        exceeded = float_compare(credit_available, 0, precision_rounding=rounding) < 0
+        percent = policy.warn_percent
+        reached = bool(percent) and (
+            float_compare(credit_used, credit_limit * percent / 100, precision_rounding=rounding)
+            >= 0
+        )
+        if exceeded and policy.block_on_limit:
+            level = "block"
+        elif level == "none" and (exceeded or reached):
+            level = "warning"
+    return {
+        "level": level,
+        "overdue_counts": overdue_counts,
+        "overdue_blocks": overdue_blocks,
+        "overdue_amount": overdue_amount,
+        "overdue_invoice_count": figures["overdue_invoice_count"],
+        "oldest_overdue_days": figures["oldest_overdue_days"],
+        "credit_limit": credit_limit,
+        "credit_used": credit_used,
+        "credit_available": credit_available,
+    }
+
+
+def alert_message(assessment, figures, env):
+    """One plain sentence with the figures of ``assessment``.
+
+    For example "3 overdue invoices, 12,450.00 MAD, oldest 47 days overdue;
+    2,000.00 MAD of credit left", or an empty string when nothing is
+    overdue and no credit limit applies. ``figures`` is the
+    ``FigureFormatter`` of the reader's language and the company currency;
+    ``env`` translates (``env._``, as Odoo's environment does). An
+    assessment with an ``order_amount`` (an order that would go over the
+    limit) names that order.
+    """
+    parts = []
+    if assessment["overdue_counts"]:
+        count = assessment["overdue_invoice_count"]
+        days = assessment["oldest_overdue_days"]
+        # each term in a call of its own: the export skips a call nested in
+        # the arguments of another
+        if count == 1:
+            invoices = env._("1 overdue invoice")
+        else:
+            invoices = env._("%(count)s overdue invoices", count=figures.number(count))
+        if days == 1:
+            oldest = env._("oldest 1 day overdue")
+        else:
+            oldest = env._("oldest %(days)s days overdue", days=figures.number(days))
+        parts.append(
+            env._(
+                "%(invoices)s, %(amount)s, %(oldest)s",
+                invoices=invoices,
+                amount=figures.amount(assessment["overdue_amount"]),
+                oldest=oldest,
+            )
+        )
+    if assessment["credit_limit"]:
+        available = assessment["credit_available"]
+        if float_compare(available, 0, precision_rounding=figures.rounding) >= 0:
+            parts.append(env._("%(amount)s of credit left", amount=figures.amount(available)))
+        elif assessment.get("order_amount"):
+            parts.append(
+                env._(
+                    "%(amount)s over the credit limit of %(limit)s with this order of %(order)s",
+                    amount=figures.amount(-available),
+                    limit=figures.amount(assessment["credit_limit"]),
+                    order=figures.amount(assessment["order_amount"]),
+                )
+            )
+        else:
+            parts.append(
+                env._(
+                    "%(amount)s over the credit limit of %(limit)s",
+                    amount=figures.amount(-available),
+                    limit=figures.amount(assessment["credit_limit"]),
+                )
+            )
+    return "; ".join(parts)
+
+
+def figures_worse(given, assessment, rounding):
+    """Whether the customer owes more now than the figures ``given`` with an
+    override: more overdue, or less credit left under the limit.
+
+    ``given``: the figures recorded on the override (``overdue_amount``,
+    ``credit_limit``, ``credit_available``); ``assessment``: the customer's
+    now; ``rounding``: the currency's.
+    """
+    if assessment["overdue_counts"] and (
+        float_compare(
+            assessment["overdue_amount"], given["overdue_amount"], precision_rounding=rounding
+        )
+        > 0
+    ):
+        return True
+    available = assessment["credit_available"]
+    return bool(
+        assessment["credit_limit"]
+        and float_compare(available, 0, precision_rounding=rounding) < 0
+        and (
+            not given["credit_limit"]
+            or float_compare(available, given["credit_available"], precision_rounding=rounding) < 0
+        )
+    )
