@@ -64,6 +64,14 @@ def read_body(httprequest, limit):
     return body
 
 
+class Refused(Exception):
+    """A refused delivery, counted already: ``response`` is its answer."""
+
+    def __init__(self, response):
+        super().__init__(response.status)
+        self.response = response
+
+
 class ExternalCrmWebhook(http.Controller):
     # auth="none": the delivery authenticates itself (token and signature);
     # no session and no public user are needed (one lookup less per request).
@@ -94,73 +102,108 @@ class ExternalCrmWebhook(http.Controller):
         200 for a repeated delivery, 422 when every item was refused.
         """
         started = time.perf_counter()
-        httprequest = request.httprequest
+        settings = self._settings(token)
+        rejections = request.env["external.crm.rejection"].sudo()
+        try:
+            body = self._read(rejections, settings)
+            provider = self._authentic_provider(rejections, settings, body)
+            try:
+                items = provider.parse_delivery(body)
+            except MalformedDelivery as error:
+                raise Refused(self._malformed(rejections, settings, error)) from error
+        except Refused as refused:
+            return refused.response
+        backend = request.env["external.crm.backend"].sudo().browse(settings.id)
+        backend = backend.with_user(settings.integration_user_id).with_context(
+            allowed_company_ids=[settings.company_id]
+        )
+        # refused items are kept too: once however often the sender repeats
+        # them, never processed
+        new_ids = backend._receive_delivery(items, settings.company_id)
+        return self._answer(provider, settings, items, new_ids, started)
+
+    @staticmethod
+    def _settings(token):
+        """The webhook settings of ``token``'s backend, or None (unknown, inactive)."""
         backend_model = request.env["external.crm.backend"].sudo()
         settings = backend_model._webhook_settings(token_hash(token))
         if settings and not signatures.constant_time_equal(settings.token, token):
-            settings = None
+            return None
+        return settings
+
+    def _read(self, rejections, settings):
+        """The body, read with the backend's limit (the default one for an unknown token)."""
+        httprequest = request.httprequest
         limit = min(settings.max_payload_size, HARD_LIMIT) if settings else DEFAULT_MAX_PAYLOAD
-        rejections = request.env["external.crm.rejection"].sudo()
         if httprequest.mimetype in FORM_MIMETYPES:
-            return self._refuse(
-                rejections,
-                settings,
-                "form_body",
-                415,
-                "form-encoded bodies are refused: send JSON (XML for Salesforce)",
+            raise Refused(
+                self._refuse(
+                    rejections,
+                    settings,
+                    "form_body",
+                    415,
+                    "form-encoded bodies are refused: send JSON (XML for Salesforce)",
+                )
             )
         if (httprequest.content_length or 0) > limit:
-            return self._too_large(rejections, settings, limit)
+            raise Refused(self._too_large(rejections, settings, limit))
         httprequest.max_content_length = limit
         try:
             body = read_body(httprequest, limit)
         except (OSError, BadRequest) as error:
-            return self._refuse(
-                rejections, settings, "malformed", 400, f"the body cannot be read: {error}"
-            )
+            raise Refused(
+                self._refuse(
+                    rejections, settings, "malformed", 400, f"the body cannot be read: {error}"
+                )
+            ) from error
         if body is None:
-            return self._too_large(rejections, settings, limit)
+            raise Refused(self._too_large(rejections, settings, limit))
+        return body
+
+    def _authentic_provider(self, rejections, settings, body):
+        """The provider of an authentic delivery; an unknown token does the same work.
+
+        One provider for the check and the parsing: both read the body once.
+        """
+        httprequest = request.httprequest
         now = time.time()
         provider_class = PROVIDERS.get(settings.provider) if settings else None
-        # one provider for the check and the parsing: both read the body once
-        provider = provider_class(settings) if provider_class else None
-        if provider:
-            try:
-                authentic = provider.authenticate(settings.secret, httprequest, body, now)
-            except MalformedDelivery as error:
-                return self._malformed(rejections, settings, error)
-        else:
+        if not provider_class:
             signatures.verify_generic_hmac(_DECOY_SECRET, httprequest.headers, body, now)
-            authentic = False
-        if not authentic:
-            reason = "bad_signature" if provider_class else "unknown_token"
-            rejections._count(
-                reason,
-                backend_id=settings.id if provider_class else None,
-                company_id=settings.company_id if provider_class else None,
-            )
-            _logger.info(
-                "External CRM delivery refused (%s) for backend %s from %s",
-                reason,
-                settings.id if provider_class else "-",
-                httprequest.remote_addr,
-            )
-            if provider_class:
-                return request.make_json_response(
-                    {"error": "missing or invalid signature"}, status=401
-                )
-            return request.make_json_response({"error": "not found"}, status=404)
+            raise Refused(self._unauthentic(rejections, None))
+        provider = provider_class(settings)
         try:
-            items = provider.parse_delivery(body)
+            authentic = provider.authenticate(settings.secret, httprequest, body, now)
         except MalformedDelivery as error:
-            return self._malformed(rejections, settings, error)
+            raise Refused(self._malformed(rejections, settings, error)) from error
+        if not authentic:
+            raise Refused(self._unauthentic(rejections, settings))
+        return provider
+
+    @staticmethod
+    def _unauthentic(rejections, settings):
+        """404 for an unknown token (no ``settings``), 401 for a bad signature."""
+        reason = "bad_signature" if settings else "unknown_token"
+        rejections._count(
+            reason,
+            backend_id=settings.id if settings else None,
+            company_id=settings.company_id if settings else None,
+        )
+        _logger.info(
+            "External CRM delivery refused (%s) for backend %s from %s",
+            reason,
+            settings.id if settings else "-",
+            request.httprequest.remote_addr,
+        )
+        if settings:
+            return request.make_json_response({"error": "missing or invalid signature"}, status=401)
+        return request.make_json_response({"error": "not found"}, status=404)
+
+    @staticmethod
+    def _answer(provider, settings, items, new_ids, started):
+        """The answer to a stored delivery: the provider's own, else JSON with the counts."""
         valid = [item for item in items if not item.rejection]
         refused = [item for item in items if item.rejection]
-        backend = backend_model.browse(settings.id).with_user(settings.integration_user_id)
-        backend = backend.with_context(allowed_company_ids=[settings.company_id])
-        # refused items are kept too: once however often the sender repeats
-        # them, never processed
-        new_ids = backend._receive_delivery(items, settings.company_id)
         if refused:
             _logger.info(
                 "External CRM delivery for backend %s: %s items rejected",
@@ -189,12 +232,9 @@ class ExternalCrmWebhook(http.Controller):
             return request.make_json_response(
                 {"status": "rejected", **content, "error": error}, headers=timing, status=422
             )
-        if not new_ids:
-            return request.make_json_response(
-                {"status": "duplicate", **content}, headers=timing, status=200
-            )
+        status = "accepted" if new_ids else "duplicate"
         return request.make_json_response(
-            {"status": "accepted", **content}, headers=timing, status=202
+            {"status": status, **content}, headers=timing, status=202 if new_ids else 200
         )
 
     @staticmethod

@@ -266,7 +266,7 @@ class ExternalCrmBackend(models.Model):
             if not backend.api_base_url and provider and provider.default_api_url:
                 backend.api_base_url = provider.default_api_url
             if not backend.field_map_ids:
-                backend._create_default_field_map()
+                self.env["external.crm.field.map"]._create_defaults(backend)
         backends._ensure_channel()
         backends._grant_integration_user()
         self.env.registry.clear_cache()
@@ -343,7 +343,7 @@ class ExternalCrmBackend(models.Model):
         """Replace the field map by the provider's default one."""
         self.ensure_one()
         self.field_map_ids.unlink()
-        self._create_default_field_map()
+        self.env["external.crm.field.map"]._create_defaults(self)
         return True
 
     def action_process_inbox(self):
@@ -367,42 +367,6 @@ class ExternalCrmBackend(models.Model):
                     name=", ".join(archived.mapped("name")),
                 )
             )
-
-    def _create_default_field_map(self):
-        """Create the provider's default field map and stage table."""
-        self.ensure_one()
-        provider = get_provider(self)
-        if not provider:
-            return
-        maps = self.env["external.crm.field.map"]
-        vals_list = []
-        for kind, external, odoo_field, transform, master in provider.default_field_maps():
-            if odoo_field not in self.env[maps._model_for_kind(kind)]._fields:
-                continue
-            vals = {
-                "backend_id": self.id,
-                "object_kind": kind,
-                "external_field": external,
-                "field_name": odoo_field,
-                "transform": transform,
-                "master": master,
-            }
-            if odoo_field == "stage_id":
-                vals["value_ids"] = [
-                    Command.create(values) for values in self._default_stage_lines(provider)
-                ]
-            vals_list.append(vals)
-        maps.create(vals_list)
-
-    def _default_stage_lines(self, provider):
-        lines = []
-        for external, target in provider.default_stage_values():
-            if target == "lost":
-                lines.append({"external_value": external, "is_lost": True})
-                continue
-            stage = self.env.ref(target, raise_if_not_found=False)
-            lines.append({"external_value": external, "stage_id": stage.id if stage else False})
-        return lines
 
     def _grant_integration_user(self):
         """Let the integration user work in the backend's company."""

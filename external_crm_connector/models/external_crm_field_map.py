@@ -1,7 +1,9 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
+
+from ..adapters.provider import get_provider
 
 OBJECT_KINDS = [("company", "Company"), ("contact", "Contact"), ("deal", "Deal")]
 KIND_MODELS = {"company": "res.partner", "contact": "res.partner", "deal": "crm.lead"}
@@ -291,6 +293,42 @@ class ExternalCrmFieldMap(models.Model):
                     field=self.field_label or field.name,
                 )
             )
+
+    @api.model
+    def _create_defaults(self, backend):
+        """Create the default field map and stage table of ``backend``'s provider."""
+        provider = get_provider(backend)
+        if not provider:
+            return
+        vals_list = []
+        for kind, external, odoo_field, transform, master in provider.default_field_maps():
+            if odoo_field not in self.env[self._model_for_kind(kind)]._fields:
+                continue
+            vals = {
+                "backend_id": backend.id,
+                "object_kind": kind,
+                "external_field": external,
+                "field_name": odoo_field,
+                "transform": transform,
+                "master": master,
+            }
+            if odoo_field == "stage_id":
+                vals["value_ids"] = [
+                    Command.create(values) for values in self._default_stage_lines(provider)
+                ]
+            vals_list.append(vals)
+        self.create(vals_list)
+
+    @api.model
+    def _default_stage_lines(self, provider):
+        lines = []
+        for external, target in provider.default_stage_values():
+            if target == "lost":
+                lines.append({"external_value": external, "is_lost": True})
+                continue
+            stage = self.env.ref(target, raise_if_not_found=False)
+            lines.append({"external_value": external, "stage_id": stage.id if stage else False})
+        return lines
 
     def _external_value(self, values):
         """The raw value of this line in ``values`` (a dict of external fields).
