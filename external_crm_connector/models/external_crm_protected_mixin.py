@@ -48,13 +48,15 @@ class ExternalCrmProtectedMixin(models.AbstractModel):
             return
         refused = sorted(set(names) - set(self._editable_fields))
         if creating or refused:
+            # a call of its own: the translation export reads no nested call
+            what = ", ".join(refused) or self.env._("creation")
             raise AccessError(
                 self.env._(
                     "%(model)s records are written by the connector only (%(fields)s): "
                     "use its actions, such as Process Again, Take Incoming, Keep Odoo, "
                     "Link to Customer, Start Import or Pull Changes Now.",
                     model=self._description,
-                    fields=", ".join(refused) or self.env._("creation"),
+                    fields=what,
                 )
             )
 
