@@ -18,3 +18,4 @@ from . import test_destinations
 from . import test_accounting_fields
 from . import test_providers
 from . import test_queue_jobs
+from . import test_batch_queries
