@@ -20,6 +20,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from .clock import EARLIER, day_text, epoch_ms, iso, moment
 from .common import ExternalCrmCase, sample
+from .jobs import trap_jobs
 
 TOKEN = "pat-na1-test"
 
@@ -245,13 +246,16 @@ class TestHubSpot(ExternalCrmCase, TransactionCase):
 
     def test_transient_failure_then_retry_succeeds(self):
         self.fake.fail("/batch/read", 500, 500, 500, 500)
-        event = self._deliver(self.hubspot, [self._event("company.creation", 9001, 20)])
+        with trap_jobs() as trap:
+            event = self._deliver(self.hubspot, [self._event("company.creation", 9001, 20)])
         self.assertEqual(event.state, "received", "nothing is dropped")
         self.assertEqual(event.attempts, 1)
         self.assertIn("HTTP 500", event.last_error)
         self.assertTrue(event.next_attempt_at)
-        retry_job = self.env["queue.job"].search(
-            [("identity_key", "=", f"external_crm_inbox:{self.hubspot.id}:retry")]
+        (retry_job,) = (
+            job
+            for job in trap.enqueued_jobs
+            if job.identity_key == f"external_crm_inbox:{self.hubspot.id}:retry"
         )
         self.assertTrue(retry_job.eta)
         with freeze_time(fields.Datetime.now() + timedelta(minutes=1)):
