@@ -29,11 +29,11 @@ from ..adapters import transforms
 from ..adapters.provider import KINDS, get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
 from .matcher import PartnerMatcher, identity_keys
+from .policy import LOST, decide, is_older, local_change_time, same
 
 _logger = logging.getLogger(__name__)
 
 KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
-LOST = "lost"
 # fields handled together with the stage of a deal, never on their own
 STAGE_COMPANIONS = ("lost_reason_id",)
 # defaults computed once per batch of creations (the same for every record;
@@ -676,15 +676,6 @@ class EventProcessor:
         """A comparable value as ``write`` takes it."""
         return value
 
-    @staticmethod
-    def _same(left, right):
-        if isinstance(left, float) or isinstance(right, float):
-            try:
-                return round(float(left or 0.0), 6) == round(float(right or 0.0), 6)
-            except (TypeError, ValueError):
-                return False
-        return (left or False) == (right or False)
-
     def _show(self, record_model, fname, value):
         """A value as a person reads it."""
         if value is False or value is None or value == "":
@@ -713,12 +704,7 @@ class EventProcessor:
                     "process the event again, to apply it."
                 )
             )
-        if (
-            binding
-            and binding.external_modified_at
-            and modified_at
-            and modified_at < binding.external_modified_at
-        ):
+        if binding and is_older(modified_at, binding.external_modified_at):
             return Outcome(state="ignored").note(
                 self.env._(
                     "An older change (%(time)s) than the one already applied (%(applied)s): "
@@ -893,9 +879,7 @@ class EventProcessor:
         """``(values to write, conflicts, values last seen)`` for one record."""
         last_values = dict(binding.last_values or {}) if binding else {}
         first_sync = binding is None or binding.last_values is None
-        local_time = record.write_date
-        if binding and binding.sync_date and local_time and local_time <= binding.sync_date:
-            local_time = None  # nobody changed the record in Odoo since the last sync
+        local_time = local_change_time(record.write_date, binding.sync_date if binding else None)
         lines = {line.field_name: line for line in self.maps[event.object_kind]}
         to_write = {}
         conflicts = []
@@ -903,14 +887,14 @@ class EventProcessor:
             if fname in STAGE_COMPANIONS:
                 continue
             current = self.current_value(record, fname)
-            if self._same(current, value):
+            if same(current, value):
                 last_values[fname] = value
                 continue
             line = lines[fname]
             last = last_values.get(fname, None)
-            external_changed = first_sync or fname not in last_values or not self._same(value, last)
-            odoo_changed = first_sync or (fname in last_values and not self._same(current, last))
-            decision = self._decide(
+            external_changed = first_sync or fname not in last_values or not same(value, last)
+            odoo_changed = first_sync or (fname in last_values and not same(current, last))
+            decision = decide(
                 line.master, external_changed, odoo_changed, modified_at, local_time, current
             )
             shown = {
@@ -991,23 +975,6 @@ class EventProcessor:
             values["pending_field"], ref_kind, ref_id = pending_ref
             values["pending_reference"] = f"{ref_kind}:{ref_id}"
         binding.write(values)
-
-    @staticmethod
-    def _decide(master, external_changed, odoo_changed, modified_at, local_time, current):
-        """``apply``, ``keep`` or ``conflict`` for one differing field."""
-        if master == "external":
-            return "apply"
-        if master == "odoo":
-            return "keep"
-        if current in (False, None, "", 0, 0.0):
-            return "apply"  # filling an empty Odoo field overwrites nothing
-        if not external_changed:
-            return "keep"
-        if not odoo_changed:
-            return "apply"
-        if modified_at and local_time and modified_at != local_time:
-            return "apply" if modified_at > local_time else "keep"
-        return "conflict"
 
     def _apply_stage(self, lead, stage, lost_reason_id):
         """Move a deal's opportunity: a won stage goes through the bridge."""
@@ -1353,7 +1320,7 @@ class EventProcessor:
             )
         modified_at = remote.modified_at or event.external_modified_at or None
         applied_at = binding.external_modified_at
-        if applied_at and modified_at and modified_at < applied_at:
+        if is_older(modified_at, applied_at):
             return Outcome(state="ignored", record=record, binding=binding).note(
                 self.env._(
                     "A deletion older (%(time)s) than the change already applied "

@@ -18,4 +18,5 @@ from . import test_destinations
 from . import test_accounting_fields
 from . import test_providers
 from . import test_queue_jobs
+from . import test_policy
 from . import test_batch_queries
