@@ -293,6 +293,4 @@ class ExternalCrmConflict(models.Model):
         a field conflict is: the preview is for what the connector decides.
         """
         backend = self.backend_id._as_integration_user()
-        processor = EventProcessor(backend, self.event_id.with_env(backend.env))
-        processor.dry_run = False
-        return processor
+        return EventProcessor(backend, self.event_id.with_env(backend.env), dry_run=False)

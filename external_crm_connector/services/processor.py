@@ -16,19 +16,20 @@ as fast as a CSV import.
 import json
 import logging
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import psycopg2
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..adapters import transforms
 from ..adapters.provider import KINDS, get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
 from .matcher import PartnerMatcher, identity_keys
+from .outcome import Outcome, OutcomeWriter, error_text
 from .policy import LOST, decide, is_older, local_change_time, same
 
 _logger = logging.getLogger(__name__)
@@ -39,29 +40,10 @@ STAGE_COMPANIONS = ("lost_reason_id",)
 # defaults computed once per batch of creations (the same for every record;
 # account's costs one query per record)
 BATCH_DEFAULTS = ("display_invoice_template_pdf_report_id",)
-# errors of one event that retrying will not fix
-PERMANENT_ERRORS = (ExternalCrmError, UserError, ValidationError, AccessError, ValueError)
-# database errors that mean "someone else wrote this at the same time"
-CONCURRENCY_ERRORS = (psycopg2.errors.UniqueViolation, psycopg2.extensions.TransactionRollbackError)
 
 
 class Skip(Exception):
     """A field value that cannot be used; the field is left as it is."""
-
-
-@dataclass
-class Outcome:
-    """What happened to one event (or would happen, in dry-run mode)."""
-
-    state: str = "done"
-    lines: list = field(default_factory=list)
-    record: object = None
-    binding: object = None
-    sync_delay: float = 0.0
-
-    def note(self, text):
-        self.lines.append(text)
-        return self
 
 
 @dataclass
@@ -159,29 +141,26 @@ def process_isolating_failures(backend, events):
             process_isolating_failures(backend, events[half:])
             return
         _logger.exception("External CRM event %s failed its whole batch", events.id)
-        message = str(error.args[0]) if error.args else ""
-        events.write(
-            {
-                "state": "failed",
-                "last_error": env._(
-                    "The processing failed (%(error)s): %(message)s",
-                    error=error.__class__.__name__,
-                    message=message or repr(error),
-                ),
-                "attempts": events.attempts + 1,
-                "processed_at": fields.Datetime.now(),
-                "next_attempt_at": False,
-            }
+        outcomes = OutcomeWriter(env, backend.dry_run)
+        outcomes.failed(
+            events,
+            env._(
+                "The processing failed (%(error)s): %(message)s",
+                error=error.__class__.__name__,
+                message=error_text(error),
+            ),
         )
+        outcomes.flush()
 
 
 class EventProcessor:
-    def __init__(self, backend, events):
+    def __init__(self, backend, events, dry_run=None):
         self.backend = backend
         self.env = backend.env
         self.events = events
         self.provider = get_provider(backend)
-        self.dry_run = backend.dry_run
+        self.dry_run = backend.dry_run if dry_run is None else dry_run
+        self.outcomes = OutcomeWriter(self.env, self.dry_run)
         self.country_code = (
             backend.default_country_id.code or backend.company_id.country_id.code or None
         )
@@ -201,7 +180,6 @@ class EventProcessor:
         self.pending_ids = set()
         self.pending_keys = set()
         self.dependencies = []
-        self.deferred = []
         self.countries = {}
         self.names = {}
         self.readable = {}
@@ -237,6 +215,7 @@ class EventProcessor:
                 kind = event.object_kind
             self._process_event(event, remotes.get(event.id))
         self._flush_creates()
+        self.outcomes.flush()
         self._finish()
 
     def _prefetch(self, events, remotes):
@@ -316,28 +295,18 @@ class EventProcessor:
             else:
                 with self.env.cr.savepoint():
                     outcome = self._dispatch(event, remote, added)
-        except ExternalCrmTransientError as error:
+        except Exception as error:  # each event fails alone, a bug included
             self._forget(added, saved)
-            self._defer(event, str(error), error.retry_after)
-            return
-        except CONCURRENCY_ERRORS as error:
-            # another job created or changed the same record at the same time:
-            # the next try sees its work
-            self._forget(added, saved)
-            self._defer(event, str(error).strip(), 5)
-            return
-        except PERMANENT_ERRORS as error:
-            self._forget(added, saved)
-            self._fail(event, error, started)
-            return
-        except Exception as error:  # a bug must not stop the other events
-            _logger.exception("External CRM event %s failed", event.id)
-            self._forget(added, saved)
-            self._fail(event, error, started)
+            self._failed(event, error, started)
             return
         if outcome is None:  # waits in the batch's creations
             return
-        self._write_outcome(event, outcome, started)
+        self.outcomes.done(event, outcome, started)
+
+    def _failed(self, event, error, started):
+        """Record an event's error: it waits for a retry, or fails."""
+        if self.outcomes.error(event, error, started).unexpected:
+            _logger.exception("External CRM event %s failed", event.id)
 
     def _is_new(self, event, remote):
         """True when the event can only lead to a creation (or to nothing)."""
@@ -1084,28 +1053,19 @@ class EventProcessor:
                 for item in items:
                     self._retry_create(kind, item)
                 continue
-            self._write_outcomes(
-                [(item.event, item.outcome, item.started) for item in items], share=len(items)
-            )
+            for item in items:
+                self.outcomes.done(item.event, item.outcome, item.started, share=len(items))
 
     def _retry_create(self, kind, item):
         added = []
         try:
             with self.env.cr.savepoint():
                 self._create_items(kind, [item], added)
-        except ExternalCrmTransientError as error:
+        except Exception as error:  # each event fails alone, a bug included
             self._forget(added)
-            self._defer(item.event, str(error), error.retry_after)
-        except CONCURRENCY_ERRORS as error:
-            self._forget(added)
-            self._defer(item.event, str(error).strip(), 5)
-        except Exception as error:
-            self._forget(added)
-            if not isinstance(error, PERMANENT_ERRORS):
-                _logger.exception("External CRM event %s failed", item.event.id)
-            self._fail(item.event, error, item.started)
+            self._failed(item.event, error, item.started)
         else:
-            self._write_outcome(item.event, item.outcome, item.started)
+            self.outcomes.done(item.event, item.outcome, item.started)
 
     def _create_items(self, kind, items, added=None):
         added = [] if added is None else added
@@ -1412,118 +1372,14 @@ class EventProcessor:
     # ------------------------------------------------------------------
     # outcomes
     # ------------------------------------------------------------------
-    def _write_outcome(self, event, outcome, started, share=1):
-        record = outcome.record
-        values = {
-            "state": outcome.state,
-            "summary": "\n".join(outcome.lines),
-            "processed_at": fields.Datetime.now(),
-            "processing_time": (time.perf_counter() - started) * 1000.0 / max(share, 1),
-            "attempts": event.attempts + 1,
-            "next_attempt_at": False,
-            "last_error": False,
-            "dry_run": self.dry_run,
-            "sync_delay": outcome.sync_delay,
-        }
-        if record and record._name == "res.partner":
-            values["partner_id"] = record.id
-        elif record and record._name == "crm.lead":
-            values["lead_id"] = record.id
-        if outcome.binding:
-            values["binding_id"] = outcome.binding.id
-        event.write(values)
-
-    def _write_outcomes(self, results, share):
-        """The outcomes of a batch of creations, in one statement.
-
-        The ORM would send one UPDATE per event (each has its own summary and
-        timings); this is the inbox's hot path, hence one UPDATE ... FROM
-        VALUES, then the cache of these events is dropped.
-        """
-        now = fields.Datetime.now()
-        rows = []
-        for event, outcome, started in results:
-            record = outcome.record
-            rows.append(
-                SQL(
-                    "(%s, %s, %s, %s, %s, %s, %s, %s)",
-                    event.id,
-                    outcome.state,
-                    "\n".join(outcome.lines),
-                    (time.perf_counter() - started) * 1000.0 / max(share, 1),
-                    record.id if record and record._name == "res.partner" else None,
-                    record.id if record and record._name == "crm.lead" else None,
-                    outcome.binding.id if outcome.binding else None,
-                    outcome.sync_delay,
-                )
-            )
-        events = self.env["external.crm.event"].browse([event.id for event, _o, _s in results])
-        events.flush_recordset()
-        self.env.execute_query(
-            SQL(
-                """UPDATE external_crm_event AS event
-                      SET state = row.state::varchar, summary = row.summary::text,
-                          processed_at = %s, processing_time = row.processing_time::float8,
-                          attempts = event.attempts + 1, next_attempt_at = NULL,
-                          last_error = NULL, dry_run = %s, partner_id = row.partner_id::int4,
-                          lead_id = row.lead_id::int4, binding_id = row.binding_id::int4,
-                          sync_delay = row.sync_delay::float8,
-                          write_uid = %s, write_date = %s
-                     FROM (VALUES %s) AS row(id, state, summary, processing_time, partner_id,
-                                             lead_id, binding_id, sync_delay)
-                    WHERE event.id = row.id""",
-                now,
-                self.dry_run,
-                self.env.uid,
-                now,
-                SQL(", ").join(rows),
-            )
-        )
-        events.invalidate_recordset()
-
-    def _fail(self, event, error, started):
-        message = str(error.args[0]) if getattr(error, "args", None) else repr(error)
-        event.write(
-            {
-                "state": "failed",
-                "last_error": message or error.__class__.__name__,
-                "attempts": event.attempts + 1,
-                "processed_at": fields.Datetime.now(),
-                "processing_time": (time.perf_counter() - started) * 1000.0,
-                "next_attempt_at": False,
-            }
-        )
-
-    def _defer(self, event, message, retry_after=None):
-        attempts = event.attempts + 1
-        delays = event._retry_delay(attempts)
-        if attempts > 8:
-            event.write(
-                {
-                    "state": "failed",
-                    "attempts": attempts,
-                    "last_error": self.env._(
-                        "Still failing after %(count)s tries: %(error)s",
-                        count=attempts,
-                        error=message,
-                    ),
-                    "next_attempt_at": False,
-                }
-            )
-            return
-        wait = max(delays.total_seconds(), float(retry_after or 0))
-        next_attempt = fields.Datetime.now() + timedelta(seconds=wait)
-        event.write({"attempts": attempts, "last_error": message, "next_attempt_at": next_attempt})
-        self.deferred.append(next_attempt)
-
     def _finish(self):
         """Store the related records to import and schedule the retries."""
         if self.dependencies and not self.dry_run:
             new = self.env["external.crm.event"]._store_items(self.backend, self.dependencies)
             if new:
                 self.backend._schedule_inbox_processing(force=True)
-        if self.deferred:
-            self.backend._schedule_inbox_processing(eta=min(self.deferred))
+        if self.outcomes.next_attempts:
+            self.backend._schedule_inbox_processing(eta=min(self.outcomes.next_attempts))
 
     # ------------------------------------------------------------------
     # conflicts resolved by a person
@@ -1576,6 +1432,7 @@ class EventProcessor:
             if result is not None:  # not queued for creation: its note says why
                 raise UserError("\n".join(result.lines))
             self._flush_creates()
+            self.outcomes.flush()
             binding = self.bindings.get((kind, event.external_id))
             if not binding:
                 raise UserError(
@@ -1586,7 +1443,8 @@ class EventProcessor:
                     )
                 )
             return binding
-        self._write_outcome(event, outcome, started)
+        self.outcomes.done(event, outcome, started)
+        self.outcomes.flush()
         return binding
 
     def _bound_message(self, binding):
