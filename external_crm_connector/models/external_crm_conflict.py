@@ -4,7 +4,9 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
-from ..services.processor import LOST, EventProcessor
+from ..services.coercion import Coercer, apply_stage
+from ..services.policy import LOST
+from ..services.processor import EventProcessor
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 
@@ -211,9 +213,10 @@ class ExternalCrmConflict(models.Model):
         user's rights (its record rules may hide the record now).
         """
         self.ensure_one()
-        processor = self._processor()
         # written by the integration user, like every change from the external CRM
-        record = (self.lead_id or self.partner_id).with_env(processor.env)
+        backend = self.backend_id._as_integration_user()
+        coercer = Coercer(backend.env, backend.lost_reason_id.id)
+        record = (self.lead_id or self.partner_id).with_env(backend.env)
         field_name = self.field_name
         label = self.field_label or field_name
         mapped = self.backend_id.field_map_ids.filtered(
@@ -229,7 +232,7 @@ class ExternalCrmConflict(models.Model):
                     field=label,
                 )
             )
-        if processor._owned_by_accounting(record._name, field_name):
+        if coercer.owned_by_accounting(record._name, field_name):
             raise UserError(
                 self.env._(
                     "%(field)s belongs to accounting: the external CRM never writes it. Close "
@@ -246,7 +249,7 @@ class ExternalCrmConflict(models.Model):
         odoo_field = record._fields[field_name]
         if odoo_field.type == "many2one" and value not in (LOST, False, None):
             try:
-                value = processor._fit(odoo_field, value)
+                value = coercer.fit(odoo_field, value)
             except ValueError as error:
                 raise UserError(
                     self.env._(
@@ -258,9 +261,9 @@ class ExternalCrmConflict(models.Model):
         if field_name == "stage_id" and record._name == "crm.lead":
             # the stage of a deal is "lost" or a stage: marked lost, or moved
             # (and reopened), as the processing does
-            processor._apply_stage(record, value, None)
+            apply_stage(record, value, backend.lost_reason_id.id)
         else:
-            record.write({field_name: processor.write_value(record, field_name, value)})
+            record.write({field_name: value})
         values = dict(binding.last_values or {})
         values[field_name] = self.incoming_raw
         # sudo: the integration state of the binding is technical

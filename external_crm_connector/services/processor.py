@@ -21,13 +21,13 @@ from datetime import datetime
 
 import psycopg2
 
-from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..adapters import transforms
 from ..adapters.provider import KINDS, get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+from .coercion import Coercer, apply_stage, current_value
+from .mapping import REFERENCE_KIND, Mapper
 from .matcher import PartnerMatcher, identity_keys
 from .outcome import Outcome, OutcomeWriter, error_text
 from .policy import LOST, decide, is_older, local_change_time, same
@@ -40,10 +40,6 @@ STAGE_COMPANIONS = ("lost_reason_id",)
 # defaults computed once per batch of creations (the same for every record;
 # account's costs one query per record)
 BATCH_DEFAULTS = ("display_invoice_template_pdf_report_id",)
-
-
-class Skip(Exception):
-    """A field value that cannot be used; the field is left as it is."""
 
 
 @dataclass
@@ -61,54 +57,6 @@ class PendingCreate:
     stage: object = None
     lost_reason: object = None
     started: float = 0.0
-
-
-@dataclass
-class ValueLine:
-    stage_id: int
-    is_lost: bool
-    odoo_value: str
-
-
-@dataclass
-class MapLine:
-    """A field map line as plain data: read for every event of the batch."""
-
-    object_kind: str
-    field_name: str
-    field_label: str
-    names: list
-    transform: str
-    master: str
-    master_label: str
-    values: dict
-
-    @classmethod
-    def from_record(cls, line, master_labels):
-        return cls(
-            object_kind=line.object_kind,
-            field_name=line.field_name,
-            field_label=line.field_label,
-            names=[part.strip() for part in line.external_field.split("+")],
-            transform=line.transform,
-            master=line.master,
-            master_label=master_labels.get(line.master, line.master),
-            values={
-                value.external_value: ValueLine(value.stage_id.id, value.is_lost, value.odoo_value)
-                for value in line.value_ids
-            },
-        )
-
-    def _external_value(self, values):
-        """``(present, value)`` as ``external.crm.field.map._external_value`` gives it."""
-        names = self.names
-        if len(names) == 1:
-            name = names[0]
-            return (True, values.get(name)) if name in values else (False, None)
-        if not any(name in values for name in names):
-            return False, None
-        parts = [str(values[name]).strip() for name in names if values.get(name) not in (None, "")]
-        return True, " ".join(part for part in parts if part) or False
 
 
 def process_isolating_failures(backend, events):
@@ -165,27 +113,14 @@ class EventProcessor:
             backend.default_country_id.code or backend.company_id.country_id.code or None
         )
         self.matcher = PartnerMatcher(backend, self.country_code)
-        self.maps = {kind: [] for kind in KINDS}
-        master_labels = dict(
-            backend.field_map_ids._fields["master"]._description_selection(self.env)
-        )
-        for line in backend.field_map_ids:
-            self.maps[line.object_kind].append(MapLine.from_record(line, master_labels))
-        self.reference_lines = {
-            kind: [line for line in lines if line.transform == "reference"]
-            for kind, lines in self.maps.items()
-        }
+        self.coercer = Coercer(self.env, backend.lost_reason_id.id)
+        self.mapper = Mapper.from_backend(backend, KINDS, self.coercer, self.country_code)
         self.bindings = {}
         self.pending = []
         self.pending_ids = set()
         self.pending_keys = set()
         self.dependencies = []
-        self.countries = {}
-        self.names = {}
-        self.readable = {}
-        self.owned = {}
         self.keys = {}
-        self.labels = {}
 
     # ------------------------------------------------------------------
     # batch
@@ -227,11 +162,7 @@ class EventProcessor:
                     wanted.add((event.object_kind, merged))
             remote = remotes.get(event.id)
             if not isinstance(remote, Exception) and remote is not None:
-                for line in self.maps.get(event.object_kind, []):
-                    if line.transform == "reference":
-                        present, value = line._external_value(remote.values)
-                        if present and value:
-                            wanted.add((self._reference_kind(line), str(value)))
+                wanted |= self.mapper.references(event.object_kind, remote.values)
         self._load_bindings(wanted)
         keys_by_kind = {}
         for event in events:
@@ -322,7 +253,7 @@ class EventProcessor:
     def _keys(self, event, remote):
         """Identity keys of an event's record, computed once per batch."""
         if event.id not in self.keys:
-            values = self._identity_values(event.object_kind, remote)
+            values = self.mapper.identity_values(event.object_kind, remote.values)
             self.keys[event.id] = identity_keys(event.object_kind, values, self.country_code)
         return self.keys[event.id]
 
@@ -332,10 +263,9 @@ class EventProcessor:
             return True
         if isinstance(remote, Exception) or remote is None or remote.missing:
             return False
-        for line in self.reference_lines[event.object_kind]:
-            present, value = line._external_value(remote.values)
-            if present and (self._reference_kind(line), str(value)) in self.pending_ids:
-                return True
+        references = self.mapper.references(event.object_kind, remote.values, non_empty=False)
+        if any(reference in self.pending_ids for reference in references):
+            return True
         if event.object_kind in ("company", "contact"):
             for rule, key in self._keys(event, remote).items():
                 for value in key if rule == "phone" else (key,):
@@ -370,295 +300,18 @@ class EventProcessor:
     # ------------------------------------------------------------------
     # mapping
     # ------------------------------------------------------------------
-    def _model(self, kind):
-        return self.env["crm.lead" if kind == "deal" else "res.partner"]
-
-    @staticmethod
-    def _reference_kind(line):
-        """Object kind an external reference points to (customers: companies)."""
-        return "company"
-
-    def _identity_values(self, kind, remote):
-        """Incoming values of the identity fields only, without side effects."""
-        values = {}
-        phone_country = self._phone_country(kind, remote)
-        for line in self.maps.get(kind, []):
-            if line.field_name in ("vat", "company_registry", "email", "phone", "mobile", "name"):
-                present, raw = line._external_value(remote.values)
-                if not present:
-                    continue
-                try:
-                    values[line.field_name] = self._transform(line, raw, None, phone_country)
-                except (Skip, ValueError):
-                    continue
-        return values
-
     def _incoming(self, kind, remote, outcome):
-        """Map the external values: ``(values, pending reference)``.
+        """Map the external values: ``(values, pending reference)``."""
+        bound = {
+            key: binding.partner_id.id
+            for key, binding in self.bindings.items()
+            if binding.active and binding.partner_id
+        }
+        mapped = self.mapper.map(kind, remote.values, bound)
+        outcome.lines.extend(mapped.notes)
+        pending = mapped.pending
+        return mapped.values, pending and (pending.field_name, pending.kind, pending.external_id)
 
-        Values use a comparable form: ids for relations, ISO text for dates.
-        A value that cannot be used is skipped with a note, not guessed.
-        """
-        values = {}
-        pending_ref = None
-        phone_country = self._phone_country(kind, remote)
-        for line in self.maps.get(kind, []):
-            present, raw = line._external_value(remote.values)
-            if not present:
-                continue
-            fname = line.field_name
-            try:
-                if line.transform == "reference":
-                    values[fname] = self._reference(line, raw)
-                    continue
-                values[fname] = self._transform(line, raw, outcome, phone_country)
-            except Skip as skip:
-                if skip.args and isinstance(skip.args[0], tuple):
-                    pending_ref = (fname, *skip.args[0])
-                    outcome.note(
-                        self.env._(
-                            "%(field)s: %(kind)s %(id)s is not known yet; linked when it arrives.",
-                            field=line.field_label,
-                            kind=skip.args[0][0],
-                            id=skip.args[0][1],
-                        )
-                    )
-                elif skip.args:
-                    outcome.note(skip.args[0])
-            except ValueError as error:
-                outcome.note(
-                    self.env._(
-                        "%(field)s: %(error)s; the field is left as it is.",
-                        field=line.field_label,
-                        error=str(error),
-                    )
-                )
-        return values, pending_ref
-
-    def _reference(self, line, raw):
-        if transforms.is_empty(raw):
-            return False
-        kind = self._reference_kind(line)
-        binding = self.bindings.get((kind, str(raw)))
-        if binding and binding.active and binding.partner_id:
-            odoo_field = self._model(line.object_kind)._fields[line.field_name]
-            partner_id = binding.partner_id.id
-            batch = ()
-            if (odoo_field.comodel_name, partner_id) not in self.readable:
-                # the customers bound so far in the batch, checked in one search
-                batch = {b.partner_id.id for b in self.bindings.values() if b.partner_id}
-            return self._by_id(odoo_field, partner_id, batch)
-        raise Skip((kind, str(raw)))
-
-    def _phone_country(self, kind, remote):
-        """Country of national phone numbers: the record's own, else the default."""
-        for line in self.maps.get(kind, []):
-            if line.transform == "country_iso":
-                present, raw = line._external_value(remote.values)
-                if present:
-                    try:
-                        country = self._country(transforms.country_code(raw))
-                    except ValueError:
-                        continue
-                    if country:
-                        return self.env["res.country"].browse(country).code
-        return self.country_code
-
-    def _transform(self, line, raw, outcome, phone_country=None):
-        """Apply the line's transform, then fit the value to the Odoo field.
-
-        A field accounting owns is never written, even by a line saved
-        before that rule (its next save is refused): skipped with a note.
-        """
-        transform = line.transform
-        fname = line.field_name
-        model = self._model(line.object_kind)
-        odoo_field = model._fields[fname]
-        if self._owned_by_accounting(model._name, fname):
-            raise Skip(
-                self.env._(
-                    "%(field)s belongs to accounting: the external CRM never writes it; the "
-                    "field map line is left out (remove it).",
-                    field=line.field_label,
-                )
-            )
-        if isinstance(raw, list | dict):
-            # a field of Odoo holds one value: which one of a list is a guess
-            raise ValueError(
-                self.env._("a %(kind)s is not a single value", kind=type(raw).__name__)
-            )
-        if transform == "value_table":
-            return self._value_table(line, raw, odoo_field)
-        if transform == "phone_e164":
-            try:
-                return transforms.phone_e164(raw, phone_country or self.country_code)
-            except ValueError as error:
-                kept = transforms.trim(raw)
-                if outcome is not None:
-                    outcome.note(
-                        self.env._(
-                            "%(field)s: %(error)s; written as received.",
-                            field=line.field_label,
-                            error=str(error),
-                        )
-                    )
-                return kept
-        if transform == "country_iso":
-            return self._country(transforms.country_code(raw))
-        value = {
-            "trim": transforms.trim,
-            "lower_email": transforms.lower_email,
-            "vat": transforms.normalize_vat,
-            "date": transforms.parse_date,
-            "number": transforms.parse_number,
-        }.get(transform, lambda v: v)(raw)
-        return self._fit(odoo_field, value)
-
-    def _fit(self, odoo_field, value):
-        """The comparable form of ``value`` for ``odoo_field``."""
-        ftype = odoo_field.type
-        if transforms.is_empty(value):
-            return 0.0 if ftype in ("float", "monetary") else (0 if ftype == "integer" else False)
-        if ftype in ("char", "text"):
-            return str(value).strip()
-        if ftype in ("float", "monetary"):
-            return transforms.parse_number(value)
-        if ftype == "integer":
-            return int(transforms.parse_number(value))
-        if ftype == "date":
-            return fields.Date.to_string(transforms.parse_date(value))
-        if ftype == "datetime":
-            return fields.Datetime.to_string(transforms.parse_datetime(value))
-        if ftype == "boolean":
-            return str(value).strip().lower() in ("1", "true", "yes", "y", "on")
-        if ftype == "selection":
-            allowed = dict(odoo_field._description_selection(self.env))
-            if value not in allowed:
-                raise ValueError(f"{value!r} is not one of {', '.join(map(str, allowed))}")
-            return value
-        if ftype == "many2one":
-            if isinstance(value, int) and not isinstance(value, bool):
-                return self._by_id(odoo_field, value)
-            return self._by_name(odoo_field, str(value))
-        return value
-
-    def _by_name(self, odoo_field, name):
-        """The id of the one record named ``name`` that the integration user may read."""
-        key = (odoo_field.comodel_name, name.strip().lower())
-        if key not in self.names:
-            comodel = self.env[odoo_field.comodel_name]
-            found = comodel.search([(comodel._rec_name, "=ilike", name.strip())], limit=2)
-            self.names[key] = found.id if len(found) == 1 else None
-        if self.names[key] is None:
-            if odoo_field.name == "lost_reason_id" and self.backend.lost_reason_id:
-                return self._by_id(odoo_field, self.backend.lost_reason_id.id)
-            if odoo_field.name == "lost_reason_id":
-                return False
-            raise ValueError(f"no single {odoo_field.comodel_name} is named {name!r}")
-        return self.names[key]
-
-    def _by_id(self, odoo_field, record_id, batch=()):
-        """``record_id`` once a search as the integration user finds it.
-
-        An id that arrived (or a value table's, a binding's) is never
-        written as it is: record rules of the target must let the
-        integration user read it, else the field is left as it is, with a
-        note. ``batch``: other ids of the same model to check in the same
-        search.
-        """
-        comodel = odoo_field.comodel_name
-        if (comodel, record_id) not in self.readable:
-            ids = [i for i in {record_id, *batch} if (comodel, i) not in self.readable]
-            # archived records stay valid targets: only the rights decide
-            model = self.env[comodel].with_context(active_test=False)
-            found = set(model.search([("id", "in", ids)]).ids)
-            self.readable.update({(comodel, i): i in found for i in ids})
-        if not self.readable[comodel, record_id]:
-            raise ValueError(f"no {comodel} with id {record_id} that the integration user may read")
-        return record_id
-
-    def _owned_by_accounting(self, model_name, fname):
-        """True when accounting owns ``fname`` (``external.crm.field.map`` says which)."""
-        if model_name not in self.owned:
-            self.owned[model_name] = self.env["external.crm.field.map"]._accounting_owned_fields(
-                model_name
-            )
-        return fname in self.owned[model_name]
-
-    def _country(self, code):
-        if not code:
-            return False
-        if code not in self.countries:
-            countries = self.env["res.country"]
-            country = countries.browse()
-            if len(code) == 2:  # the code column holds 2 letters: longer ones get cut
-                country = countries.search([("code", "=", code.upper())], limit=1)
-            if not country:
-                country = countries.search([("name", "=ilike", code)], limit=1)
-            self.countries[code] = country.id or None
-        if self.countries[code] is None:
-            raise ValueError(f"{code!r} is not a known country")
-        return self.countries[code]
-
-    def _value_table(self, line, raw, odoo_field):
-        text = "" if raw is None or raw is False else str(raw).strip()
-        value = line.values.get(text)
-        if value is None:
-            raise Skip(
-                self.env._(
-                    "%(field)s: %(value)s is not in the value table; the field is left as it is.",
-                    field=line.field_label,
-                    value=text or "''",
-                )
-            )
-        if odoo_field.name == "stage_id":
-            if value.is_lost:
-                return LOST
-            if not value.stage_id:
-                raise Skip(
-                    self.env._("Stage %(value)s has no Odoo stage in the value table.", value=text)
-                )
-            return self._by_id(odoo_field, value.stage_id)
-        return self._fit(odoo_field, value.odoo_value)
-
-    # ------------------------------------------------------------------
-    # current Odoo values
-    # ------------------------------------------------------------------
-    def current_value(self, record, fname):
-        """The comparable form of a record's field (as ``_fit`` produces)."""
-        if fname == "stage_id" and record._name == "crm.lead":
-            return LOST if not record.active else record.stage_id.id
-        odoo_field = record._fields[fname]
-        value = record[fname]
-        ftype = odoo_field.type
-        if ftype == "many2one":
-            return value.id or False
-        if ftype == "date":
-            return fields.Date.to_string(value) if value else False
-        if ftype == "datetime":
-            return fields.Datetime.to_string(value) if value else False
-        if ftype in ("float", "monetary"):
-            return float(value or 0.0)
-        return value if value not in (None, "") else False
-
-    def write_value(self, record, fname, value):
-        """A comparable value as ``write`` takes it."""
-        return value
-
-    def _show(self, record_model, fname, value):
-        """A value as a person reads it."""
-        if value is False or value is None or value == "":
-            return self.env._("(empty)")
-        if value == LOST and fname == "stage_id":
-            return self.env._("Lost")
-        odoo_field = self.env[record_model]._fields[fname]
-        if odoo_field.type == "many2one" and isinstance(value, int):
-            return self.env[odoo_field.comodel_name].browse(value).sudo().display_name
-        return str(value)
-
-    # ------------------------------------------------------------------
-    # upsert
-    # ------------------------------------------------------------------
     def _upsert(self, event, remote, outcome, added):
         kind = event.object_kind
         binding = self.bindings.get((kind, event.external_id))
@@ -756,7 +409,7 @@ class EventProcessor:
                     "match_rule": rule,
                     "incoming_raw": incoming,
                     "incoming_value": "\n".join(
-                        f"{name}: {self._show('res.partner', name, value)}"
+                        f"{name}: {self.coercer.show('res.partner', name, value)}"
                         for name, value in sorted(incoming.items())
                     ),
                 }
@@ -819,7 +472,9 @@ class EventProcessor:
             outcome.note(self.env._("Marked lost."))
         elif stage is not None:
             outcome.note(
-                self.env._("Stage: %(stage)s.", stage=self._show("crm.lead", "stage_id", stage))
+                self.env._(
+                    "Stage: %(stage)s.", stage=self.coercer.show("crm.lead", "stage_id", stage)
+                )
             )
         if not self.dry_run:
             self._write_update(
@@ -849,13 +504,13 @@ class EventProcessor:
         last_values = dict(binding.last_values or {}) if binding else {}
         first_sync = binding is None or binding.last_values is None
         local_time = local_change_time(record.write_date, binding.sync_date if binding else None)
-        lines = {line.field_name: line for line in self.maps[event.object_kind]}
+        lines = self.mapper.field_lines(event.object_kind)
         to_write = {}
         conflicts = []
         for fname, value in incoming.items():
             if fname in STAGE_COMPANIONS:
                 continue
-            current = self.current_value(record, fname)
+            current = current_value(record, fname)
             if same(current, value):
                 last_values[fname] = value
                 continue
@@ -868,8 +523,8 @@ class EventProcessor:
             )
             shown = {
                 "field": line.field_label,
-                "current": self._show(record._name, fname, current),
-                "new": self._show(record._name, fname, value),
+                "current": self.coercer.show(record._name, fname, current),
+                "new": self.coercer.show(record._name, fname, value),
             }
             if decision == "apply":
                 to_write[fname] = value
@@ -903,7 +558,7 @@ class EventProcessor:
         if binding.external_deleted and not record.active:
             record.action_unarchive()
         if to_write:
-            record.write({f: self.write_value(record, f, v) for f, v in to_write.items()})
+            record.write(to_write)
         if stage is not None:
             self._apply_stage(record, stage, incoming.get("lost_reason_id"))
         for line, current, value, last in conflicts:
@@ -918,10 +573,10 @@ class EventProcessor:
                     "lead_id" if record._name == "crm.lead" else "partner_id": record.id,
                     "field_name": line.field_name,
                     "field_label": line.field_label,
-                    "odoo_value": self._show(record._name, line.field_name, current),
-                    "incoming_value": self._show(record._name, line.field_name, value),
+                    "odoo_value": self.coercer.show(record._name, line.field_name, current),
+                    "incoming_value": self.coercer.show(record._name, line.field_name, value),
                     "last_applied_value": (
-                        self._show(record._name, line.field_name, last)
+                        self.coercer.show(record._name, line.field_name, last)
                         if last is not None
                         else False
                     ),
@@ -946,15 +601,7 @@ class EventProcessor:
         binding.write(values)
 
     def _apply_stage(self, lead, stage, lost_reason_id):
-        """Move a deal's opportunity: a won stage goes through the bridge."""
-        if stage == LOST:
-            reason = lost_reason_id or self.backend.lost_reason_id.id or False
-            lead.action_set_lost(lost_reason_id=reason)
-            return
-        if not lead.active:
-            lead.action_unarchive()
-        # writing a won stage is what makes the bridge apply negotiated terms
-        lead.write({"stage_id": stage})
+        apply_stage(lead, stage, lost_reason_id or self.backend.lost_reason_id.id)
 
     # ------------------------------------------------------------------
     # creation, in batches
@@ -982,13 +629,13 @@ class EventProcessor:
                         "The external %(kind)s has no name: it cannot be created.", kind=kind
                     )
                 )
-        model = self._model(kind)
+        model = self.coercer.model(kind)
         outcome.note(
             self.env._(
                 "New %(model)s: %(values)s.",
                 model=model._description,
                 values=", ".join(
-                    f"{self._label(model, f)} = {self._show(model._name, f, v)}"
+                    f"{self.coercer.label(model, f)} = {self.coercer.show(model._name, f, v)}"
                     for f, v in sorted(values.items())
                     if f in incoming and v not in (False, None, "")
                 ),
@@ -996,7 +643,9 @@ class EventProcessor:
         )
         if stage is not None:
             outcome.note(
-                self.env._("Stage: %(stage)s.", stage=self._show("crm.lead", "stage_id", stage))
+                self.env._(
+                    "Stage: %(stage)s.", stage=self.coercer.show("crm.lead", "stage_id", stage)
+                )
             )
         if self.dry_run:
             return outcome
@@ -1020,12 +669,6 @@ class EventProcessor:
             for value in key if rule == "phone" else (key,):
                 self.pending_keys.add((kind, rule, value))
         return None
-
-    def _label(self, model, fname):
-        key = (model._name, fname)
-        if key not in self.labels:
-            self.labels[key] = model._fields[fname].get_description(self.env)["string"]
-        return self.labels[key]
 
     def _deal_defaults(self, event):
         backend = self.backend
@@ -1070,7 +713,7 @@ class EventProcessor:
     def _create_items(self, kind, items, added=None):
         added = [] if added is None else added
         # a creation is not a change to track (as the import screen does)
-        model = self._model(kind).with_context(
+        model = self.coercer.model(kind).with_context(
             mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True
         )
         # records that may not exist yet: the first job to hold the lock
@@ -1225,7 +868,7 @@ class EventProcessor:
 
     def _resolve_pending_references(self, company_bindings):
         """Link the contacts and deals that were waiting for these companies."""
-        references = {f"company:{b.external_id}": b for b in company_bindings}
+        references = {f"{REFERENCE_KIND}:{b.external_id}": b for b in company_bindings}
         waiting = self.env["external.crm.binding"].search(
             [
                 ("backend_id", "=", self.backend.id),
@@ -1409,11 +1052,7 @@ class EventProcessor:
                     id=event.external_id,
                 )
             )
-        for line in self.maps.get(kind, []):
-            if line.transform == "reference":
-                present, value = line._external_value(remote.values)
-                if present and value:
-                    self._load_bindings({("company", str(value))})
+        self._load_bindings(self.mapper.references(kind, remote.values))
         outcome = Outcome()
         incoming, pending_ref = self._incoming(kind, remote, outcome)
         modified_at = remote.modified_at or event.external_modified_at or None
