@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
 from ..services.coercion import Coercer, apply_stage
 from ..services.policy import LOST
-from ..services.processor import EventProcessor
+from ..services.resolution import resolve_identity
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
 
@@ -271,12 +271,14 @@ class ExternalCrmConflict(models.Model):
 
     def _reprocess(self, force_create=False, link_partner=None):
         self.ensure_one()
-        processor = self._processor()
+        # applied by the integration user, like every change from the external CRM
+        backend = self.backend_id._as_integration_user()
         try:
-            processor.resolve_identity(
-                self.event_id.with_env(processor.env),
+            resolve_identity(
+                backend,
+                self.event_id.with_env(backend.env),
                 force_create,
-                link_partner.with_env(processor.env) if link_partner else None,
+                link_partner.with_env(backend.env) if link_partner else None,
             )
         except ExternalCrmTransientError as error:
             raise UserError(
@@ -288,12 +290,3 @@ class ExternalCrmConflict(models.Model):
         except ExternalCrmError as error:
             # the connector's errors are the inbox's; a person is shown a message
             raise UserError(str(error)) from error
-
-    def _processor(self):
-        """The processing engine, as the backend's integration user.
-
-        A person's decision is applied even in dry-run mode, as the value of
-        a field conflict is: the preview is for what the connector decides.
-        """
-        backend = self.backend_id._as_integration_user()
-        return EventProcessor(backend, self.event_id.with_env(backend.env), dry_run=False)

@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..adapters.provider import get_provider
-from ..services.processor import process_isolating_failures
+from ..services.batch import process_isolating_failures
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 from .external_crm_protected_mixin import connector_edit
 

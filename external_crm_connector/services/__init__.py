@@ -1,2 +1,4 @@
+from . import batch
 from . import matcher
 from . import processor
+from . import resolution

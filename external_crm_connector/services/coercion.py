@@ -164,10 +164,6 @@ class Coercer:
             )
         return record_id
 
-    def is_readable(self, comodel, record_id):
-        """True once ``record_id`` was found readable (None: not looked up yet)."""
-        return self.readable.get((comodel, record_id))
-
     def owned_by_accounting(self, model_name, fname):
         """True when accounting owns ``fname`` (``external.crm.field.map`` says which)."""
         if model_name not in self.owned:

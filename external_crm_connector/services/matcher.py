@@ -44,6 +44,13 @@ def identity_keys(kind, values, country_code):
     return {rule: key for rule, key in keys.items() if key}
 
 
+def key_items(keys):
+    """``(rule, value)`` of identity keys, one per phone number."""
+    for rule, key in keys.items():
+        for value in key if rule == "phone" else (key,):
+            yield rule, value
+
+
 class PartnerMatcher:
     """Candidates for new external records, prefetched per batch."""
 
@@ -76,11 +83,8 @@ class PartnerMatcher:
         """Look up every key of a batch, one query per rule."""
         wanted = defaultdict(set)
         for keys in keys_list:
-            for rule, key in keys.items():
-                if rule == "phone":
-                    wanted[rule].update(key)
-                else:
-                    wanted[rule].add(key)
+            for rule, value in key_items(keys):
+                wanted[rule].add(value)
         index = self.index
         self.env["res.partner"].flush_model()
         for rule in ("vat", "company_registry"):
@@ -170,13 +174,5 @@ class PartnerMatcher:
 
     def add(self, kind, partner, keys):
         """Index a customer created in this batch under its keys."""
-        for rule, key in keys.items():
-            for value in key if rule == "phone" else (key,):
-                self.index[kind, rule][value].add(partner.id)
-
-    def remove(self, kind, partner_id):
-        """Forget a customer whose creation was rolled back."""
-        for (index_kind, _rule), keys in self.index.items():
-            if index_kind == kind:
-                for ids in keys.values():
-                    ids.discard(partner_id)
+        for rule, value in key_items(keys):
+            self.index[kind, rule][value].add(partner.id)

@@ -140,7 +140,10 @@ class TestFaults(ExternalCrmCase, TransactionCase):
             SQL("UPDATE external_crm_event SET payload = %s WHERE id = %s", "{not json", broken.id)
         )
         self.env.invalidate_all()
-        with mute_logger("odoo.addons.external_crm_connector.services.processor"):
+        with mute_logger(
+            "odoo.addons.external_crm_connector.services.batch",
+            "odoo.addons.external_crm_connector.services.processor",
+        ):
             result = self.generic._as_integration_user()._process_inbox()
         self.assertIn("6 events processed", result)
         self.env.invalidate_all()
