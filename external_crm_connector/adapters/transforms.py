@@ -21,6 +21,30 @@ _VAT_PREFIX = re.compile(r"^[A-Z]{2}(?=[0-9])")
 SQL_VAT_KEY = r"regexp_replace(upper(regexp_replace({column}, '[^0-9A-Za-z]', '', 'g')), '^[A-Z]{{2}}(?=[0-9])', '')"  # noqa: E501
 
 
+# what a value was expected to be (``Unreadable.expected``)
+EMAIL, PHONE, DATETIME, DATE, NUMBER = "email", "phone", "datetime", "date", "number"
+_EXPECTED_TEXT = {
+    EMAIL: "an e-mail address",
+    PHONE: "a phone number",
+    DATETIME: "a date and time",
+    DATE: "a date",
+    NUMBER: "a number",
+}
+
+
+class Unreadable(ValueError):
+    """A value that is not what its transform expects (``expected``: EMAIL...).
+
+    The message is English, for logs; whoever shows it to a person words it
+    in the person's language from ``value`` and ``expected``.
+    """
+
+    def __init__(self, value, expected):
+        super().__init__(f"{value!r} is not {_EXPECTED_TEXT[expected]}")
+        self.value = value
+        self.expected = expected
+
+
 def is_empty(value):
     return value is None or value is False or (isinstance(value, str) and not value.strip())
 
@@ -39,7 +63,7 @@ def lower_email(value):
         return False
     value = value.lower()
     if "@" not in value:
-        raise ValueError(f"{value!r} is not an e-mail address")
+        raise Unreadable(value, EMAIL)
     return value
 
 
@@ -54,9 +78,9 @@ def phone_e164(value, country_code=None):
     try:
         number = phonenumbers.parse(value, (country_code or "").upper() or None)
     except phonenumbers.NumberParseException as error:
-        raise ValueError(f"{value!r} is not a phone number ({error})") from error
+        raise Unreadable(value, PHONE) from error
     if not phonenumbers.is_possible_number(number):
-        raise ValueError(f"{value!r} is not a possible phone number")
+        raise Unreadable(value, PHONE)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -110,7 +134,7 @@ def parse_datetime(value):
         if moment.tzinfo:
             moment = moment.astimezone(UTC).replace(tzinfo=None)
     except (ValueError, OverflowError, OSError) as error:
-        raise ValueError(f"{value!r} is not a date and time") from error
+        raise Unreadable(value, DATETIME) from error
     return moment.replace(microsecond=0)
 
 
@@ -124,7 +148,7 @@ def parse_date(value):
         try:
             return date.fromisoformat(value.strip())
         except ValueError as error:
-            raise ValueError(f"{value!r} is not a date") from error
+            raise Unreadable(value, DATE) from error
     return parse_datetime(value).date()
 
 
@@ -133,7 +157,7 @@ def parse_number(value):
     if is_empty(value):
         return 0.0
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
+        raise Unreadable(value, NUMBER)
     if isinstance(value, int | float):
         text = value
     else:
@@ -149,8 +173,8 @@ def parse_number(value):
     try:
         number = float(text)
     except (ValueError, OverflowError) as error:
-        raise ValueError(f"{value!r} is not a number") from error
+        raise Unreadable(value, NUMBER) from error
     # JSON allows NaN and Infinity, which no amount of money is
     if not math.isfinite(number):
-        raise ValueError(f"{value!r} is not a number")
+        raise Unreadable(value, NUMBER)
     return number

@@ -180,10 +180,24 @@ class Mapper:
                     self.env._(
                         "%(field)s: %(error)s; the field is left as it is.",
                         field=line.field_label,
-                        error=str(error),
+                        error=self._unreadable_text(error),
                     )
                 )
         return result
+
+    def _unreadable_text(self, error):
+        """What a person reads of a value a transform could not read, in their language."""
+        if not isinstance(error, transforms.Unreadable):
+            return str(error)
+        value = repr(error.value)
+        texts = {
+            transforms.EMAIL: self.env._("%(value)s is not an e-mail address", value=value),
+            transforms.PHONE: self.env._("%(value)s is not a phone number", value=value),
+            transforms.DATETIME: self.env._("%(value)s is not a date and time", value=value),
+            transforms.DATE: self.env._("%(value)s is not a date", value=value),
+            transforms.NUMBER: self.env._("%(value)s is not a number", value=value),
+        }
+        return texts[error.expected]
 
     def _reference(self, line, raw, bound):
         if transforms.is_empty(raw):
