@@ -142,6 +142,92 @@ def pipeline_page(env):
     return [("id", "in", leads.ids)], leads.partner_id.ids
 
 
+def kanban_reads(env):
+    """The two pages, and the plain and alert reads of each as web client calls."""
+    # the pipeline's first page before the bench opportunities join it
+    pipeline = pipeline_page(env)
+    pages = {"80 busiest customers": busiest_page(env), "pipeline page": pipeline}
+    Lead = env["crm.lead"]
+    actions = {}
+    for page, (domain, partner_ids) in pages.items():
+        print(f"  {page}: {invoice_counts(env, partner_ids)} posted invoices of its customers")
+        for label, spec in (("plain", KANBAN_SPEC), ("with alert", ALERT_SPEC)):
+            actions[label, page] = functools.partial(
+                Lead.web_search_read, domain=domain, specification=spec, limit=PAGE_SIZE
+            )
+    return pages, actions
+
+
+def measure(bench_db, args):
+    """Every measure in one transaction, rolled back; return pages, times, alert levels."""
+    with bench_db.environment() as env:
+        # the context of the web client, which always sends the user's language
+        env = env(context=dict(env.context, tz="UTC", lang=env.user.lang or "en_US"))
+        company = env.company
+        if not company._crm_accounting_ready():
+            raise SystemExit("accounting is not ready in the benchmark company: no alert to time")
+        pages, actions = kanban_reads(env)
+        results = timed(env, actions, args.repeats, args.warmup)
+        cpu = cpu_times(env, actions, args.cpu_repeats) if args.cpu_repeats else {}
+        in_sql = sql_times(env, actions, args.repeats)
+        levels = {
+            page: env["crm.lead"].search(domain).mapped("credit_alert_level")
+            for page, (domain, _ids) in pages.items()
+        }
+        env.cr.rollback()
+    return pages, results, cpu, in_sql, levels
+
+
+def print_wall_times(args, pages, results, levels):
+    """Wall times and ratios per page; return whether a ratio missed, and the queries."""
+    print(
+        f"\nBest of {args.repeats} after {args.warmup} warm-up runs, cold ORM cache each run "
+        "(median in brackets, q = SQL queries)"
+    )
+    missed = False
+    queries = {}
+    for page in pages:
+        plain, alert = results["plain", page], results["with alert", page]
+        ratio = alert[0] / plain[0]
+        counts = {level: levels[page].count(level) for level in ("none", "warning", "block")}
+        print(
+            f"  {page:22} plain {plain[0]:7.1f} ms ({plain[1]:6.1f}) {plain[2]:2d} q   "
+            f"with alert {alert[0]:7.1f} ms ({alert[1]:6.1f}) {alert[2]:2d} q   "
+            f"ratio {ratio:.2f} x  (target <= {TARGET_RATIO})   levels {counts}"
+        )
+        missed |= ratio > TARGET_RATIO
+        queries[page] = alert[2]
+    return missed, queries
+
+
+def print_cpu_times(args, pages, cpu):
+    print(
+        f"\nCPU time (this process and its PostgreSQL backend), mean of "
+        f"{args.cpu_repeats} runs after the timed ones:"
+    )
+    for page in pages:
+        plain, alert = cpu["plain", page], cpu["with alert", page]
+        print(
+            f"  {page:22} plain {plain:7.1f} ms   with alert {alert:7.1f} ms   "
+            f"ratio {alert / plain:.2f} x"
+        )
+
+
+def print_sql_times(args, pages, results, in_sql):
+    print(
+        f"\nTime in SQL statements (best of {args.repeats}, round trips included), and "
+        f"what {TARGET_RATIO} x the plain read leaves for everything the alert adds:"
+    )
+    for page in pages:
+        plain_sql, alert_sql = in_sql["plain", page], in_sql["with alert", page]
+        allowance = (TARGET_RATIO - 1) * results["plain", page][0]
+        print(
+            f"  {page:22} plain {plain_sql:6.1f} ms   with alert {alert_sql:6.1f} ms   "
+            f"the alert's statements alone {alert_sql - plain_sql:5.1f} ms   "
+            f"allowed in all {allowance:5.1f} ms"
+        )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--pg-dir", default=str(DEFAULT_PG_DIR))
@@ -158,72 +244,11 @@ def main(argv=None):
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
-    results = {}
-    queries = {}
-    with bench_db.environment() as env:
-        # the context of the web client, which always sends the user's language
-        env = env(context=dict(env.context, tz="UTC", lang=env.user.lang or "en_US"))
-        company = env.company
-        if not company._crm_accounting_ready():
-            raise SystemExit("accounting is not ready in the benchmark company: no alert to time")
-        # the pipeline's first page before the bench opportunities join it
-        pipeline = pipeline_page(env)
-        pages = {"80 busiest customers": busiest_page(env), "pipeline page": pipeline}
-        Lead = env["crm.lead"]
-        actions = {}
-        for page, (domain, partner_ids) in pages.items():
-            print(f"  {page}: {invoice_counts(env, partner_ids)} posted invoices of its customers")
-            for label, spec in (("plain", KANBAN_SPEC), ("with alert", ALERT_SPEC)):
-                actions[label, page] = functools.partial(
-                    Lead.web_search_read, domain=domain, specification=spec, limit=PAGE_SIZE
-                )
-        results = timed(env, actions, args.repeats, args.warmup)
-        cpu = cpu_times(env, actions, args.cpu_repeats) if args.cpu_repeats else {}
-        in_sql = sql_times(env, actions, args.repeats)
-        levels = {
-            page: Lead.search(domain).mapped("credit_alert_level")
-            for page, (domain, _ids) in pages.items()
-        }
-        env.cr.rollback()
-    print(
-        f"\nBest of {args.repeats} after {args.warmup} warm-up runs, cold ORM cache each run "
-        "(median in brackets, q = SQL queries)"
-    )
-    missed = False
-    for page in pages:
-        plain, alert = results["plain", page], results["with alert", page]
-        ratio = alert[0] / plain[0]
-        counts = {level: levels[page].count(level) for level in ("none", "warning", "block")}
-        print(
-            f"  {page:22} plain {plain[0]:7.1f} ms ({plain[1]:6.1f}) {plain[2]:2d} q   "
-            f"with alert {alert[0]:7.1f} ms ({alert[1]:6.1f}) {alert[2]:2d} q   "
-            f"ratio {ratio:.2f} x  (target <= {TARGET_RATIO})   levels {counts}"
-        )
-        missed |= ratio > TARGET_RATIO
-        queries[page] = alert[2]
+    pages, results, cpu, in_sql, levels = measure(bench_db, args)
+    missed, queries = print_wall_times(args, pages, results, levels)
     if cpu:
-        print(
-            f"\nCPU time (this process and its PostgreSQL backend), mean of "
-            f"{args.cpu_repeats} runs after the timed ones:"
-        )
-        for page in pages:
-            plain, alert = cpu["plain", page], cpu["with alert", page]
-            print(
-                f"  {page:22} plain {plain:7.1f} ms   with alert {alert:7.1f} ms   "
-                f"ratio {alert / plain:.2f} x"
-            )
-    print(
-        f"\nTime in SQL statements (best of {args.repeats}, round trips included), and "
-        f"what {TARGET_RATIO} x the plain read leaves for everything the alert adds:"
-    )
-    for page in pages:
-        plain_sql, alert_sql = in_sql["plain", page], in_sql["with alert", page]
-        allowance = (TARGET_RATIO - 1) * results["plain", page][0]
-        print(
-            f"  {page:22} plain {plain_sql:6.1f} ms   with alert {alert_sql:6.1f} ms   "
-            f"the alert's statements alone {alert_sql - plain_sql:5.1f} ms   "
-            f"allowed in all {allowance:5.1f} ms"
-        )
+        print_cpu_times(args, pages, cpu)
+    print_sql_times(args, pages, results, in_sql)
     same = len(set(queries.values())) == 1
     print(
         f"\nQueries with the alert fields: {queries} "

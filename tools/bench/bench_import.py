@@ -36,6 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cluster
 from dataset import DEFAULT_PG_DIR, BenchDatabase, install_modules, start_cluster
 
 
@@ -193,6 +194,67 @@ FAKES = {
 # -- worker (one process per path) -------------------------------------------
 
 
+def generic_delivery(start, count):
+    """The body of one generic JSON delivery: contacts ``start`` to ``start + STORE_BATCH``."""
+    return json.dumps(
+        [
+            {
+                "object": "contact",
+                "id": f"g-{index}",
+                "updated_at": "2026-11-20T10:00:00Z",
+                "data": {
+                    "name": f"Person {index:06d}",
+                    "email": f"person{index}@import.example",
+                    "phone": f"+212 522-{index % 1000000:06d}",
+                },
+            }
+            for index in range(start, min(start + STORE_BATCH, count))
+        ]
+    ).encode()
+
+
+def store_generic(env, backend, integration, count):
+    """Store ``count`` contacts in the inbox as the webhook stores generic deliveries."""
+    # importable once the registry has set Odoo's addons path up
+    get_provider = importlib.import_module(
+        "odoo.addons.external_crm_connector.adapters.provider"
+    ).get_provider
+    provider = get_provider(backend)
+    for start in range(0, count, STORE_BATCH):
+        integration.env["external.crm.event"]._store_items(
+            integration, provider.parse_delivery(generic_delivery(start, count))
+        )
+        env.cr.commit()
+
+
+def import_pages(env, backend, integration, count):
+    """Run the initial import page by page (stored in the inbox) until no cursor is left."""
+    backend.action_start_import()
+    env.cr.commit()
+    for _page in range(10 * count):
+        cursor = backend.cursor_ids.filtered(lambda c: c.state in ("waiting", "running"))
+        if not cursor:
+            break
+        cursor[:1].with_env(integration.env)._import_next_page()
+        env.cr.commit()
+
+
+def process_inbox(env, integration):
+    """Process the inbox into partners, batch by batch; return its CPU time and queries."""
+    # CPU time and queries of the processing: a wall time far above the
+    # CPU time means the machine was busy with something else
+    cpu_stored = time.process_time()
+    queries = env.cr.sql_log_count
+    while True:
+        events, _more = integration.env["external.crm.event"]._inbox_batch(integration)
+        if not events:
+            break
+        integration._process_inbox()
+        env.cr.commit()
+        env.invalidate_all()
+    return time.process_time() - cpu_stored, env.cr.sql_log_count - queries
+
+
 def worker(args):
     """Run one path in this process; print one JSON line of figures."""
     pg_dir = Path(args.pg_dir)
@@ -200,10 +262,6 @@ def worker(args):
     bench_db = BenchDatabase(WORKER_DB, pg_dir, host, port, user)
     backend_values = json.loads(args.backend)
     with bench_db.environment(uid=1, commit=True) as env:
-        # importable once the registry has set Odoo's addons path up
-        get_provider = importlib.import_module(
-            "odoo.addons.external_crm_connector.adapters.provider"
-        ).get_provider
         env = env(context=dict(env.context, tracking_disable=True))
         # the fake APIs listen on http://127.0.0.1: allowed for benchmarks only
         env["ir.config_parameter"].set_param("external_crm_connector.allow_loopback", "1")
@@ -215,51 +273,12 @@ def worker(args):
         integration = backend._as_integration_user()
         started = time.perf_counter()
         if args.path == "generic":
-            provider = get_provider(backend)
-            for start in range(0, args.count, STORE_BATCH):
-                body = json.dumps(
-                    [
-                        {
-                            "object": "contact",
-                            "id": f"g-{index}",
-                            "updated_at": "2026-11-20T10:00:00Z",
-                            "data": {
-                                "name": f"Person {index:06d}",
-                                "email": f"person{index}@import.example",
-                                "phone": f"+212 522-{index % 1000000:06d}",
-                            },
-                        }
-                        for index in range(start, min(start + STORE_BATCH, args.count))
-                    ]
-                ).encode()
-                integration.env["external.crm.event"]._store_items(
-                    integration, provider.parse_delivery(body)
-                )
-                env.cr.commit()
+            store_generic(env, backend, integration, args.count)
         else:
-            backend.action_start_import()
-            env.cr.commit()
-            for _page in range(10 * args.count):
-                cursor = backend.cursor_ids.filtered(lambda c: c.state in ("waiting", "running"))
-                if not cursor:
-                    break
-                cursor[:1].with_env(integration.env)._import_next_page()
-                env.cr.commit()
+            import_pages(env, backend, integration, args.count)
         stored = time.perf_counter()
-        # CPU time and queries of the processing: a wall time far above the
-        # CPU time means the machine was busy with something else
-        cpu_stored = time.process_time()
-        queries = env.cr.sql_log_count
-        while True:
-            events, _more = integration.env["external.crm.event"]._inbox_batch(integration)
-            if not events:
-                break
-            integration._process_inbox()
-            env.cr.commit()
-            env.invalidate_all()
+        cpu, queries = process_inbox(env, integration)
         finished = time.perf_counter()
-        cpu = time.process_time() - cpu_stored
-        queries = env.cr.sql_log_count - queries
         created = env["external.crm.binding"].search_count(
             [("backend_id", "=", backend.id), ("object_kind", "=", "contact")]
         )
@@ -287,14 +306,7 @@ def worker(args):
 
 def run_worker(bench_db, path, count, backend_values):
     """A fresh copy of the template, then the path in a worker process."""
-    subprocess.run(
-        ["dropdb", "-h", bench_db.host, "-U", bench_db.user, "--if-exists", WORKER_DB],
-        check=True,
-    )
-    subprocess.run(
-        ["createdb", "-h", bench_db.host, "-U", bench_db.user, "-T", TEMPLATE, WORKER_DB],
-        check=True,
-    )
+    cluster.copy_template(bench_db.host, TEMPLATE, WORKER_DB, bench_db.user)
     out = subprocess.run(
         [
             sys.executable,
@@ -319,15 +331,8 @@ def run_worker(bench_db, path, count, backend_values):
 def ensure_template(pg_dir, rebuild):
     host, port, user = start_cluster(pg_dir)
     bench_db = BenchDatabase(TEMPLATE, pg_dir, host, port, user)
-    query = f"SELECT 1 FROM pg_database WHERE datname = '{TEMPLATE}'"
-    exists = subprocess.run(
-        ["psql", "-h", host, "-U", user, "-d", "postgres", "-tAXqc", query],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    if rebuild or exists != "1":
-        subprocess.run(["dropdb", "-h", host, "-U", user, "--if-exists", TEMPLATE], check=True)
+    if rebuild or not cluster.database_exists(host, TEMPLATE, user):
+        cluster.drop_database(host, TEMPLATE, user)
         install_modules(bench_db, "external_crm_connector")
     return bench_db
 
@@ -355,28 +360,44 @@ def main(argv=None):
     )
     results = {}
     for size in sizes:
-        results["generic", size] = run_worker(
-            bench_db,
-            "generic",
-            size,
-            {"provider": "generic", "webhook_secret": "bench-secret", "generic_auth": "hmac"},
+        results.update(run_size(bench_db, size, providers))
+    missed = print_ratios(results, sizes, providers)
+    print(
+        f"\nload average {os.getloadavg()[0]:.1f} at the end; "
+        + ("some targets are not met." if missed else "time targets met.")
+    )
+
+
+def run_size(bench_db, size, providers):
+    """The generic path and every provider's import of ``size`` contacts; print their figures."""
+    results = {}
+    results["generic", size] = run_worker(
+        bench_db,
+        "generic",
+        size,
+        {"provider": "generic", "webhook_secret": "bench-secret", "generic_auth": "hmac"},
+    )
+    for name in providers:
+        fake, backend_values = FAKES[name](size)
+        try:
+            results[name, size] = run_worker(bench_db, "import", size, backend_values)
+        finally:
+            fake.stop()
+    for name in ("generic", *providers):
+        figures = results[name, size]
+        print(
+            f"  {name:10} {size:6d} contacts: {figures['total']:7.1f} s "
+            f"({figures['contacts'] / figures['total']:6.1f}/s; stored in "
+            f"{figures['store']:.1f} s, processed in {figures['process']:.1f} s "
+            f"with {figures['process_cpu']:.1f} s of CPU and {figures['queries']} queries), "
+            f"peak {figures['peak_mb']:.0f} MB, {figures['contacts']} partners, "
+            f"{figures['not_done']} events not done"
         )
-        for name in providers:
-            fake, backend_values = FAKES[name](size)
-            try:
-                results[name, size] = run_worker(bench_db, "import", size, backend_values)
-            finally:
-                fake.stop()
-        for name in ("generic", *providers):
-            figures = results[name, size]
-            print(
-                f"  {name:10} {size:6d} contacts: {figures['total']:7.1f} s "
-                f"({figures['contacts'] / figures['total']:6.1f}/s; stored in "
-                f"{figures['store']:.1f} s, processed in {figures['process']:.1f} s "
-                f"with {figures['process_cpu']:.1f} s of CPU and {figures['queries']} queries), "
-                f"peak {figures['peak_mb']:.0f} MB, {figures['contacts']} partners, "
-                f"{figures['not_done']} events not done"
-            )
+    return results
+
+
+def print_ratios(results, sizes, providers):
+    """Each provider's time against the generic path's, and its memory growth; missed?"""
     print("\nRatios (time of the provider / time of the generic path; memory growth):")
     missed = False
     for name in providers:
@@ -393,10 +414,7 @@ def main(argv=None):
                 f"  {name:10} peak memory x{growth:.2f} from {sizes[0]} to {sizes[-1]} "
                 f"contacts (generic path: x{base:.2f})"
             )
-    print(
-        f"\nload average {os.getloadavg()[0]:.1f} at the end; "
-        + ("some targets are not met." if missed else "time targets met.")
-    )
+    return missed
 
 
 if __name__ == "__main__":

@@ -38,6 +38,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cluster
+
 try:
     import odoo
     from odoo import SUPERUSER_ID, Command, api
@@ -60,6 +64,8 @@ GENERATED_MARK = "bench_margin.generated"
 # Targets of the issue: seconds, and ratio to sale.report by customer.
 TARGET_SECONDS = 2.0
 TARGET_RATIO = 1.5
+# creation and write time of the generated rows
+NOW = "now() at time zone 'UTC'"
 
 
 def parse_args():
@@ -78,13 +84,8 @@ def parse_args():
 
 def start_cluster(work):
     """Start the private cluster; return its settings (PGHOST, PGPORT, PGUSER)."""
-    output = subprocess.run(
-        [str(ROOT / "tools" / "pg-cluster"), "start", str(work / "pg")],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return dict(line.split("=", 1) for line in output.split())
+    host, port, user = cluster.start_cluster(work / "pg")
+    return {"PGHOST": host, "PGPORT": port, "PGUSER": user}
 
 
 def write_config(work, settings):
@@ -99,15 +100,6 @@ def write_config(work, settings):
     return config
 
 
-def database_exists(settings):
-    output = subprocess.run(
-        ["psql", "-h", settings["PGHOST"], "-U", settings["PGUSER"], "-d", "postgres", "-tAc",
-         f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"],
-        check=True, capture_output=True, text=True,
-    ).stdout  # fmt: skip
-    return output.strip() == "1"
-
-
 def update_module(config):
     print("Updating sale_margin_customer...", flush=True)
     subprocess.run(
@@ -118,10 +110,7 @@ def update_module(config):
 
 
 def create_database(config, settings):
-    subprocess.run(
-        ["dropdb", "--if-exists", "-h", settings["PGHOST"], "-U", settings["PGUSER"], DATABASE],
-        check=True,
-    )
+    cluster.drop_database(settings["PGHOST"], DATABASE, settings["PGUSER"])
     print(f"Installing sale_margin_customer in a new database {DATABASE!r}...", flush=True)
     subprocess.run(
         [sys.executable, "-m", "odoo", "-c", str(config), "-d", DATABASE,
@@ -136,16 +125,10 @@ def create_database(config, settings):
 # --------------------------------------------------------------------------
 
 
-def create_base_records(env, customer_count):
-    """Companies' setup, customers, products, salespeople and one real order
-    invoiced through the ORM, whose rows the bulk SQL copies."""
-    company = env.company
-    missing = company._crm_accounting_readiness()
-    if missing:
-        sys.exit("accounting is not ready: " + ", ".join(item["label"] for item in missing))
+def _foreign_currency(env, company, today):
+    """A foreign currency with a rate per month over 26 months, and a pricelist in it."""
     foreign = env.ref("base.EUR") if company.currency_id.name != "EUR" else env.ref("base.GBP")
     foreign.active = True
-    today = date.today()
     months = []
     month = date(today.year, today.month, 1)
     for index in range(26):
@@ -160,9 +143,11 @@ def create_base_records(env, customer_count):
     pricelist = env["product.pricelist"].create(
         {"name": f"Bench {foreign.name}", "currency_id": foreign.id}
     )
-    industries = env["res.partner.industry"].search([], limit=8)
-    countries = env["res.country"].search([], limit=12)
-    tags = env["res.partner.category"].create([{"name": f"Bench tag {n}"} for n in range(6)])
+    return foreign, months, pricelist
+
+
+def _salespeople(env):
+    """Three sales teams and SALESPEOPLE salespeople spread over them."""
     teams = env["crm.team"].create([{"name": f"Bench team {n}"} for n in range(3)])
     users = env["res.users"].create(
         [
@@ -175,7 +160,14 @@ def create_base_records(env, customer_count):
             for n in range(SALESPEOPLE)
         ]
     )
-    customers = env["res.partner"].create(
+    return teams, users
+
+
+def _customers(env, customer_count, tags):
+    """Customer companies over a few industries, countries and tags."""
+    industries = env["res.partner.industry"].search([], limit=8)
+    countries = env["res.country"].search([], limit=12)
+    return env["res.partner"].create(
         [
             {
                 "name": f"Bench customer {n:05d}",
@@ -188,8 +180,12 @@ def create_base_records(env, customer_count):
             for n in range(customer_count)
         ]
     )
+
+
+def _products(env):
+    """PRODUCTS products over five categories, each with a cost below its price."""
     categories = env["product.category"].create([{"name": f"Bench category {n}"} for n in range(5)])
-    products = env["product.product"].create(
+    return env["product.product"].create(
         [
             {
                 "name": f"Bench product {n:03d}",
@@ -203,15 +199,19 @@ def create_base_records(env, customer_count):
             for n in range(PRODUCTS)
         ]
     )
+
+
+def _invoiced_order(env, customer, user, team, product, today):
+    """One confirmed order of one line, invoiced and posted through the ORM."""
     order = env["sale.order"].create(
         {
-            "partner_id": customers[0].id,
-            "user_id": users[0].id,
-            "team_id": teams[0].id,
+            "partner_id": customer.id,
+            "user_id": user.id,
+            "team_id": team.id,
             "order_line": [
                 Command.create(
                     {
-                        "product_id": products[0].id,
+                        "product_id": product.id,
                         "product_uom_qty": 1,
                         "tax_id": [Command.clear()],
                     }
@@ -223,6 +223,23 @@ def create_base_records(env, customer_count):
     invoice = order._create_invoices()
     invoice.invoice_date = today
     invoice.action_post()
+    return order, invoice
+
+
+def create_base_records(env, customer_count):
+    """Companies' setup, customers, products, salespeople and one real order
+    invoiced through the ORM, whose rows the bulk SQL copies."""
+    company = env.company
+    missing = company._crm_accounting_readiness()
+    if missing:
+        sys.exit("accounting is not ready: " + ", ".join(item["label"] for item in missing))
+    today = date.today()
+    foreign, months, pricelist = _foreign_currency(env, company, today)
+    tags = env["res.partner.category"].create([{"name": f"Bench tag {n}"} for n in range(6)])
+    teams, users = _salespeople(env)
+    customers = _customers(env, customer_count, tags)
+    products = _products(env)
+    order, invoice = _invoiced_order(env, customers[0], users[0], teams[0], products[0], today)
     env.flush_all()
     return {
         "company": company,
@@ -264,36 +281,17 @@ def insert_copies(cr, table, template_id, source, values, params=None):
     return cr.rowcount
 
 
-def generate(env, lines, customer_count):
-    """Generate the sales: about ``lines`` product invoice lines, at least."""
-    base = create_base_records(env, customer_count)
-    cr = env.cr
-    # per order: its lines, 10 % invoiced in two parts, about 3 % credited
-    # (counted as 2 % so that there are at least ``lines`` lines), and the
-    # invoices without order
-    orders = math.ceil(lines / (LINES_PER_ORDER * (1 + 0.10 + 0.02 + DIRECT_SHARE)))
-    direct = math.ceil(orders * DIRECT_SHARE)
-    order, invoice = base["order"], base["invoice"]
-    product_line = invoice.invoice_line_ids
-    receivable_line = invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
-    today = date.today()
-    cr.execute("SELECT MAX(id) FROM sale_order")
-    o0 = cr.fetchone()[0]
-    cr.execute("SELECT MAX(id) FROM sale_order_line")
-    l0 = cr.fetchone()[0]
-    cr.execute("SELECT MAX(id) FROM account_move")
-    m0 = cr.fetchone()[0]
-    cr.execute("SELECT MAX(id) FROM account_move_line")
-    a0 = cr.fetchone()[0]
-    k = LINES_PER_ORDER
-    params = {
-        "o0": o0, "l0": l0, "m0": m0, "a0": a0, "k": k, "orders": orders, "direct": direct,
-        "today": today, "nc": customer_count, "np": PRODUCTS, "nu": SALESPEOPLE,
-        "foreign": base["foreign"].id, "company_currency": base["company"].currency_id.id,
-        "pricelist": base["pricelist"].id, "company_pricelist": order.pricelist_id.id,
-        "ok": orders * k,
-    }  # fmt: skip
-    print(f"Generating {orders:,} orders and {direct:,} invoices without order...", flush=True)
+def _id_bases(cr):
+    """The highest ids of the tables the generation fills: generated ids follow them."""
+    bases = []
+    for table in ("sale_order", "sale_order_line", "account_move", "account_move_line"):
+        cr.execute(f"SELECT MAX(id) FROM {table}")
+        bases.append(cr.fetchone()[0])
+    return bases
+
+
+def _plan_references(cr, base):
+    """Temp tables of the monthly rates, customers, salespeople and products, numbered."""
     cr.execute("CREATE TEMP TABLE bench_rate (month date PRIMARY KEY, rate numeric)")
     cr.executemany("INSERT INTO bench_rate VALUES (%s, %s)", base["months"])
     cr.execute(
@@ -316,6 +314,10 @@ def generate(env, lines, customer_count):
         """,
         {"ids": base["products"].ids, "company": str(base["company"].id)},
     )
+
+
+def _plan_orders(cr, params):
+    """Temp tables ``bench_order``, ``bench_order_line`` and ``bench_down_payment``."""
     # orders: who, when, in which currency, and what happens to them
     cr.execute(
         """
@@ -363,7 +365,11 @@ def generate(env, lines, customer_count):
         """,
         params,
     )
-    # invoices and credit notes
+
+
+def _plan_moves(cr, params):
+    """Temp table ``bench_move``: invoices (two for split orders), credit notes,
+    down payment invoices and invoices without order."""
     cr.execute(
         """
         CREATE TEMP TABLE bench_move AS
@@ -401,6 +407,10 @@ def generate(env, lines, customer_count):
         params,
     )
     cr.execute("ALTER TABLE bench_move ADD PRIMARY KEY (id)")
+
+
+def _plan_move_lines(cr, params):
+    """Temp table ``bench_move_line``: the product and down payment lines of ``bench_move``."""
     cr.execute(
         """
         CREATE TEMP TABLE bench_move_line AS
@@ -441,8 +451,9 @@ def generate(env, lines, customer_count):
         """,
         params,
     )
-    now = "now() at time zone 'UTC'"
-    print("Copying rows:", flush=True)
+
+
+def _copy_orders(cr, order, params):
     insert_copies(
         cr,
         "sale_order",
@@ -463,32 +474,37 @@ def generate(env, lines, customer_count):
             "access_token": "NULL",
             "invoice_status": "CASE WHEN o.is_credited THEN 'to invoice' ELSE 'invoiced' END",
             "date_order": "o.order_date::timestamp + interval '9 hours'",
-            "create_date": now,
-            "write_date": now,
+            "create_date": NOW,
+            "write_date": NOW,
         },
         params,
     )
-    order_currency = (
-        "(SELECT id, customer_id, user_id, CASE WHEN is_foreign THEN %(foreign)s "
-        "ELSE %(company_currency)s END AS currency_id FROM bench_order) o_currency"
-    )
-    sol_common = {
-        "order_id": "l.order_id",
-        "currency_id": "o_currency.currency_id",
-        "order_partner_id": "o_currency.customer_id",
-        "salesman_id": "o_currency.user_id",
-        "create_date": now,
-        "write_date": now,
-    }
+
+
+ORDER_CURRENCY = (
+    "(SELECT id, customer_id, user_id, CASE WHEN is_foreign THEN %(foreign)s "
+    "ELSE %(company_currency)s END AS currency_id FROM bench_order) o_currency"
+)
+ORDER_LINE_COMMON = {
+    "order_id": "l.order_id",
+    "currency_id": "o_currency.currency_id",
+    "order_partner_id": "o_currency.customer_id",
+    "salesman_id": "o_currency.user_id",
+    "create_date": NOW,
+    "write_date": NOW,
+}
+
+
+def _copy_order_lines(cr, order, params):
     insert_copies(
         cr,
         "sale_order_line",
         order.order_line.id,
-        f"bench_order_line l JOIN {order_currency} "
+        f"bench_order_line l JOIN {ORDER_CURRENCY} "
         "ON o_currency.id = l.order_id, LATERAL (SELECT l.qty_first + l.qty_second - CASE WHEN "
         "l.is_credited THEN l.qty_first ELSE 0 END AS invoiced) q",
         {
-            **sol_common,
+            **ORDER_LINE_COMMON,
             "id": "l.id",
             "sequence": "10 + l.j",
             "product_id": "l.product_id",
@@ -514,13 +530,16 @@ def generate(env, lines, customer_count):
         },
         params,
     )
+
+
+def _copy_down_payment_lines(cr, order, params):
     insert_copies(
         cr,
         "sale_order_line",
         order.order_line.id,
-        f"bench_down_payment l JOIN {order_currency} ON o_currency.id = l.order_id",
+        f"bench_down_payment l JOIN {ORDER_CURRENCY} ON o_currency.id = l.order_id",
         {
-            **sol_common,
+            **ORDER_LINE_COMMON,
             "id": "l.line_id",
             "sequence": "100",
             "product_id": "NULL",
@@ -547,6 +566,9 @@ def generate(env, lines, customer_count):
         },
         params,
     )
+
+
+def _copy_invoices(cr, invoice, params):
     insert_copies(
         cr,
         "account_move",
@@ -578,29 +600,34 @@ def generate(env, lines, customer_count):
             "access_token": "NULL",
             "inalterable_hash": "NULL",
             "secure_sequence_number": "NULL",
-            "create_date": now,
-            "write_date": now,
+            "create_date": NOW,
+            "write_date": NOW,
         },
         params,
     )
-    line_common = {
-        "move_id": "l.move_id",
-        "currency_id": "m.currency_id",
-        "partner_id": "m.customer_id",
-        "move_name": "CASE WHEN m.move_type = 'out_refund' THEN 'RINV/B/' ELSE 'INV/B/' END "
-        "|| (m.id - %(m0)s)",
-        "date": "m.day",
-        "invoice_date": "m.day",
-        "create_date": now,
-        "write_date": now,
-    }
+
+
+INVOICE_LINE_COMMON = {
+    "move_id": "l.move_id",
+    "currency_id": "m.currency_id",
+    "partner_id": "m.customer_id",
+    "move_name": "CASE WHEN m.move_type = 'out_refund' THEN 'RINV/B/' ELSE 'INV/B/' END "
+    "|| (m.id - %(m0)s)",
+    "date": "m.day",
+    "invoice_date": "m.day",
+    "create_date": NOW,
+    "write_date": NOW,
+}
+
+
+def _copy_invoice_lines(cr, product_line, params):
     insert_copies(
         cr,
         "account_move_line",
         product_line.id,
         "bench_move_line l JOIN bench_move m ON m.id = l.move_id",
         {
-            **line_common,
+            **INVOICE_LINE_COMMON,
             "id": "l.id",
             "sequence": "l.sequence",
             "product_id": "l.product_id",
@@ -620,6 +647,9 @@ def generate(env, lines, customer_count):
         },
         params,
     )
+
+
+def _copy_receivable_lines(cr, receivable_line, params):
     insert_copies(
         cr,
         "account_move_line",
@@ -627,7 +657,7 @@ def generate(env, lines, customer_count):
         "(SELECT move_id, -SUM(balance) AS balance, -SUM(amount_currency) AS amount_currency "
         "FROM bench_move_line GROUP BY move_id) l JOIN bench_move m ON m.id = l.move_id",
         {
-            **line_common,
+            **INVOICE_LINE_COMMON,
             "id": "%(a0)s + 4 * %(ok)s + (l.move_id - %(m0)s)",
             "date_maturity": "m.day + 30",
             "amount_currency": "l.amount_currency",
@@ -641,6 +671,10 @@ def generate(env, lines, customer_count):
         },
         params,
     )
+
+
+def _link_and_total(cr, params):
+    """Invoice lines linked to their order lines; the totals Odoo stores; the id sequences."""
     cr.execute(
         "INSERT INTO sale_order_line_invoice_rel (invoice_line_id, order_line_id) "
         "SELECT id, order_line_id FROM bench_move_line WHERE order_line_id IS NOT NULL"
@@ -677,6 +711,43 @@ def generate(env, lines, customer_count):
     )
     for table in ("sale_order", "sale_order_line", "account_move", "account_move_line"):
         cr.execute(f"SELECT setval('{table}_id_seq', (SELECT MAX(id) FROM {table}))")
+
+
+def generate(env, lines, customer_count):
+    """Generate the sales: about ``lines`` product invoice lines, at least."""
+    base = create_base_records(env, customer_count)
+    cr = env.cr
+    # per order: its lines, 10 % invoiced in two parts, about 3 % credited
+    # (counted as 2 % so that there are at least ``lines`` lines), and the
+    # invoices without order
+    orders = math.ceil(lines / (LINES_PER_ORDER * (1 + 0.10 + 0.02 + DIRECT_SHARE)))
+    direct = math.ceil(orders * DIRECT_SHARE)
+    order, invoice = base["order"], base["invoice"]
+    product_line = invoice.invoice_line_ids
+    receivable_line = invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
+    today = date.today()
+    o0, l0, m0, a0 = _id_bases(cr)
+    k = LINES_PER_ORDER
+    params = {
+        "o0": o0, "l0": l0, "m0": m0, "a0": a0, "k": k, "orders": orders, "direct": direct,
+        "today": today, "nc": customer_count, "np": PRODUCTS, "nu": SALESPEOPLE,
+        "foreign": base["foreign"].id, "company_currency": base["company"].currency_id.id,
+        "pricelist": base["pricelist"].id, "company_pricelist": order.pricelist_id.id,
+        "ok": orders * k,
+    }  # fmt: skip
+    print(f"Generating {orders:,} orders and {direct:,} invoices without order...", flush=True)
+    _plan_references(cr, base)
+    _plan_orders(cr, params)
+    _plan_moves(cr, params)
+    _plan_move_lines(cr, params)
+    print("Copying rows:", flush=True)
+    _copy_orders(cr, order, params)
+    _copy_order_lines(cr, order, params)
+    _copy_down_payment_lines(cr, order, params)
+    _copy_invoices(cr, invoice, params)
+    _copy_invoice_lines(cr, product_line, params)
+    _copy_receivable_lines(cr, receivable_line, params)
+    _link_and_total(cr, params)
     env.invalidate_all()
     return base
 
@@ -905,7 +976,7 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     settings = start_cluster(work)
     config = write_config(work, settings)
-    if args.reset or not database_exists(settings):
+    if args.reset or not cluster.database_exists(settings["PGHOST"], DATABASE, settings["PGUSER"]):
         create_database(config, settings)
     elif args.update:
         update_module(config)
@@ -922,9 +993,12 @@ def main():
             parameters.set_param(GENERATED_MARK, f"{args.lines} lines, {args.customers} customers")
             cr.commit()
             print(f"Generated in {time.monotonic() - started:.0f} s", flush=True)
-        psql = ["psql", "-h", settings["PGHOST"], "-U", settings["PGUSER"], "-d", DATABASE]
+
+        def psql(statement):
+            cluster.psql(settings["PGHOST"], DATABASE, statement, settings["PGUSER"])
+
         if fresh:
-            subprocess.run([*psql, "-qc", "VACUUM ANALYZE"], check=True)
+            psql("VACUUM ANALYZE")
         consistent = check_consistency(env, args.lines if fresh else 1)
         cr.rollback()
         if fresh or args.update:
@@ -932,7 +1006,7 @@ def main():
             env["sale.margin.customer.report"]._refresh_lines(force=True)
             cr.commit()
             refresh = time.monotonic() - started
-            subprocess.run([*psql, "-qc", f"VACUUM ANALYZE {LINE_VIEW}"], check=True)
+            psql(f"VACUUM ANALYZE {LINE_VIEW}")
             print(f"Materialized view refreshed in {refresh:.1f} s", flush=True)
     with registry.cursor() as cr:
         admin = api.Environment(cr, SUPERUSER_ID, {})["res.users"].browse(2)
@@ -950,7 +1024,7 @@ def main():
         ok = print_summary(cases, env.company.currency_id.name)
         cr.rollback()
     if args.stop:
-        subprocess.run([str(ROOT / "tools" / "pg-cluster"), "stop", str(work / "pg")], check=True)
+        cluster.stop_cluster(work / "pg")
     return 0 if ok and consistent else 1
 
 

@@ -297,6 +297,55 @@ def _sample(cr, query, size, rng):
     return sorted(rng.sample(ids, min(size, len(ids))))
 
 
+INVOICE_AMOUNTS = [
+    "amount_untaxed",
+    "amount_tax",
+    "amount_total",
+    "amount_residual",
+    "amount_untaxed_signed",
+    "amount_tax_signed",
+    "amount_total_signed",
+    "amount_residual_signed",
+    "amount_total_in_currency_signed",
+    "payment_state",
+]
+# (model, sample query, sample size, compute methods, fields they must find stored)
+ORM_SAMPLES = (
+    (
+        "account.move.line",
+        "SELECT id FROM account_move_line",
+        1500,
+        ["_compute_amount_residual"],
+        ["amount_residual", "amount_residual_currency", "reconciled"],
+    ),
+    (
+        "account.payment",
+        "SELECT id FROM account_payment",
+        300,
+        ["_compute_state", "_compute_reconciliation_status"],
+        ["is_reconciled", "is_matched", "state"],
+    ),
+    (
+        "account.bank.statement.line",
+        "SELECT id FROM account_bank_statement_line",
+        200,
+        ["_compute_is_reconciled", "_compute_internal_index"],
+        ["is_reconciled", "amount_residual", "internal_index"],
+    ),
+    (
+        "res.partner",
+        "SELECT id FROM res_partner WHERE id > 3",
+        300,
+        [
+            "_compute_commercial_partner",
+            "_compute_complete_name",
+            "_compute_commercial_company_name",
+        ],
+        ["commercial_partner_id", "complete_name", "commercial_company_name"],
+    ),
+)
+
+
 def run_orm_checks(env, seed=42):
     """Odoo's own compute methods agree with the data, on random samples."""
     rng = random.Random(seed)
@@ -315,18 +364,7 @@ def run_orm_checks(env, seed=42):
         # payment states first: their compute flushes, and must find nothing
         # to write yet
         ["_compute_payment_state", "_compute_amount"],
-        [
-            "amount_untaxed",
-            "amount_tax",
-            "amount_total",
-            "amount_residual",
-            "amount_untaxed_signed",
-            "amount_tax_signed",
-            "amount_total_signed",
-            "amount_residual_signed",
-            "amount_total_in_currency_signed",
-            "payment_state",
-        ],
+        INVOICE_AMOUNTS,
     )
     checked += recompute_check(
         env,
@@ -335,43 +373,8 @@ def run_orm_checks(env, seed=42):
         ["_compute_invoice_date_due"],
         ["invoice_date_due"],
     )
-    # (model, sample query, sample size, compute methods, fields they must find stored)
-    samples = (
-        (
-            "account.move.line",
-            "SELECT id FROM account_move_line",
-            1500,
-            ["_compute_amount_residual"],
-            ["amount_residual", "amount_residual_currency", "reconciled"],
-        ),
-        (
-            "account.payment",
-            "SELECT id FROM account_payment",
-            300,
-            ["_compute_state", "_compute_reconciliation_status"],
-            ["is_reconciled", "is_matched", "state"],
-        ),
-        (
-            "account.bank.statement.line",
-            "SELECT id FROM account_bank_statement_line",
-            200,
-            ["_compute_is_reconciled", "_compute_internal_index"],
-            ["is_reconciled", "amount_residual", "internal_index"],
-        ),
-        (
-            "res.partner",
-            "SELECT id FROM res_partner WHERE id > 3",
-            300,
-            [
-                "_compute_commercial_partner",
-                "_compute_complete_name",
-                "_compute_commercial_company_name",
-            ],
-            ["commercial_partner_id", "complete_name", "commercial_company_name"],
-        ),
-    )
     # sampled in this order, so that a fixed seed keeps drawing the same records
-    for model, query, size, methods, field_names in samples:
+    for model, query, size, methods, field_names in ORM_SAMPLES:
         ids = _sample(cr, query, size, rng)
         checked += recompute_check(env, model, ids, methods, field_names)
     log(f"ORM checks: Odoo's compute methods agree on {checked} sampled records")
@@ -410,8 +413,18 @@ def run_bridge_checks(env, seed=42):
     if differences:
         raise DatasetError(f"bridge receivable_balance != Odoo credit: {differences[:10]}")
     # an independent ORM computation for a few partners (heaviest included)
+    _check_orm_sums(env, env["res.partner"].browse(heavy[:2] + customers[:3]))
+    log(
+        f"bridge checks: receivable_balance equals Odoo's credit on {len(partners)} partners, "
+        "and ORM sums on 5"
+    )
+
+
+def _check_orm_sums(env, partners):
+    """The bridge's receivable, overdue amount and count equal ORM sums of open items."""
+    currency = env.company.currency_id
     today = fields.Date.context_today(env.user)
-    for partner in env["res.partner"].browse(heavy[:2] + customers[:3]):
+    for partner in partners:
         open_items = env["account.move.line"].search(
             [
                 ("partner_id", "=", partner.id),
@@ -435,7 +448,3 @@ def run_bridge_checks(env, seed=42):
                     f"bridge {name} of partner {partner.id} is {partner[name]}, "
                     f"the ORM sums {value}"
                 )
-    log(
-        f"bridge checks: receivable_balance equals Odoo's credit on {len(partners)} partners, "
-        "and ORM sums on 5"
-    )
