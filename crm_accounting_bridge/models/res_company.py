@@ -1,7 +1,8 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
-from odoo.tools import SQL
+
+from ..services.readiness import ReadinessChecks
 
 
 class ResCompany(models.Model):
@@ -44,116 +45,42 @@ class ResCompany(models.Model):
         """Return ``(code, label, check, action xml id)`` for every item.
 
         ``check`` is a callable so that the first missing item does not pay
-        for the others when only a boolean is wanted. Extend this list to add
-        items of your own.
+        for the others when only a boolean is wanted (see
+        ``services.readiness``). Extend this list to add items of your own.
         """
         self.ensure_one()
         env = self.env
+        checks = ReadinessChecks(self)
         settings = "account.action_account_config"
-        partner = env["res.partner"].with_company(self)
-        category = env["product.category"].with_company(self)
-
-        found = {}
-
-        def exists(key):
-            # the three searches run together, once, when the first is asked
-            if not found:
-                found.update(self._crm_accounting_readiness_records())
-            return found[key]
-
-        def has_chart():
-            return bool(self.chart_template) and exists("account")
-
-        def usable_default(records, field_name):
-            # journal items refuse a deprecated account: such a default is none
-            account = records._fields[field_name].get_company_dependent_fallback(records)
-            return bool(account) and not account.deprecated
-
-        def has_receivable():
-            return usable_default(partner, "property_account_receivable_id")
-
-        def has_income():
-            return usable_default(category, "property_account_income_categ_id")
-
-        def has_sale_tax():
-            # products and invoice lines take it: an archived or a purchase
-            # tax there is no sales tax
-            tax = self.account_sale_tax_id
-            return bool(tax) and tax.active and tax.type_tax_use == "sale"
-
+        journals = "account.action_account_journal_form"
+        payment_terms = "account.action_payment_term_form"
         return [
-            ("chart_of_accounts", env._("Install a chart of accounts"), has_chart, settings),
+            (
+                "chart_of_accounts",
+                env._("Install a chart of accounts"),
+                checks.chart_of_accounts,
+                settings,
+            ),
             (
                 "receivable_account",
                 env._("Set the default receivable account of customers"),
-                has_receivable,
+                checks.receivable_account,
                 settings,
             ),
             (
                 "income_account",
                 env._("Set the default income account of products"),
-                has_income,
+                checks.income_account,
                 settings,
             ),
-            (
-                "sale_journal",
-                env._("Create a sales journal"),
-                lambda: exists("sale_journal"),
-                "account.action_account_journal_form",
-            ),
-            (
-                "sale_tax",
-                env._("Set the default sales tax"),
-                has_sale_tax,
-                settings,
-            ),
+            ("sale_journal", env._("Create a sales journal"), checks.sale_journal, journals),
+            ("sale_tax", env._("Set the default sales tax"), checks.sale_tax, settings),
             (
                 "payment_terms",
                 env._("Create payment terms"),
-                lambda: exists("payment_term"),
-                "account.action_payment_term_form",
+                checks.payment_terms,
+                payment_terms,
             ),
-            (
-                "fiscal_country",
-                env._("Set the fiscal country"),
-                lambda: bool(self.account_fiscal_country_id),
-                settings,
-            ),
-            (
-                "currency",
-                env._("Set an active company currency"),
-                lambda: bool(self.currency_id.active),
-                settings,
-            ),
+            ("fiscal_country", env._("Set the fiscal country"), checks.fiscal_country, settings),
+            ("currency", env._("Set an active company currency"), checks.currency, settings),
         ]
-
-    def _crm_accounting_readiness_records(self):
-        """Return whether the company has accounts, a sales journal and payment terms.
-
-        One statement for the three searches, with the ORM's domains (active
-        records, the company and its parents): the check runs on every read
-        of credit alerts, where three round trips cost more than the
-        searches themselves.
-        """
-        self.ensure_one()
-        env = self.env
-        searches = {
-            # a branch keeps the accounts of its parent company
-            "account": env["account.account"]._search(
-                env["account.account"]._check_company_domain(self), limit=1
-            ),
-            "sale_journal": env["account.journal"]._search(
-                [("type", "=", "sale"), *env["account.journal"]._check_company_domain(self)],
-                limit=1,
-            ),
-            "payment_term": env["account.payment.term"]._search(
-                env["account.payment.term"]._check_company_domain(self), limit=1
-            ),
-        }
-        row = env.execute_query(
-            SQL(
-                "SELECT %s",
-                SQL(", ").join(SQL("EXISTS(%s)", query.select()) for query in searches.values()),
-            )
-        )[0]
-        return dict(zip(searches, row, strict=True))
