@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.tools import SQL
 
-from .report.sale_margin_customer_report import LINE_VIEW, REFRESHED_AT_KEY
+from .services.margin_line_view import LINE_VIEW, REFRESHED_AT_KEY
 
 
 def uninstall_hook(env):

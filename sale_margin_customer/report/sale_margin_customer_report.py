@@ -1,8 +1,5 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import logging
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.models import parse_read_group_spec
@@ -10,17 +7,12 @@ from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..queries.margin_lines import LINE_SOURCES, margin_lines
+from ..services.margin_line_view import (  # noqa: F401 (REFRESHED_AT_KEY: tests import it from here)
+    LINE_VIEW,
+    REFRESHED_AT_KEY,
+    MarginLineView,
+)
 
-_logger = logging.getLogger(__name__)
-
-# Materialized view holding one row per invoice line, in company currency.
-LINE_VIEW = "sale_margin_customer_line"
-# ir.config_parameter key: database time of the last refresh of LINE_VIEW.
-REFRESHED_AT_KEY = "sale_margin_customer.refreshed_at"
-# Changes made this long before a refresh may belong to transactions that
-# were still running when it started: the next scheduled refresh looks back
-# that far (minutes).
-REFRESH_MARGIN_MINUTES = 15
 # Groups allowed to refresh the report on demand.
 REFRESH_GROUPS = ("sales_team.group_sale_manager", "account.group_account_invoice")
 # Measures whose group value is not an aggregate of the column: a ratio of
@@ -159,23 +151,7 @@ class SaleMarginCustomerReport(models.Model):
     def init(self):
         """(Re)build the materialized view of invoice lines at install and
         update, so that its definition always matches the code."""
-        self.env.cr.execute(
-            SQL(
-                """
-                DROP MATERIALIZED VIEW IF EXISTS %(view)s;
-                CREATE MATERIALIZED VIEW %(view)s AS %(lines)s;
-                CREATE UNIQUE INDEX %(id_index)s ON %(view)s (id);
-                CREATE INDEX %(company_index)s ON %(view)s (company_id, invoice_date);
-                CREATE INDEX %(partner_index)s ON %(view)s (partner_id, invoice_date);
-                """,
-                view=SQL.identifier(LINE_VIEW),
-                lines=self._line_query(),
-                id_index=SQL.identifier(f"{LINE_VIEW}_id_index"),
-                company_index=SQL.identifier(f"{LINE_VIEW}_company_date_index"),
-                partner_index=SQL.identifier(f"{LINE_VIEW}_partner_date_index"),
-            )
-        )
-        self._set_refreshed_at()
+        MarginLineView(self.env).build(self._line_query())
 
     @api.model
     def _reporting_companies(self):
@@ -216,60 +192,6 @@ class SaleMarginCustomerReport(models.Model):
             self.env[model_name].flush_model(field_names)
 
     @api.model
-    def _set_refreshed_at(self):
-        # sudo: the refresh time is technical, whoever triggers the refresh
-        self.env["ir.config_parameter"].sudo().set_param(
-            REFRESHED_AT_KEY, fields.Datetime.to_string(self.env.cr.now())
-        )
-
-    @api.model
-    def _refreshed_at(self):
-        """Time of the last refresh, or None when unknown.
-
-        The system parameter can be edited by hand: a value that is not a
-        datetime counts as no refresh, so that the next one runs in full and
-        writes a valid time again, instead of failing at every run.
-        """
-        # sudo: the refresh time is technical, read whoever opens the report
-        refreshed_at = self.env["ir.config_parameter"].sudo().get_param(REFRESHED_AT_KEY)
-        if not refreshed_at:
-            return None
-        try:
-            return fields.Datetime.to_datetime(refreshed_at)
-        except ValueError:
-            _logger.warning(
-                "Margin per customer: refresh time %r is not a datetime, refreshing in full",
-                refreshed_at,
-            )
-            return None
-
-    @api.model
-    def _lines_changed_since_refresh(self):
-        """Whether customer invoices or invoiced order lines changed since the
-        last refresh (looking ``REFRESH_MARGIN_MINUTES`` further back, for
-        transactions that were running when it started)."""
-        refreshed_at = self._refreshed_at()
-        if not refreshed_at:
-            return True
-        since = refreshed_at - timedelta(minutes=REFRESH_MARGIN_MINUTES)
-        return bool(
-            self.env.execute_query(
-                SQL(
-                    """
-                    SELECT 1 WHERE EXISTS (
-                        SELECT 1 FROM account_move
-                         WHERE write_date > %(since)s
-                           AND move_type IN ('out_invoice', 'out_refund'))
-                    OR EXISTS (
-                        SELECT 1 FROM sale_order_line
-                         WHERE write_date > %(since)s AND qty_invoiced != 0)
-                    """,
-                    since=since,
-                )
-            )
-        )
-
-    @api.model
     def _refresh_lines(self, force=False):
         """Refresh the materialized view of invoice lines.
 
@@ -277,24 +199,13 @@ class SaleMarginCustomerReport(models.Model):
         since the last refresh. Readers are not blocked while it runs.
         Return whether it was refreshed.
         """
-        self.env.flush_all()
-        if not force and not self._lines_changed_since_refresh():
-            return False
-        self.env.cr.execute(
-            SQL("REFRESH MATERIALIZED VIEW CONCURRENTLY %s", SQL.identifier(LINE_VIEW))
-        )
-        self._set_refreshed_at()
-        _logger.info("Margin per customer: invoice lines refreshed")
-        return True
+        return MarginLineView(self.env).refresh(force=force)
 
     @api.model
     def _cron_refresh_lines(self):
         """Scheduled action: refresh the report when invoices changed, and
-        at least once a day (costs, rates and units may change too). A
-        refresh time more than a day ahead cannot be trusted either."""
-        refreshed_at = self._refreshed_at()
-        stale = not refreshed_at or abs(self.env.cr.now() - refreshed_at) > timedelta(days=1)
-        self._refresh_lines(force=stale)
+        at least once a day (see ``MarginLineView.daily_refresh_due``)."""
+        self._refresh_lines(force=MarginLineView(self.env).daily_refresh_due())
 
     @api.model
     def action_refresh(self):
