@@ -5,8 +5,10 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..queries.receivable import receivable
 from ..queries.sales_to_invoice import SALES_TO_INVOICE_SOURCES, sales_to_invoice
-from ..queries.snapshot import SNAPSHOT_SOURCES, SnapshotQuery, company_scope
+from ..queries.scope import SnapshotScope, company_scope
+from ..queries.snapshot import SNAPSHOT_SOURCES, snapshot
 
 # Days in the "last twelve months" window used for revenue and payment habits.
 LTM_DAYS = 365
@@ -51,9 +53,9 @@ class PartnerFinancialSnapshot(models.AbstractModel):
     journal items, so that the partner fields, the Customer 360 report and the
     addons built on the bridge (credit alerts, connectors) can never disagree.
     Other addons extend the statement through ``_snapshot_query`` rather than
-    recomputing figures of their own. The statements are built by
-    ``queries.snapshot`` and ``queries.sales_to_invoice``; this model decides
-    their scope (company group, partners, date) and reads them.
+    recomputing figures of their own. The statements are built in plain
+    Python by ``queries`` (receivable, snapshot, sales_to_invoice); this
+    model decides their scope (company group, partners, date) and reads them.
     """
 
     _name = "partner.financial.snapshot"
@@ -73,6 +75,12 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         # sudo: the root company may not be one of the user's companies;
         # only its parent_path is read
         return self._snapshot_company().root_id.sudo().parent_path
+
+    @api.model
+    def _snapshot_scope(self, partner_ids, today):
+        """The scope of the snapshot's parts: the current company's group,
+        the commercial entities ``partner_ids`` (None: all), ``today``."""
+        return SnapshotScope(self._snapshot_root_path(), partner_ids, today)
 
     @api.model
     def _company_scope(self, column):
@@ -96,8 +104,7 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         payment habits. ``grace_days`` as in ``_snapshot_query``.
         """
         today = today or fields.Date.context_today(self)
-        query = SnapshotQuery(self._snapshot_root_path(), partner_ids, today)
-        return query.receivable(grace_days)
+        return receivable(self._snapshot_scope(partner_ids, today), grace_days)
 
     @api.model
     def _snapshot_query(self, partner_ids=None, today=None, grace_days=0):
@@ -112,8 +119,8 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         always count from the due date.
         """
         today = today or fields.Date.context_today(self)
-        query = SnapshotQuery(self._snapshot_root_path(), partner_ids, today)
-        return query.snapshot(
+        return snapshot(
+            self._snapshot_scope(partner_ids, today),
             self._receivable_query(partner_ids, today=today, grace_days=grace_days),
             since=today - timedelta(days=LTM_DAYS),
         )
