@@ -193,12 +193,9 @@ class SaleMarginCustomerReport(models.Model):
 
     @api.model
     def _refresh_lines(self, force=False):
-        """Refresh the materialized view of invoice lines.
-
-        Without ``force``, only when invoices or invoiced order lines changed
-        since the last refresh. Readers are not blocked while it runs.
-        Return whether it was refreshed.
-        """
+        """Refresh the materialized view of invoice lines, without ``force``
+        only when invoices changed (see ``MarginLineView.refresh``). Return
+        whether it was refreshed."""
         return MarginLineView(self.env).refresh(force=force)
 
     @api.model
