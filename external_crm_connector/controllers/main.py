@@ -103,6 +103,7 @@ class ExternalCrmWebhook(http.Controller):
         """
         started = time.perf_counter()
         settings = self._settings(token)
+        # sudo: a refusal is counted before anyone is known (auth="none")
         rejections = request.env["external.crm.rejection"].sudo()
         try:
             body = self._read(rejections, settings)
@@ -113,6 +114,7 @@ class ExternalCrmWebhook(http.Controller):
                 raise Refused(self._malformed(rejections, settings, error)) from error
         except Refused as refused:
             return refused.response
+        # sudo only to reach the backend; it works as its integration user below
         backend = request.env["external.crm.backend"].sudo().browse(settings.id)
         backend = backend.with_user(settings.integration_user_id).with_context(
             allowed_company_ids=[settings.company_id]
@@ -125,6 +127,7 @@ class ExternalCrmWebhook(http.Controller):
     @staticmethod
     def _settings(token):
         """The webhook settings of ``token``'s backend, or None (unknown, inactive)."""
+        # sudo: the token decides the backend before anyone is known (auth="none")
         backend_model = request.env["external.crm.backend"].sudo()
         settings = backend_model._webhook_settings(token_hash(token))
         if settings and not signatures.constant_time_equal(settings.token, token):

@@ -195,6 +195,7 @@ class ExternalCrmBackend(models.Model):
 
     @api.depends("webhook_token")
     def _compute_webhook_url(self):
+        # sudo: the server's public URL, a system parameter
         base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for backend in self:
             backend.webhook_url = (
@@ -381,6 +382,7 @@ class ExternalCrmBackend(models.Model):
     def _api_backoff(self):
         """Seconds of the first retry of a failed API call (doubled each time)."""
         value = (
+            # sudo: a system parameter, set by administrators for tests and benchmarks
             self.env["ir.config_parameter"].sudo().get_param("external_crm_connector.api_backoff")
         )
         try:

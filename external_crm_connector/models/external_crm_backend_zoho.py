@@ -268,6 +268,7 @@ class ExternalCrmBackendZoho(models.AbstractModel):
                 _logger.warning(
                     "Zoho notification channel of backend %s not renewed: %s", backend.id, error
                 )
+                # sudo: the channel's state is the connector's, whoever renews it
                 backend.sudo().with_context(zoho_no_resubscribe=True).zoho_watch_error = str(error)
 
     @api.model
