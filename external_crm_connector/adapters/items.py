@@ -1,11 +1,12 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""What a provider hands the connector: inbox items and remote records.
+"""What a provider hands the connector: inbox items, remote records, deal lines.
 
 An ``InboxItem`` is one item of a delivery as the inbox stores it; a
 ``RemoteRecord`` is the full state of one external record, as the field map
-reads it. Both refuse or clean what PostgreSQL cannot store. Plain Python,
-no Odoo: every other module of the adapters builds on these two.
+reads it; a ``DealLine`` is one line item of a deal, for its sale order. All
+refuse or clean what PostgreSQL cannot store. Plain Python, no Odoo: every
+other module of the adapters builds on these.
 """
 
 import hashlib
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..exceptions import MalformedDelivery
+from . import transforms
 
 # ids are indexed: far below what an index row holds (2,700 bytes)
 MAX_ID_LENGTH = 255
@@ -77,13 +79,23 @@ class InboxItem:
 
 @dataclass
 class RemoteRecord:
-    """The full state of one external record, ready for the field map."""
+    """The full state of one external record, ready for the field map.
+
+    A deal may also carry its line items and currency, for its sale order:
+    ``lines`` is None when they were not read with the record (ask the
+    provider's ``read_deal_lines``), a list of ``DealLine`` (empty: a deal
+    without line items), or the ``ExternalCrmError`` that says why the lines
+    it came with cannot be read (the record itself is read as usual).
+    ``currency`` is the deal's ISO 4217 code, or None when not known.
+    """
 
     kind: str
     external_id: str
     values: dict = field(default_factory=dict)
     modified_at: datetime | None = None
     missing: bool = False  # deleted on the other side since the event
+    lines: list | Exception | None = None
+    currency: str | None = None
 
     def __post_init__(self):
         # PostgreSQL cannot store (nor search) NUL in text, and no CRM means
@@ -93,6 +105,67 @@ class RemoteRecord:
     def modified_text(self):
         """``modified_at`` as ISO 8601 text in UTC (``...Z``), or None: for snapshots."""
         return self.modified_at.isoformat() + "Z" if self.modified_at else None
+
+
+class LineRefused(ValueError):
+    """A line item whose values cannot make an order line: the message says why."""
+
+
+@dataclass
+class DealLine:
+    """One line item of a deal, its values normalised.
+
+    ``reference`` is the product code (SKU) the product is matched on, or
+    None; ``discount`` a percentage (0 when none); ``tax_code`` the CRM's
+    name or id of the line's tax, when it has one; ``external_id`` the id of
+    the line in the CRM. Numbers may come as text (``transforms.parse_number``);
+    what no order line can hold (a missing, negative, NaN or infinite
+    quantity, a price that is not a finite number, a discount outside 0 to
+    100, no name and no reference) raises ``LineRefused``.
+    """
+
+    reference: str | None
+    name: str | None
+    quantity: float
+    unit_price: float
+    discount: float = 0.0
+    tax_code: str | None = None
+    external_id: str | None = None
+
+    def __post_init__(self):
+        self.reference = _text(self.reference, "the product code")
+        self.name = _text(self.name, "the name") or self.reference
+        if not self.name:
+            raise LineRefused("the line has neither a name nor a product code")
+        self.tax_code = _text(self.tax_code, "the tax code")
+        self.external_id = _text(self.external_id, "the line id")
+        self.quantity = line_number(self.quantity, "the quantity", required=True)
+        if self.quantity < 0:
+            raise LineRefused(f"the quantity {self.quantity:g} is negative")
+        self.unit_price = line_number(self.unit_price, "the unit price", required=True)
+        self.discount = line_number(self.discount, "the discount")
+        if not 0 <= self.discount <= 100:
+            raise LineRefused(f"the discount {self.discount:g}% is not between 0 and 100")
+
+
+def _text(value, label):
+    """``value`` as trimmed text without NUL, or None when empty."""
+    if isinstance(value, bool | dict | list):
+        raise LineRefused(f"{label} is not a text: {value!r}")
+    if value is None:
+        return None
+    value = without_nul(str(value)).strip()
+    return value or None
+
+
+def line_number(value, label, required=False):
+    """``value`` as a finite float; empty is 0, or refused when ``required``."""
+    if required and transforms.is_empty(value):
+        raise LineRefused(f"{label} is missing")
+    try:
+        return transforms.parse_number(value)
+    except ValueError:
+        raise LineRefused(f"{label} {value!r} is not a finite number") from None
 
 
 def without_nul(value):

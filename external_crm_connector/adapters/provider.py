@@ -13,13 +13,14 @@ matching, conflicts) is shared. Each provider is a package of this folder
 What a provider can do beyond receiving deliveries is stated, not guessed
 from its methods: ``capabilities`` holds ``IMPORT`` (read every record),
 ``PULL`` (read the records changed since a date), ``WRITE_BACK`` (write the
-financial figures on companies) and ``SUBSCRIPTION`` (subscribe its own
-notification channel). The connector asks ``can(...)``; a provider that
+financial figures on companies), ``SUBSCRIPTION`` (subscribe its own
+notification channel) and ``LINES`` (read the line items and currency of
+deals, for their sale orders). The connector asks ``can(...)``; a provider that
 declares a capability implements its methods (``CAPABILITY_METHODS``).
 """
 
 from ..exceptions import MalformedDelivery
-from . import delivery, reading
+from . import delivery, lines, reading
 from .delivery import body_hash, canonical_json, load_items, load_raw_item
 from .items import (
     ID_FIELDS,
@@ -41,6 +42,7 @@ __all__ = [
     "ID_FIELDS",
     "IMPORT",
     "KINDS",
+    "LINES",
     "MAX_ID_LENGTH",
     "MAX_KEY_LENGTH",
     "NUL_CHECKED",
@@ -73,12 +75,14 @@ IMPORT = "import"
 PULL = "pull"
 WRITE_BACK = "write_back"
 SUBSCRIPTION = "subscription"
+LINES = "lines"
 # the methods a provider implements for each capability it declares
 CAPABILITY_METHODS = {
     IMPORT: ("import_page", "import_total"),
     PULL: ("changed_page",),
     WRITE_BACK: ("write_company_properties",),
     SUBSCRIPTION: ("watch",),
+    LINES: ("read_deal_lines",),
 }
 
 
@@ -272,6 +276,15 @@ class Provider:
         """``reading.read_events`` with this provider's client."""
         return reading.read_events(records, to_read, self._client, read, to_record, self.code)
 
+    def _read_lines(self, deal_ids, module):
+        """``lines.read_deal_lines`` with this provider's client and ``module``'s reading.
+
+        ``module`` (the provider's ``lines``) has ``CHUNK``, ``read_chunk`` and ``to_line``.
+        """
+        return lines.read_deal_lines(
+            deal_ids, self._client, module.CHUNK, module.read_chunk, module.to_line, self.code
+        )
+
     def merged_ids(self, event):
         """External ids merged into ``event.external_id`` by a merge event."""
         return []
@@ -333,6 +346,19 @@ class Provider:
         """``SUBSCRIPTION``: subscribe or extend the notification channel.
 
         Returns the expiry the external CRM confirmed.
+        """
+        raise NotImplementedError
+
+    def read_deal_lines(self, deal_ids):
+        """``LINES``: the line items and currency of the deals ``deal_ids``.
+
+        Returns ``{deal id: (currency, [DealLine])}``, the currency an ISO
+        4217 code or None and the list empty for a deal without line items;
+        a deal whose lines cannot be read gets the ``ExternalCrmError``
+        (permanent: a deal deleted, a malformed line, named in the message)
+        or ``ExternalCrmTransientError`` (try again later: rate limit,
+        server error) instead. Read in batches (``lines.read_deal_lines``);
+        an error fails the deals of its batch only.
         """
         raise NotImplementedError
 

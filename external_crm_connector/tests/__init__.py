@@ -20,3 +20,4 @@ from . import test_providers
 from . import test_queue_jobs
 from . import test_policy
 from . import test_batch_queries
+from . import test_deal_lines
