@@ -1,8 +1,10 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Deal lines: their values, and what the providers share to read them."""
+"""Deal lines: their values, the LINES capability, and the generic door's lines."""
 
-from odoo.tests import BaseCase, tagged
+import json
+
+from odoo.tests import BaseCase, TransactionCase, tagged
 
 from odoo.addons.external_crm_connector.adapters.items import DealLine, LineRefused
 from odoo.addons.external_crm_connector.adapters.lines import (
@@ -11,10 +13,13 @@ from odoo.addons.external_crm_connector.adapters.lines import (
     discount_percent,
     read_deal_lines,
 )
+from odoo.addons.external_crm_connector.adapters.provider import get_provider
 from odoo.addons.external_crm_connector.exceptions import (
     ExternalCrmError,
     ExternalCrmTransientError,
 )
+
+from .common import ExternalCrmCase, sample
 
 
 @tagged("post_install", "-at_install")
@@ -91,3 +96,94 @@ class TestDealLineValues(BaseCase):
         self.assertIs(found["3"], found["4"])
         self.assertIn("did not understand (KeyError: 'results')", str(found["5"]))
         self.assertEqual(read_deal_lines([], None, 2, read_chunk, None, "test"), {})
+
+
+@tagged("post_install", "-at_install")
+class TestGenericDealLines(ExternalCrmCase, TransactionCase):
+    """The generic door's deals come with their lines: nothing to read."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_connector()
+
+    def _record(self, data):
+        event = self._store(self.generic, self._item("deal", "ext-D-9", data))
+        return get_provider(self.generic).fetch(event)[event.id]
+
+    def test_the_sample_deal_comes_with_its_lines(self):
+        events = self._store(self.generic, sample("generic_won_deal_with_lines.json"))
+        record = get_provider(self.generic).fetch(events)[events.id]
+        self.assertEqual(record.currency, "MAD")
+        self.assertEqual(
+            record.lines,
+            [
+                DealLine("CAR-6060", "Palette de carreaux 60x60", 3.0, 1200.0, 10.0),
+                DealLine("LIV-CASA", "Livraison Casablanca", 1.0, 450.0, 0.0),
+            ],
+        )
+        self.assertEqual(record.values["name"], "Carrelage showroom Anfa")
+        self.assertEqual(json.loads(events.payload)["data"]["lines"][1]["unit_price"], 450)
+
+    def test_lines_tax_code_and_line_id(self):
+        record = self._record(
+            {
+                "name": "D",
+                "currency": "eur",
+                "lines": [
+                    {
+                        "sku": "A",
+                        "name": "A",
+                        "quantity": "2",
+                        "unit_price": "9,50",
+                        "discount": "5",
+                        "tax_code": "TVA 20",
+                        "id": "L1",
+                    }
+                ],
+            }
+        )
+        self.assertEqual(
+            (record.currency, record.lines),
+            ("EUR", [DealLine("A", "A", 2.0, 9.5, 5.0, "TVA 20", "L1")]),
+        )
+
+    def test_a_deal_without_lines_and_an_empty_list(self):
+        record = self._record({"name": "D", "currency": "MAD"})
+        self.assertEqual((record.currency, record.lines), ("MAD", None))
+        self.assertEqual(self._record({"name": "D", "lines": []}).lines, [])
+        company = self._store(self.generic, self._item("company", "C-1", {"name": "C"}))
+        self.assertIsNone(get_provider(self.generic).fetch(company)[company.id].lines)
+
+    def test_malformed_lines_are_the_deals_error_and_the_deal_is_read(self):
+        record = self._record(
+            {
+                "name": "Typos",
+                "currency": "dirham",
+                "lines": [
+                    {"sku": "A", "quantity": 1, "unit_price": 1},
+                    {"sku": "B", "quantity": -2, "unit_price": 1},
+                    ["not", "an", "object"],
+                    {"name": "No price", "quantity": 1},
+                ],
+            }
+        )
+        self.assertEqual(record.values["name"], "Typos")
+        self.assertIsNone(record.currency)
+        self.assertIsInstance(record.lines, ExternalCrmError)
+        self.assertEqual(
+            str(record.lines),
+            "The line items of deal ext-D-9 cannot make an order: the currency 'dirham' is "
+            "not an ISO 4217 code; line 2: the quantity -2 is negative; line 3: ['not', "
+            "'an', 'object'] is not a JSON object; line 4: the unit price is missing.",
+        )
+        record = self._record({"name": "D", "lines": {"sku": "A"}})
+        self.assertEqual(
+            str(record.lines), "The 'lines' of deal ext-D-9 must be a list of JSON objects."
+        )
+
+    def test_a_deal_with_lines_is_processed_as_before(self):
+        events = self._deliver(self.generic, sample("generic_won_deal_with_lines.json"))
+        self.assertEqual(events.state, "done", events.last_error)
+        self.assertEqual(events.lead_id.name, "Carrelage showroom Anfa")
+        self.assertEqual(events.lead_id.stage_id, self.won_stage)

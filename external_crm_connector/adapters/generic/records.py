@@ -5,17 +5,24 @@
 import json
 
 from ..items import RemoteRecord
+from .lines import deal_order
 
 
 def stored_record(event):
-    """The ``RemoteRecord`` an inbox event's stored item holds (its ``data``)."""
+    """The ``RemoteRecord`` an inbox event's stored item holds (its ``data``).
+
+    A deal also gets the line items and currency it came with (``lines``).
+    """
     item = json.loads(event.payload or "{}")
-    return RemoteRecord(
+    record = RemoteRecord(
         kind=event.object_kind,
         external_id=event.external_id,
         values=item.get("data") or {},
         modified_at=event.external_modified_at or None,
     )
+    if record.kind == "deal" and isinstance(record.values, dict):
+        record.currency, record.lines = deal_order(record.external_id, record.values)
+    return record
 
 
 def merged_ids(payload):
