@@ -21,3 +21,4 @@ from . import test_queue_jobs
 from . import test_policy
 from . import test_batch_queries
 from . import test_deal_lines
+from . import test_deal_lines_hubspot

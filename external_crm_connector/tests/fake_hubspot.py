@@ -4,8 +4,10 @@
 
 It serves the calls the connector makes, with HubSpot's shapes: CRM v3
 objects (batch read, list with the ``after`` cursor, search for totals) and
-v4 associations; private-app token checked; scripted failures (429 with
-Retry-After, 500) to test the retries.
+v4 associations (deals to companies, deals to line items, paged per deal);
+line items as ../shared/samples/hubspot_deal_line_items.json shows them;
+private-app token checked; scripted failures (429 with Retry-After, 500) to
+test the retries.
 """
 
 import json
@@ -15,7 +17,12 @@ from urllib.parse import parse_qs, urlparse
 from .clock import EARLIER, iso
 from .fake_server import FakeApiServer
 
-TYPES = {"companies": "company", "contacts": "contact", "deals": "deal"}
+TYPES = {
+    "companies": "company",
+    "contacts": "contact",
+    "deals": "deal",
+    "line_items": "line_item",
+}
 
 
 def _moment(text):
@@ -32,6 +39,8 @@ class FakeHubSpot(FakeApiServer):
         self.updates = []  # [(kind, id, properties)] written by the connector
         self.requests = []
         self.without_id = set()  # ids of the objects answered without their id
+        self.deal_line_items = {}  # deal id -> [line item ids], in association order
+        self.association_page = 500  # associations answered per object and page
 
     # -- data --------------------------------------------------------------
     def add(self, kind, object_id, properties, updated_at=None, company=None):
@@ -46,6 +55,18 @@ class FakeHubSpot(FakeApiServer):
             }
             if company is not None:
                 self.deal_companies[str(object_id)] = [str(company)]
+
+    def add_line_item(self, deal_id, line_id, properties):
+        """A line item associated with ``deal_id`` (typeId 19, deal to line item)."""
+        with self.lock:
+            self.objects.setdefault("line_item", {})[str(line_id)] = {
+                "id": str(line_id),
+                "properties": {**properties, "hs_object_id": str(line_id)},
+                "createdAt": iso(EARLIER),
+                "updatedAt": iso(EARLIER),
+                "archived": False,
+            }
+            self.deal_line_items.setdefault(str(deal_id), []).append(str(line_id))
 
     def remove(self, kind, object_id):
         with self.lock:
@@ -89,8 +110,10 @@ class FakeHubSpot(FakeApiServer):
                 return self._list(handler, TYPES[parts[3]], query)
             if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 5 and method == "PATCH":
                 return self._update(handler, TYPES[parts[3]], parts[4], body)
+            if parts[:3] == ["crm", "v4", "associations"] and parts[4:5] == ["line_items"]:
+                return self._associations(handler, body, self.deal_line_items, 19)
             if parts[:3] == ["crm", "v4", "associations"]:
-                return self._associations(handler, body)
+                return self._associations(handler, body, self.deal_companies, 5)
         return self._send(handler, 404, {"status": "error", "category": "OBJECT_NOT_FOUND"})
 
     def _object(self, kind, item, properties):
@@ -105,7 +128,7 @@ class FakeHubSpot(FakeApiServer):
         properties = body.get("properties") or []
         results, missing = [], []
         for entry in body.get("inputs", []):
-            item = self.objects[kind].get(str(entry["id"]))
+            item = self.objects.get(kind, {}).get(str(entry["id"]))
             if item:
                 results.append(self._object(kind, item, properties))
             else:
@@ -189,22 +212,27 @@ class FakeHubSpot(FakeApiServer):
             payload["paging"] = {"next": {"after": str(after + limit)}}
         return self._send(handler, 200, payload)
 
-    def _associations(self, handler, body):
+    def _associations(self, handler, body, links, type_id):
+        """v4 batch read: a page of ``association_page`` links per object, ``after`` to go on."""
         results = []
         for entry in body.get("inputs", []):
-            companies = self.deal_companies.get(str(entry["id"]), [])
-            results.append(
-                {
-                    "from": {"id": str(entry["id"])},
-                    "to": [
-                        {
-                            "toObjectId": int(company),
-                            "associationTypes": [
-                                {"category": "HUBSPOT_DEFINED", "typeId": 5, "label": None}
-                            ],
-                        }
-                        for company in companies
-                    ],
-                }
-            )
+            linked = links.get(str(entry["id"]), [])
+            start = int(entry.get("after") or 0)
+            page = linked[start : start + self.association_page]
+            result = {
+                "from": {"id": str(entry["id"])},
+                "to": [
+                    {
+                        "toObjectId": int(to_id),
+                        "associationTypes": [
+                            {"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}
+                        ],
+                    }
+                    for to_id in page
+                ],
+            }
+            if start + self.association_page < len(linked):
+                after = str(start + self.association_page)
+                result["paging"] = {"next": {"after": after, "link": f"?after={after}"}}
+            results.append(result)
         return self._send(handler, 200, {"status": "COMPLETE", "results": results})

@@ -11,6 +11,7 @@ from odoo.addons.external_crm_connector.adapters.generic import GenericProvider
 from odoo.addons.external_crm_connector.adapters.provider import (
     CAPABILITY_METHODS,
     IMPORT,
+    LINES,
     PROVIDERS,
     PULL,
     SUBSCRIPTION,
@@ -58,7 +59,7 @@ class TestProviderInterface(ExternalCrmCase, TransactionCase):
     def test_what_each_provider_can_do(self):
         expected = {
             "generic": set(),
-            "hubspot": {IMPORT, PULL, WRITE_BACK},
+            "hubspot": {IMPORT, PULL, WRITE_BACK, LINES},
             "salesforce": {IMPORT, PULL, WRITE_BACK},
             "pipedrive": {IMPORT, PULL, WRITE_BACK},
             "zoho": {IMPORT, PULL, WRITE_BACK, SUBSCRIPTION},

@@ -16,7 +16,12 @@ class HubSpotClient(RestClient):
 
     # api.hubapi.com, and the data centres' api-eu1.hubapi.com...
     HOSTS = ("api.hubapi.com", "*.hubapi.com")
-    OBJECT_TYPES = {"company": "companies", "contact": "contacts", "deal": "deals"}
+    OBJECT_TYPES = {
+        "company": "companies",
+        "contact": "contacts",
+        "deal": "deals",
+        "line_item": "line_items",
+    }
     BATCH_SIZE = 100
 
     def read_batch(self, kind, ids, properties):
@@ -36,20 +41,32 @@ class HubSpotClient(RestClient):
                 found[str(item["id"])] = item
         return found
 
-    def read_associations(self, from_kind, to_kind, ids):
-        """Return ``{id: [associated ids]}`` from the v4 associations API."""
+    def read_associations(self, from_kind, to_kind, ids, all_pages=False):
+        """Return ``{id: [associated ids]}`` from the v4 associations API.
+
+        HubSpot answers a page of associations per object; with
+        ``all_pages``, the following pages of the objects that have more
+        are read too, in batches.
+        """
         links = {}
-        for chunk in chunks([str(object_id) for object_id in ids], self.BATCH_SIZE):
-            answer = self.request(
-                "POST",
-                f"/crm/v4/associations/{self.OBJECT_TYPES[from_kind]}/"
-                f"{self.OBJECT_TYPES[to_kind]}/batch/read",
-                json={"inputs": [{"id": object_id} for object_id in chunk]},
-            )
-            for item in (answer or {}).get("results", []):
-                links[str(item["from"]["id"])] = [
-                    str(to["toObjectId"]) for to in item.get("to", [])
-                ]
+        path = (
+            f"/crm/v4/associations/{self.OBJECT_TYPES[from_kind]}/"
+            f"{self.OBJECT_TYPES[to_kind]}/batch/read"
+        )
+        pending = [{"id": str(object_id)} for object_id in ids]
+        while pending:
+            following = []
+            for chunk in chunks(pending, self.BATCH_SIZE):
+                answer = self.request("POST", path, json={"inputs": chunk})
+                for item in (answer or {}).get("results", []):
+                    object_id = str(item["from"]["id"])
+                    links.setdefault(object_id, []).extend(
+                        str(to["toObjectId"]) for to in item.get("to", [])
+                    )
+                    after = ((item.get("paging") or {}).get("next") or {}).get("after")
+                    if all_pages and after:
+                        following.append({"id": object_id, "after": after})
+            pending = following
         return links
 
     def list_page(self, kind, properties, after=None, limit=100, associations=None):

@@ -9,15 +9,20 @@ own associations).
 
 from datetime import UTC
 
-from .records import DEAL_COMPANY, record_from_object
+from .records import DEAL_COMPANY, DEAL_CURRENCY, record_from_object
 
 
 def properties(kind, parts):
-    """HubSpot properties to read for ``kind``: ``parts``, those of the field map."""
+    """HubSpot properties to read for ``kind``: ``parts``, those of the field map.
+
+    A deal also gives its currency (``RemoteRecord.currency``).
+    """
     names = set(parts)
     names.discard(DEAL_COMPANY)
     if kind == "contact":
         names.add("associatedcompanyid")
+    if kind == "deal":
+        names.add(DEAL_CURRENCY)
     return sorted(name for name in names if name)
 
 

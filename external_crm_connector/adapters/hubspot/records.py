@@ -9,9 +9,12 @@ the company it is associated with, as the pseudo-property
 
 from .. import transforms
 from ..items import RemoteRecord
+from ..lines import record_currency
 
 # pseudo-property holding the company a deal is associated with
 DEAL_COMPANY = "associations.companies"
+# the property holding a deal's currency (ISO code)
+DEAL_CURRENCY = "deal_currency_code"
 
 
 def record_from_object(kind, item, associations=None):
@@ -33,4 +36,5 @@ def record_from_object(kind, item, associations=None):
         external_id=str(item["id"]),
         values=values,
         modified_at=transforms.parse_datetime(modified) or None,
+        currency=record_currency(values.get(DEAL_CURRENCY)) if kind == "deal" else None,
     )
