@@ -7,9 +7,11 @@ token endpoint (refresh-token grant, identity URL with the organization id),
 and REST ``query`` / ``queryAll`` for the SOQL the connector writes (SELECT
 fields, ``LastModifiedDate`` and ``Id`` conditions, ``Id IN (...)``,
 ``ORDER BY LastModifiedDate, Id``, ``COUNT()``), pages behind
-``nextRecordsUrl`` that can expire. Access tokens expire on demand (401
-``INVALID_SESSION_ID``); scripted failures give 429 or 503 with Retry-After,
-500, or 403 ``REQUEST_LIMIT_EXCEEDED``.
+``nextRecordsUrl`` that can expire; OpportunityLineItem records
+(``OpportunityId IN (...)``) and the Organization, and an org with one
+currency, that refuses ``CurrencyIsoCode`` (``INVALID_FIELD``). Access
+tokens expire on demand (401 ``INVALID_SESSION_ID``); scripted failures give
+429 or 503 with Retry-After, 500, or 403 ``REQUEST_LIMIT_EXCEEDED``.
 """
 
 import itertools
@@ -29,7 +31,8 @@ SINCE = re.compile(r"^LastModifiedDate >= (\S+)$")
 AFTER = re.compile(
     r"^\(LastModifiedDate > (\S+) OR \(LastModifiedDate = (\S+) AND Id > '(\w+)'\)\)$"
 )
-IDS = re.compile(r"^Id IN \((.+)\)$")
+IDS = re.compile(r"^(\w*Id) IN \((.+)\)$")
+SOBJECTS = ("Account", "Contact", "Opportunity", "OpportunityLineItem", "Organization")
 
 
 def _moment(text):
@@ -57,7 +60,8 @@ class FakeSalesforce(FakeApiServer):
         self.client_id = client_id
         self.client_secret = client_secret
         self.refresh_token = refresh_token
-        self.records = {"Account": {}, "Contact": {}, "Opportunity": {}}
+        self.records = {sobject: {} for sobject in SOBJECTS}
+        self.multi_currency = True
         self.valid_tokens = set()
         self.failures = []  # [(path fragment, status, retry_after, error code)]
         self.requests = []
@@ -111,7 +115,8 @@ class FakeSalesforce(FakeApiServer):
 
     def reset(self):
         with self.lock:
-            self.records = {"Account": {}, "Contact": {}, "Opportunity": {}}
+            self.records = {sobject: {} for sobject in SOBJECTS}
+            self.multi_currency = True
             self.failures = []
             self.requests = []
             self.locators = {}
@@ -246,6 +251,9 @@ class FakeSalesforce(FakeApiServer):
             return self._malformed(handler, soql)
         fields = [name.strip() for name in match["fields"].split(",")]
         sobject = match["sobject"]
+        if "CurrencyIsoCode" in fields and not self.multi_currency:
+            message = f"No such column 'CurrencyIsoCode' on entity '{sobject}'"
+            return self._send(handler, 400, [{"message": message, "errorCode": "INVALID_FIELD"}])
         rows = [r for r in self.records[sobject].values() if include_deleted or not r["IsDeleted"]]
         for condition in (match["where"] or "").split(" AND (") if match["where"] else []:
             rows = self._filter(rows, condition)
@@ -276,8 +284,8 @@ class FakeSalesforce(FakeApiServer):
             ]
         ids = IDS.match(condition)
         if ids:
-            wanted = {part.strip().strip("'") for part in ids[1].split(",")}
-            return [r for r in rows if r["Id"] in wanted]
+            wanted = {part.strip().strip("'") for part in ids[2].split(",")}
+            return [r for r in rows if r.get(ids[1]) in wanted]
         return None
 
     def _malformed(self, handler, soql):

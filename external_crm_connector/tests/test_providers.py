@@ -60,7 +60,7 @@ class TestProviderInterface(ExternalCrmCase, TransactionCase):
         expected = {
             "generic": set(),
             "hubspot": {IMPORT, PULL, WRITE_BACK, LINES},
-            "salesforce": {IMPORT, PULL, WRITE_BACK},
+            "salesforce": {IMPORT, PULL, WRITE_BACK, LINES},
             "pipedrive": {IMPORT, PULL, WRITE_BACK},
             "zoho": {IMPORT, PULL, WRITE_BACK, SUBSCRIPTION},
         }

@@ -88,6 +88,18 @@ class SalesforceCase(ExternalCrmCase):
             **values,
         )
 
+    @classmethod
+    def _setup_salesforce_api(cls):
+        """Start a fake Salesforce on loopback; return a backend that calls its API."""
+        cls.fake = FakeSalesforce(organization_id=ORG).start()
+        cls.addClassCleanup(cls.fake.stop)
+        cls.env["ir.config_parameter"].set_param("external_crm_connector.api_backoff", "0.01")
+        return cls._setup_salesforce(
+            salesforce_login_url=cls.fake.url,
+            salesforce_client_id="consumer-key",
+            salesforce_refresh_token="refresh-token",
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestSalesforceWebhook(SalesforceCase, HttpCase):
@@ -287,14 +299,7 @@ class TestSalesforce(SalesforceCase, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.fake = FakeSalesforce(organization_id=ORG).start()
-        cls.addClassCleanup(cls.fake.stop)
-        cls.env["ir.config_parameter"].set_param("external_crm_connector.api_backoff", "0.01")
-        cls.salesforce = cls._setup_salesforce(
-            salesforce_login_url=cls.fake.url,
-            salesforce_client_id="consumer-key",
-            salesforce_refresh_token="refresh-token",
-        )
+        cls.salesforce = cls._setup_salesforce_api()
 
     def setUp(self):
         super().setUp()

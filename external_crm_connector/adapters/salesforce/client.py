@@ -69,6 +69,11 @@ class SalesforceClient(RestClient):
         self.refreshes = 0
         # the Salesforce user of the refresh token, known after a refresh
         self.user_id = None
+        # whether the organization has several currencies (CurrencyIsoCode
+        # fields): None until a query asked; the currency of a single-currency
+        # organization, once read (``lines.py``)
+        self.multi_currency = None
+        self.organization_currency = None
 
     def _secrets(self):
         return [*super()._secrets(), self.client_secret, self.refresh_token, self.client_id]
@@ -202,6 +207,17 @@ class SalesforceClient(RestClient):
     def query_more(self, next_records_url, batch_size=None):
         """The page behind a ``nextRecordsUrl``."""
         return self.request("GET", next_records_url, headers=self._query_options(batch_size))
+
+    def query_all(self, soql, include_deleted=False):
+        """Every record of a SOQL query, its pages followed (``nextRecordsUrl``)."""
+        records = []
+        answer = self.query(soql, include_deleted=include_deleted) or {}
+        while True:
+            records.extend(answer.get("records") or [])
+            next_url = answer.get("nextRecordsUrl")
+            if answer.get("done", True) or not next_url:
+                return records
+            answer = self.query_more(next_url) or {}
 
     @staticmethod
     def _query_options(batch_size):

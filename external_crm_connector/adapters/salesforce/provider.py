@@ -14,8 +14,8 @@ from datetime import datetime
 
 from ...exceptions import ExternalCrmError
 from .. import reading, transforms
-from ..provider import IMPORT, PULL, WRITE_BACK, Provider, null_cleared, register
-from . import delivery, maps, records
+from ..provider import IMPORT, LINES, PULL, WRITE_BACK, Provider, null_cleared, register
+from . import delivery, lines, maps, records
 from .client import INSTANCE_HOSTS
 from .credentials import api_client
 from .ids import SOBJECTS
@@ -25,7 +25,7 @@ from .query import SoqlReader
 @register
 class SalesforceProvider(Provider):
     code = "salesforce"
-    capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, LINES))
     default_api_url = False  # the instance URL comes with the access token
     api_hosts = INSTANCE_HOSTS
     # Salesforce sends at most 100 notifications in one message
@@ -176,3 +176,7 @@ class SalesforceProvider(Provider):
         """Write the figures to fields of the Accounts (custom fields, ``..__c``)."""
         values = {account_id: null_cleared(names) for account_id, names in updates.items()}
         return self._client().update_records(SOBJECTS["company"], values)
+
+    def read_deal_lines(self, deal_ids):
+        """OpportunityLineItem records, 200 opportunities per query (see ``lines``)."""
+        return self._read_lines(deal_ids, lines)

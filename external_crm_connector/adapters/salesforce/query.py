@@ -98,14 +98,8 @@ class SoqlReader:
         for chunk in chunks(ids, READ_BATCH):
             where = [f"Id IN ({', '.join(soql_string(i) for i in chunk)})"]
             soql = self.soql(kind, where, ordered=False, include_deleted=include_deleted)
-            answer = client.query(soql, include_deleted=include_deleted) or {}
-            while True:
-                for item in answer.get("records") or []:
-                    found[id18(item["Id"])] = item
-                next_url = answer.get("nextRecordsUrl")
-                if answer.get("done", True) or not next_url:
-                    break
-                answer = client.query_more(next_url) or {}
+            for item in client.query_all(soql, include_deleted=include_deleted):
+                found[id18(item["Id"])] = item
         return found
 
     def page(self, client, kind, since, after, limit, include_deleted):

@@ -11,6 +11,7 @@ import json
 
 from .. import transforms
 from ..items import RemoteRecord
+from ..lines import record_currency
 from .ids import ID_PATTERN, id18
 
 
@@ -38,7 +39,13 @@ def record_from_rest(kind, item):
         values=values,
         modified_at=transforms.parse_datetime(values.get("LastModifiedDate")) or None,
         missing=bool(values.get("IsDeleted")),
+        currency=deal_currency(kind, values),
     )
+
+
+def deal_currency(kind, values):
+    """An opportunity's ``CurrencyIsoCode``, when the field map reads it (multi-currency orgs)."""
+    return record_currency(values.get("CurrencyIsoCode")) if kind == "deal" else None
 
 
 def snapshot_payload(record):
@@ -61,6 +68,7 @@ def record_from_snapshot(kind, snapshot):
         values=dict(snapshot.get("fields") or {}),
         modified_at=transforms.parse_datetime(snapshot.get("LastModifiedDate")) or None,
         missing=bool(snapshot.get("IsDeleted")),
+        currency=deal_currency(kind, snapshot.get("fields") or {}),
     )
 
 
