@@ -23,3 +23,4 @@ from . import test_batch_queries
 from . import test_deal_lines
 from . import test_deal_lines_hubspot
 from . import test_deal_lines_salesforce
+from . import test_deal_lines_pipedrive

@@ -5,9 +5,12 @@
 It serves what the connector reads, in Pipedrive's shapes: the v2 lists of
 organizations, persons and deals (``limit``, opaque ``cursor`` answered in
 ``additional_data.next_cursor``, ``ids``, ``updated_since``, ``sort_by`` and
-``sort_direction``); the API token checked in the ``x-api-token`` header or the
-``api_token`` parameter; scripted failures (429 with Retry-After and
-Pipedrive's rate-limit headers, 5xx) to test the retries.
+``sort_direction``); products, and the products of deals
+(``/api/v2/deals/products?deal_ids=``, shaped as
+../shared/samples/pipedrive_deal_products.json); the API token checked in
+the ``x-api-token`` header or the ``api_token`` parameter; scripted
+failures (429 with Retry-After and Pipedrive's rate-limit headers, 5xx) to
+test the retries.
 """
 
 import base64
@@ -18,7 +21,13 @@ from urllib.parse import parse_qs, urlparse
 from .clock import LATER, iso
 from .fake_server import FakeApiServer
 
-ENTITIES = {"organizations": "company", "persons": "contact", "deals": "deal"}
+ENTITIES = {
+    "organizations": "company",
+    "persons": "contact",
+    "deals": "deal",
+    "products": "product",
+}
+KINDS = ("company", "contact", "deal", "product", "deal_product")
 
 
 def _moment(text):
@@ -31,7 +40,7 @@ class FakePipedrive(FakeApiServer):
     def __init__(self, token="pd-test-token"):
         super().__init__()
         self.token = token
-        self.records = {"company": {}, "contact": {}, "deal": {}}
+        self.records = {kind: {} for kind in KINDS}
         self.failures = []  # [(path fragment, status, retry_after)]
         self.requests = []  # [(method, path, query dict)]
         self.updates = []  # [(kind, id, custom fields)] written by the connector
@@ -39,7 +48,7 @@ class FakePipedrive(FakeApiServer):
     # -- data --------------------------------------------------------------
     def reset(self):
         with self.lock:
-            self.records = {"company": {}, "contact": {}, "deal": {}}
+            self.records = {kind: {} for kind in KINDS}
             self.failures = []
             self.requests = []
             self.updates = []
@@ -62,6 +71,26 @@ class FakePipedrive(FakeApiServer):
         with self.lock:
             self.records[kind][str(record_id)] = record
         return record
+
+    def add_deal_product(self, deal_id, row_id, values):
+        """A product attached to a deal, as ``GET /api/v2/deals/products`` answers it."""
+        row = {
+            "id": int(row_id),
+            "deal_id": int(deal_id),
+            "product_variation_id": None,
+            "order_nr": len(self.records["deal_product"]) + 1,
+            "discount": 0,
+            "discount_type": "percentage",
+            "tax": 0,
+            "tax_method": "exclusive",
+            "is_enabled": True,
+            "billing_frequency": "one-time",
+            "comments": None,
+            **values,
+        }
+        with self.lock:
+            self.records["deal_product"][str(row_id)] = row
+        return row
 
     def remove(self, kind, record_id):
         with self.lock:
@@ -93,6 +122,9 @@ class FakePipedrive(FakeApiServer):
                 return self._error(handler, 429, "Too many requests", 429, headers)
             return self._error(handler, status, "Internal server error", status)
         parts = parsed.path.strip("/").split("/")
+        if parts == ["api", "v2", "deals", "products"] and method == "GET":
+            with self.lock:
+                return self._deal_products(handler, query)
         if parts[:2] == ["api", "v2"] and len(parts) == 3 and parts[2] in ENTITIES:
             with self.lock:
                 return self._list(handler, ENTITIES[parts[2]], query)
@@ -121,13 +153,15 @@ class FakePipedrive(FakeApiServer):
     def _cursor(position):
         return base64.urlsafe_b64encode(json.dumps({"offset": position}).encode()).decode()
 
+    def _deal_products(self, handler, query):
+        """The products of at most 100 deals, by id, pages of ``limit`` behind a cursor."""
+        wanted = set((query.get("deal_ids") or "").split(",")) - {""}
+        if not wanted or len(wanted) > 100:
+            return self._error(handler, 400, "Validation failed: deal_ids: 1 to 100", 400)
+        rows = [r for r in self.records["deal_product"].values() if str(r["deal_id"]) in wanted]
+        return self._page(handler, sorted(rows, key=lambda r: r["id"]), query)
+
     def _list(self, handler, kind, query):
-        try:
-            limit = int(query.get("limit", "100"))
-        except ValueError:
-            return self._error(handler, 400, "Validation failed: limit", 400)
-        if not 1 <= limit <= 500:
-            return self._error(handler, 400, "Validation failed: limit: max 500", 400)
         records = list(self.records[kind].values())
         if query.get("ids"):
             wanted = set(query["ids"].split(","))
@@ -144,6 +178,16 @@ class FakePipedrive(FakeApiServer):
             key=lambda r: (r["id"],) if sort_by == "id" else (_moment(r[sort_by]), r["id"]),
             reverse=query.get("sort_direction") == "desc",
         )
+        return self._page(handler, records, query)
+
+    def _page(self, handler, records, query):
+        """One page of ``records`` (``limit``, at most 500) from the query's cursor."""
+        try:
+            limit = int(query.get("limit", "100"))
+        except ValueError:
+            return self._error(handler, 400, "Validation failed: limit", 400)
+        if not 1 <= limit <= 500:
+            return self._error(handler, 400, "Validation failed: limit: max 500", 400)
         start = 0
         if query.get("cursor"):
             try:

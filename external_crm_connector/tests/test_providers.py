@@ -61,7 +61,7 @@ class TestProviderInterface(ExternalCrmCase, TransactionCase):
             "generic": set(),
             "hubspot": {IMPORT, PULL, WRITE_BACK, LINES},
             "salesforce": {IMPORT, PULL, WRITE_BACK, LINES},
-            "pipedrive": {IMPORT, PULL, WRITE_BACK},
+            "pipedrive": {IMPORT, PULL, WRITE_BACK, LINES},
             "zoho": {IMPORT, PULL, WRITE_BACK, SUBSCRIPTION},
         }
         self.assertEqual(

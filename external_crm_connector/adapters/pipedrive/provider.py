@@ -13,15 +13,15 @@ import json
 from ...exceptions import ExternalCrmApiError
 from .. import credentials, reading
 from ..items import RemoteRecord
-from ..provider import IMPORT, PULL, WRITE_BACK, Provider, null_cleared, register
-from . import delivery, maps, records
+from ..provider import IMPORT, LINES, PULL, WRITE_BACK, Provider, null_cleared, register
+from . import delivery, lines, maps, records
 from .client import PipedriveClient
 
 
 @register
 class PipedriveProvider(Provider):
     code = "pipedrive"
-    capabilities = frozenset((IMPORT, PULL, WRITE_BACK))
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, LINES))
     default_api_url = "https://api.pipedrive.com"
     api_hosts = PipedriveClient.HOSTS
     field_maps = maps.FIELD_MAPS
@@ -157,3 +157,7 @@ class PipedriveProvider(Provider):
             except ExternalCrmApiError as error:
                 refused[org_id] = str(error)
         return refused
+
+    def read_deal_lines(self, deal_ids):
+        """Deal products of API v2, 100 deals per call, with their codes (see ``lines``)."""
+        return self._read_lines(deal_ids, lines)

@@ -9,6 +9,7 @@ names for all of them.
 
 from .. import transforms
 from ..items import RemoteRecord
+from ..lines import record_currency
 
 ADDRESS_PARTS = (
     "street_number",
@@ -140,6 +141,7 @@ def record(kind, raw, vat_field=None, external_id=None):
         external_id=str(external_id or raw.get("id")),
         values=values,
         modified_at=modified_at,
+        currency=record_currency(values.get("currency")) if kind == "deal" else None,
     )
 
 
