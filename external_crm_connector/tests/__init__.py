@@ -24,3 +24,4 @@ from . import test_deal_lines
 from . import test_deal_lines_hubspot
 from . import test_deal_lines_salesforce
 from . import test_deal_lines_pipedrive
+from . import test_deal_lines_zoho

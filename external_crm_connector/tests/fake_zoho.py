@@ -7,18 +7,32 @@ endpoint (refresh-token grant, ``api_domain`` in the answer, refusals with
 HTTP 200 and an ``error`` member as Zoho does), records by ids, pages of
 records (``page`` up to 2,000 records, ``page_token`` beyond, the
 ``If-Modified-Since`` header, sorting), the record count and the
-notification ``actions/watch`` endpoint. Access tokens expire on demand
+notification ``actions/watch`` endpoint; quotes with their line items
+(``Product_Details``) and products, the COQL query of the quotes of deals
+by stage, and the fields an org does not have (``Currency`` with one
+currency), refused with ``INVALID_DATA``. Access tokens expire on demand
 (401 ``INVALID_TOKEN``); failures (429 with Retry-After, 500) are scripted.
 """
 
 import json
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 from .clock import LATER, iso, moment
 from .fake_server import FakeApiServer
 
-MODULES = {"Accounts": "company", "Contacts": "contact", "Deals": "deal"}
+MODULES = {
+    "Accounts": "company",
+    "Contacts": "contact",
+    "Deals": "deal",
+    "Quotes": "quote",
+    "Products": "product",
+}
+QUOTES_OF_DEALS = re.compile(
+    r"^select (?P<fields>.+?) from Quotes where \(Deal_Name in \((?P<deals>[^)]*)\) "
+    r"and Quote_Stage in \((?P<stages>[^)]*)\)\) limit (?P<limit>\d+) offset (?P<offset>\d+)$"
+)
 
 
 def _moment(text):
@@ -35,7 +49,8 @@ class FakeZoho(FakeApiServer):
         self.refresh_token = refresh
         self.access_token = None
         self.issued = 0
-        self.records = {"company": {}, "contact": {}, "deal": {}}
+        self.records = {kind: {} for kind in MODULES.values()}
+        self.unknown_fields = set()
         self.channels = {}
         self.failures = []  # [(path fragment, status, retry_after)]
         self.requests = []
@@ -46,7 +61,8 @@ class FakeZoho(FakeApiServer):
         with self.lock:
             self.access_token = None
             self.issued = 0
-            self.records = {"company": {}, "contact": {}, "deal": {}}
+            self.records = {kind: {} for kind in MODULES.values()}
+            self.unknown_fields = set()
             self.channels = {}
             self.failures = []
             self.requests = []
@@ -120,6 +136,8 @@ class FakeZoho(FakeApiServer):
         with self.lock:
             if parts[2:] == ["actions", "watch"] and method in ("POST", "PATCH"):
                 return self._watch(handler, method, body)
+            if parts[2:] == ["coql"] and method == "POST":
+                return self._coql(handler, body.get("select_query") or "")
             kind = MODULES.get(parts[2]) if len(parts) > 2 else None
             if kind and parts[3:] == ["actions", "count"]:
                 return self._send(handler, 200, {"count": len(self.records[kind])})
@@ -206,11 +224,52 @@ class FakeZoho(FakeApiServer):
         wanted = set(fields) | {"id"}
         return {name: value for name, value in record.items() if name in wanted}
 
+    def _coql(self, handler, select_query):
+        """The accepted quotes of deals: the one COQL query the connector makes."""
+        match = QUOTES_OF_DEALS.match(select_query)
+        if not match:
+            return self._send(handler, 400, {"code": "SYNTAX_ERROR", "status": "error"})
+        deals = {value.strip().strip("'") for value in match["deals"].split(",")}
+        stages = {value.strip().strip("'") for value in match["stages"].split(",")}
+        if len(deals) > 50 or int(match["limit"]) > 2000:
+            return self._send(handler, 400, {"code": "LIMIT_EXCEEDED", "status": "error"})
+        quotes = sorted(
+            (
+                quote
+                for quote in self.records["quote"].values()
+                if quote["Deal_Name"]["id"] in deals and quote["Quote_Stage"] in stages
+            ),
+            key=lambda quote: int(quote["id"]),
+        )
+        offset, limit = int(match["offset"]), int(match["limit"])
+        page = quotes[offset : offset + limit]
+        if not page:
+            return self._send(handler, 204)
+        fields = [name.strip() for name in match["fields"].split(",")]
+        data = [
+            {
+                name: {"id": quote[name]["id"]} if name == "Deal_Name" else quote[name]
+                for name in fields
+            }
+            for quote in page
+        ]
+        info = {"count": len(page), "more_records": offset + limit < len(quotes)}
+        return self._send(handler, 200, {"data": data, "info": info})
+
     def _by_ids(self, handler, kind, query):
         fields = query.get("fields", [""])[0].split(",")
         ids = query["ids"][0].split(",")
         if len(ids) > 100:
             return self._send(handler, 400, {"code": "LIMIT_EXCEEDED", "status": "error"})
+        unknown = sorted(self.unknown_fields & set(fields))
+        if unknown:
+            error = {
+                "code": "INVALID_DATA",
+                "details": {"api_name": unknown[0]},
+                "message": "the field is not available",
+                "status": "error",
+            }
+            return self._send(handler, 400, error)
         data = [
             self._select(self.records[kind][record_id], fields)
             for record_id in ids

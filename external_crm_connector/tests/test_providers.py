@@ -62,7 +62,7 @@ class TestProviderInterface(ExternalCrmCase, TransactionCase):
             "hubspot": {IMPORT, PULL, WRITE_BACK, LINES},
             "salesforce": {IMPORT, PULL, WRITE_BACK, LINES},
             "pipedrive": {IMPORT, PULL, WRITE_BACK, LINES},
-            "zoho": {IMPORT, PULL, WRITE_BACK, SUBSCRIPTION},
+            "zoho": {IMPORT, PULL, WRITE_BACK, SUBSCRIPTION, LINES},
         }
         self.assertEqual(
             {code: set(provider_class.capabilities) for code, provider_class in PROVIDERS.items()},

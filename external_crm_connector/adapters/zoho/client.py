@@ -18,7 +18,13 @@ from .data_centres import API_HOSTS
 
 _logger = logging.getLogger(__name__)
 
-MODULES = {"company": "Accounts", "contact": "Contacts", "deal": "Deals"}
+MODULES = {
+    "company": "Accounts",
+    "contact": "Contacts",
+    "deal": "Deals",
+    "quote": "Quotes",
+    "product": "Products",
+}
 API_VERSION = "v6"
 # Zoho reads at most 100 ids, 50 fields and 200 records per page in one call
 MAX_IDS = 100
@@ -58,6 +64,9 @@ class ZohoClient(RestClient):
     def __init__(self, base_url, token, renew=None, **kwargs):
         super().__init__(base_url, token, **kwargs)
         self.renew = renew
+        # optional fields this org does not have, once Zoho refused them
+        # (``lines.py``: one currency, one shape of line items)
+        self.refused_fields = set()
 
     def _auth_headers(self):
         return {"Authorization": f"Zoho-oauthtoken {self.token}"}
@@ -129,6 +138,10 @@ class ZohoClient(RestClient):
             for record in (answer or {}).get("data") or []:
                 found[str(record["id"])] = record
         return found
+
+    def query(self, select_query):
+        """One page of a COQL query: the decoded answer (``data``, ``info``), ``{}`` for none."""
+        return self.request("POST", self._path("coql"), json={"select_query": select_query}) or {}
 
     def update_records(self, kind, updates):
         """Write ``{id: {field: value}}`` on records of ``kind``, 100 per call.

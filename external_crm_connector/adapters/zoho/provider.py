@@ -13,6 +13,7 @@ from .. import reading, transforms
 from ..maps import external_field_parts
 from ..provider import (
     IMPORT,
+    LINES,
     PULL,
     SUBSCRIPTION,
     WRITE_BACK,
@@ -20,7 +21,7 @@ from ..provider import (
     null_cleared,
     register,
 )
-from . import delivery, maps, query, records
+from . import delivery, lines, maps, query, records
 from .credentials import api_client
 from .data_centres import API_HOSTS, API_URLS
 
@@ -30,7 +31,7 @@ WATCH_EVENTS = ("Accounts.all", "Contacts.all", "Deals.all")
 @register
 class ZohoProvider(Provider):
     code = "zoho"
-    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, SUBSCRIPTION))
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, SUBSCRIPTION, LINES))
     default_api_url = API_URLS["com"]
     api_hosts = API_HOSTS
     # Zoho sends one object per delivery; a list is accepted for scripts
@@ -114,3 +115,7 @@ class ZohoProvider(Provider):
         confirmed = [transforms.parse_datetime(value) for value in expiries]
         confirmed = [moment for moment in confirmed if moment]
         return min(confirmed) if confirmed else expiry.replace(microsecond=0)
+
+    def read_deal_lines(self, deal_ids):
+        """The line items of the deals' accepted quotes, 50 deals per query (see ``lines``)."""
+        return self._read_lines(deal_ids, lines)

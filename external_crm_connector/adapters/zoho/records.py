@@ -8,6 +8,7 @@ reads ``Account_Name.id``. An empty lookup removes the link.
 
 from .. import transforms
 from ..items import RemoteRecord
+from ..lines import record_currency
 
 # the lookup of a contact or deal to its account, as the field map names it
 ACCOUNT_ID = "Account_Name.id"
@@ -34,6 +35,8 @@ def record_from_object(kind, item, dotted):
         external_id=str(item["id"]),
         values=values,
         modified_at=transforms.parse_datetime(item.get("Modified_Time")) or None,
+        # a multi-currency org's deals have a Currency, when the field map reads it
+        currency=record_currency(item.get("Currency")) if kind == "deal" else None,
     )
 
 
