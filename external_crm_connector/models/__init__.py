@@ -6,6 +6,7 @@ from . import external_crm_financial_writeback
 from . import external_crm_backend_destinations
 from . import external_crm_backend_jobs
 from . import external_crm_backend_stats
+from . import external_crm_backend_orders
 from . import external_crm_backend_sync
 from . import external_crm_backend_webhook
 from . import external_crm_event_inbox

@@ -33,6 +33,7 @@ class ExternalCrmBackend(models.Model):
         "external.crm.backend.jobs",
         "external.crm.backend.sync",
         "external.crm.backend.stats",
+        "external.crm.backend.orders",
         "external.crm.backend.writeback",
         "external.crm.backend.pipedrive",
         "external.crm.backend.salesforce",
@@ -256,6 +257,7 @@ class ExternalCrmBackend(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         self._check_protected_settings(vals_list, creating=True)
+        self._check_order_settings(vals_list)
         for vals in vals_list:
             token = secrets.token_urlsafe(32)
             vals.setdefault("webhook_token", token)
@@ -275,6 +277,7 @@ class ExternalCrmBackend(models.Model):
 
     def write(self, vals):
         self._check_protected_settings([vals])
+        self._check_order_settings([vals])
         if "webhook_token" in vals:
             vals["webhook_token_hash"] = token_hash(vals["webhook_token"])
         if "company_id" in vals:

@@ -38,6 +38,18 @@ class ExternalCrmBinding(models.Model):
         index="btree_not_null",
         readonly=True,
     )
+    order_id = fields.Many2one(
+        "sale.order",
+        string="Sale Order",
+        ondelete="set null",
+        check_company=True,
+        index="btree_not_null",
+        readonly=True,
+        help="The sale order of a won deal: one per deal.",
+    )
+    order_lines_key = fields.Char(
+        readonly=True, help="Technical: the version of the deal's lines the order follows."
+    )
     active = fields.Boolean(default=True)
     origin = fields.Selection(
         [

@@ -34,7 +34,14 @@ class ExternalCrmConflict(models.Model):
     event_id = fields.Many2one("external.crm.event", ondelete="cascade", readonly=True, index=True)
     binding_id = fields.Many2one("external.crm.binding", ondelete="cascade", readonly=True)
     conflict_type = fields.Selection(
-        [("field", "Field"), ("identity", "Identity")], required=True, readonly=True
+        [("field", "Field"), ("identity", "Identity"), ("order", "Sale order")],
+        required=True,
+        readonly=True,
+    )
+    description = fields.Text(
+        string="To Review",
+        readonly=True,
+        help="Sale orders: what the connector did not do without a person, and why.",
     )
     object_kind = fields.Selection(OBJECT_KINDS, readonly=True)
     external_id = fields.Char(string="External ID", readonly=True)
@@ -151,6 +158,13 @@ class ExternalCrmConflict(models.Model):
         """
         self._check_open()
         for conflict in self:
+            if conflict.conflict_type == "order":
+                raise UserError(
+                    self.env._(
+                        "A sale order item has no incoming value to take: fix what it names, "
+                        "then process its event again, or close it with Keep Odoo."
+                    )
+                )
             if conflict.conflict_type == "field":
                 conflict._apply_incoming_value()
             elif conflict._is_merge():

@@ -142,6 +142,19 @@ class ConflictRecorder:
             )
         return self.env["external.crm.conflict"].create(values)
 
+    def order(self, event, binding, lead, text):
+        """A sale order of a won deal left to a person (``services.orders``)."""
+        return self.env["external.crm.conflict"].create(
+            self._values(
+                event,
+                "order",
+                binding_id=binding.id,
+                lead_id=lead.id,
+                partner_id=lead.partner_id.commercial_partner_id.id or False,
+                description=text,
+            )
+        )
+
     def bound_message(self, binding):
         """Why an external record that has a binding is not linked or created again."""
         if not binding.active:

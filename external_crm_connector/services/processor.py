@@ -28,8 +28,10 @@ from .creation import STAGE_COMPANIONS, CreationQueue, Creator
 from .deletion import Deletion
 from .mapping import Mapper
 from .matcher import PartnerMatcher, identity_keys
+from .orders import OrderMaker, deal_records
 from .outcome import Outcome, OutcomeWriter
 from .policy import APPLY, CONFLICT, LOST, decide_fields, is_older, is_repeat, local_change_time
+from .prefetch import prefetch
 
 _logger = logging.getLogger(__name__)
 
@@ -61,9 +63,11 @@ class EventProcessor:
         self.creator = Creator(backend, self.binder, self.coercer, self.country_code)
         self.deletion = Deletion(backend, self.provider, self.binder, self.conflicts, self.dry_run)
         self.outcomes = OutcomeWriter(self.env, self.dry_run)
+        self.orders = OrderMaker(backend, self.conflicts, self.dry_run)
         self.queue = CreationQueue()
         self.dependencies = []
         self.keys = {}
+        self.remotes = {}
 
     def run(self):
         """Process the batch and write each event's outcome."""
@@ -82,7 +86,11 @@ class EventProcessor:
                 e.id,
             ),
         )
-        self._prefetch(ordered, remotes)
+        prefetch(
+            ordered, remotes, self.provider, self.mapper, self.binder, self.matcher, self._keys
+        )
+        self.remotes = remotes
+        self.orders.read_lines(self.provider, deal_records(ordered, remotes), self._stage_of)
         kind = None
         for event in ordered:
             if event.object_kind != kind:
@@ -92,31 +100,6 @@ class EventProcessor:
         self.flush_creations()
         self.outcomes.flush()
         self._finish()
-
-    def _prefetch(self, events, remotes):
-        """Load the bindings and matching candidates of the whole batch."""
-        wanted = {(event.object_kind, event.external_id) for event in events}
-        for event in events:
-            if event.action == "merge":
-                wanted.update((event.object_kind, i) for i in self.provider.merged_ids(event))
-            remote = remotes.get(event.id)
-            if _readable(remote):
-                wanted |= self.mapper.references(event.object_kind, remote.values)
-        self.binder.load(wanted)
-        keys_by_kind = {}
-        for event in events:
-            remote = remotes.get(event.id)
-            if (
-                event.object_kind in ("company", "contact")
-                and event.action in ("upsert", "association", "merge")
-                and not self.binder.get(event.object_kind, event.external_id)
-                and _readable(remote)
-                and not remote.missing
-            ):
-                keys = self._keys(event, remote)
-                keys_by_kind.setdefault(event.object_kind, []).append(keys)
-        for kind, keys_list in keys_by_kind.items():
-            self.matcher.prefetch(kind, keys_list)
 
     def _process_event(self, event, remote):
         started = time.perf_counter()
@@ -225,7 +208,10 @@ class EventProcessor:
             )
         mapped = self._map(kind, remote, outcome)
         if binding:
-            return self._update_bound(event, binding, mapped, modified_at, outcome)
+            outcome = self._update_bound(event, binding, mapped, modified_at, outcome)
+            if kind == "deal" and outcome.binding:
+                self.orders.apply(event, outcome.binding, remote, outcome)
+            return outcome
         if kind == "deal":
             return self.queue_creation(event, mapped, {}, modified_at, outcome)
         keys = self.keys.get(event.id) or identity_keys(kind, mapped.values, self.country_code)
@@ -337,6 +323,10 @@ class EventProcessor:
             outcome.note(self.env._("Nothing changed."))
         return outcome
 
+    def _stage_of(self, remote):
+        """The stage the field map gives a deal's record (None when it gives none)."""
+        return self.mapper.map("deal", remote.values, self.binder.partners).values.get("stage_id")
+
     def _apply_stage(self, lead, stage, lost_reason_id):
         apply_stage(lead, stage, lost_reason_id or self.backend.lost_reason_id.id)
 
@@ -393,7 +383,11 @@ class EventProcessor:
                 item.outcome.note(
                     self.env._("Marked lost.") if item.stage == LOST else self.env._("Marked won.")
                 )
-            if kind != "deal":
+            if kind == "deal":
+                self.orders.apply(
+                    item.event, new.binding, self.remotes.get(item.event.id), item.outcome
+                )
+            else:
                 self.matcher.add(kind, new.record, item.keys)
         if kind == "company":
             self._resolve_pending_references([new.binding for new in created])
