@@ -26,3 +26,4 @@ from . import test_deal_lines_salesforce
 from . import test_deal_lines_pipedrive
 from . import test_deal_lines_zoho
 from . import test_orders
+from . import test_orders_providers

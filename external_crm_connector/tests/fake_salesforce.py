@@ -10,8 +10,9 @@ fields, ``LastModifiedDate`` and ``Id`` conditions, ``Id IN (...)``,
 ``nextRecordsUrl`` that can expire; OpportunityLineItem records
 (``OpportunityId IN (...)``) and the Organization, and an org with one
 currency, that refuses ``CurrencyIsoCode`` (``INVALID_FIELD``). Access
-tokens expire on demand (401 ``INVALID_SESSION_ID``); scripted failures give
-429 or 503 with Retry-After, 500, or 403 ``REQUEST_LIMIT_EXCEEDED``.
+tokens expire on demand (401 ``INVALID_SESSION_ID``); scripted failures (by
+path, or by a piece of the SOQL) give 429 or 503 with Retry-After, 500, or
+403 ``REQUEST_LIMIT_EXCEEDED``.
 """
 
 import itertools
@@ -89,7 +90,7 @@ class FakeSalesforce(FakeApiServer):
             record["LastModifiedDate"] = _moment(modified)
 
     def fail(self, fragment, *statuses, retry_after=None, code=None):
-        """The next calls whose path holds ``fragment`` answer ``statuses``."""
+        """The next calls whose path (or SOQL) holds ``fragment`` answer ``statuses``."""
         with self.lock:
             for status in statuses:
                 self.failures.append((fragment, status, retry_after, code))
@@ -129,9 +130,10 @@ class FakeSalesforce(FakeApiServer):
         length = int(handler.headers.get("Content-Length") or 0)
         raw = handler.rfile.read(length) if length else b""
         parsed = urlparse(handler.path)
+        soql = parse_qs(parsed.query).get("q", [""])[0]
         with self.lock:
             self.requests.append((method, parsed.path, parsed.query, dict(handler.headers)))
-            failure = next((f for f in self.failures if f[0] in parsed.path), None)
+            failure = next((f for f in self.failures if f[0] in parsed.path or f[0] in soql), None)
             if failure:
                 self.failures.remove(failure)
         if failure:
