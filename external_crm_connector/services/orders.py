@@ -32,6 +32,7 @@ class Followed:
     reviews: list = field(default_factory=list)
     order: object = None
     changed: bool = False  # an order was created, changed or cancelled
+    without_customer: bool = False  # an order to make, for an opportunity without customer
 
 
 def deal_records(events, remotes):
@@ -49,13 +50,17 @@ def deal_records(events, remotes):
 class OrderMaker:
     """Creates and follows the sale orders of one backend's won deals."""
 
-    def __init__(self, backend, conflicts, dry_run=False):
+    def __init__(self, backend, conflicts, dry_run=False, follow_ups=None):
         self.backend = backend
         self.env = backend.env
         self.conflicts = conflicts
         self.dry_run = dry_run
         self.company = backend.company_id
         self.values = OrderValues(backend)
+        # inbox items that read a deal again once its customer is imported;
+        # the processor stores them with the related records to import
+        self.follow_ups = [] if follow_ups is None else follow_ups
+        self.provider = None  # the provider that read the lines (``read_lines``)
 
     # -- which deals make orders -------------------------------------------
     def enabled(self):
@@ -77,6 +82,7 @@ class OrderMaker:
         gets its ``lines`` (or the error of reading them) and ``currency``.
         Providers whose deliveries carry the lines (generic JSON) need none.
         """
+        self.provider = provider
         if not self.enabled() or not provider.can(LINES):
             return
         wanted = {
@@ -111,6 +117,8 @@ class OrderMaker:
         if not self.enabled() or not binding or not isinstance(remote, RemoteRecord):
             return
         followed = self.follow_safely(binding, remote.currency, remote.lines)
+        if followed.without_customer:
+            self._without_customer(event, binding, followed)
         if followed.changed and outcome.state == "duplicate":
             outcome.state = "done"  # the deal was applied already, its order was not
         outcome.lines.extend(followed.notes + followed.reviews)
@@ -167,6 +175,37 @@ class OrderMaker:
         self._create(binding, lead, currency, lines, result)
         return result
 
+    def _without_customer(self, event, binding, followed):
+        """A won deal whose opportunity has no customer: wait for it, or review.
+
+        When its company is on its way (the binding waits for it, and the
+        provider imports it as a related record), the deal is read again
+        after it, by an inbox item of its own (``follow_ups``): the order is
+        made then. When that item still finds no customer (the company could
+        not be imported), or nothing imports the company, a person reviews.
+        """
+        key = f"order:deal:{binding.external_id}:{binding.pending_reference}"
+        item = (
+            binding.pending_field == "partner_id"
+            and event.idempotency_key != key
+            and self.provider
+            and self.provider.dependency_item("deal", binding.external_id)
+        )
+        if not item:
+            followed.reviews.append(
+                self.env._("The won deal has no customer in Odoo: no sale order is created.")
+            )
+            return
+        followed.notes.append(
+            self.env._(
+                "The deal's customer is not in Odoo yet: the sale order is made once it is "
+                "imported."
+            )
+        )
+        if not self.dry_run:
+            item.idempotency_key = key
+            self.follow_ups.append(item)
+
     def _reopened(self, binding, lead, order, result):
         """The deal left the order's stages: reopened, lost, or archived."""
         if order.state in ("draft", "sent"):
@@ -222,9 +261,7 @@ class OrderMaker:
 
     def _create(self, binding, lead, currency_code, lines, result):
         if not lead.partner_id:
-            result.reviews.append(
-                self.env._("The won deal has no customer in Odoo: no sale order is created.")
-            )
+            result.without_customer = True  # see _without_customer
             return
         currency = self.values.currency(currency_code)
         if not currency:

@@ -63,9 +63,9 @@ class EventProcessor:
         self.creator = Creator(backend, self.binder, self.coercer, self.country_code)
         self.deletion = Deletion(backend, self.provider, self.binder, self.conflicts, self.dry_run)
         self.outcomes = OutcomeWriter(self.env, self.dry_run)
-        self.orders = OrderMaker(backend, self.conflicts, self.dry_run)
+        self.dependencies = []  # inbox items to store (``_finish``), the orders' too
+        self.orders = OrderMaker(backend, self.conflicts, self.dry_run, self.dependencies)
         self.queue = CreationQueue()
-        self.dependencies = []
         self.keys = {}
         self.remotes = {}
 

@@ -179,6 +179,17 @@ class ProviderOrdersCase(ExternalCrmCase):
         order = self._check_order(currency=euro)
         self.assertEqual(order.pricelist_id, pricelist)
 
+    def test_a_won_deal_waits_for_its_company_then_becomes_its_order(self):
+        """Delivered alone (its company was in the CRM before the connector): the
+        company is imported, then the deal is read again and becomes its order."""
+        deal_id = self._deal_id(1)
+        self._put_deal(deal_id, SAMPLE_LINES, "won", self.currency_code, moment(-1, 9))
+        event = self._deliver_deals([deal_id])
+        self.assertEqual(event.state, "done", event.summary or event.last_error)
+        self.assertIn("once it is imported", event.summary)
+        self.assertFalse(self._reviews(event))
+        self._check_order()
+
     def test_a_won_deal_whose_company_cannot_be_imported_is_reviewed(self):
         self._remove_company()
         deal_id = self._deal_id(1)

@@ -147,6 +147,14 @@ class TestOrders(ExternalCrmCase, CrmAccountingBridgeCommon):
         self._deliver_deal()
         self.assertFalse(self._binding_of().order_id)
 
+    def test_a_won_deal_without_its_company_is_reviewed(self):
+        """The generic door reads nothing back: its sender delivers the company."""
+        event = self._deliver(self.generic, [self._deal()])
+        self.assertEqual(event.state, "conflict", event.summary)
+        self.assertIn("no customer in Odoo", self._reviews(event).description)
+        companies = [("backend_id", "=", self.generic.id), ("object_kind", "=", "company")]
+        self.assertFalse(self.env["external.crm.event"].search(companies), "nothing imported")
+
     # -- what is never guessed -------------------------------------------------
     def test_an_unknown_product_holds_the_order_for_review(self):
         lines = [{"sku": "NOPE-1", "name": "Mystery", "quantity": 1, "unit_price": 10}]
