@@ -79,30 +79,32 @@ class OrderMaker:
 
         ``deals`` are the readable ``RemoteRecord`` of the batch's deals;
         ``stage_of(remote)`` the stage their field map gives. Each record
-        gets its ``lines`` (or the error of reading them) and ``currency``.
-        Providers whose deliveries carry the lines (generic JSON) need none.
+        gets its ``lines`` (or the error of reading them) and ``currency``,
+        every record of a deal that several events of the batch tell of too:
+        the first of them applied makes the order. Providers whose deliveries
+        carry the lines (generic JSON) need none.
         """
         self.provider = provider
         if not self.enabled() or not provider.can(LINES):
             return
-        wanted = {
-            remote.external_id: remote
-            for remote in deals
-            if remote.lines is None and self.wants_lines(stage_of(remote))
-        }
+        wanted = {}
+        for remote in deals:
+            if remote.lines is None and self.wants_lines(stage_of(remote)):
+                wanted.setdefault(remote.external_id, []).append(remote)
         if not wanted:
             return
         try:
             answers = provider.read_deal_lines(list(wanted))
         except ExternalCrmTransientError as error:
             answers = dict.fromkeys(wanted, error)
-        for external_id, remote in wanted.items():
+        for external_id, remotes in wanted.items():
             answer = answers.get(external_id)
-            if isinstance(answer, Exception):
-                remote.lines = answer
-            elif answer is not None:
-                remote.currency = answer[0] or remote.currency
-                remote.lines = answer[1]
+            for remote in remotes:
+                if isinstance(answer, Exception):
+                    remote.lines = answer
+                elif answer is not None:
+                    remote.currency = answer[0] or remote.currency
+                    remote.lines = answer[1]
 
     def qualifies(self, lead):
         """True when the opportunity is in a stage that makes an order."""

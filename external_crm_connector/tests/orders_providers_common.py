@@ -268,3 +268,15 @@ class ProviderOrdersCase(ExternalCrmCase):
         for number in (1, 2, 3):
             self._check_order(number)
         self.assertEqual(self._line_requests(), dict.fromkeys(self.LINE_PATHS, 1))
+
+    def test_a_won_deal_told_of_several_times_makes_its_order_with_the_first(self):
+        """A delivery tells of a new deal more than once (its creation, then its
+        properties): its lines are read once, and the event that creates the
+        opportunity makes the quotation; the others change nothing."""
+        deal_id = self._deal_id(1)
+        self._put_deal(deal_id, SAMPLE_LINES, "won", self.currency_code, moment(-1, 9))
+        events = self._deliver_deals([deal_id] * 3, with_company=True).sorted("id")
+        order = self._check_order()
+        self.assertIn(order.name, events[0].summary, events.mapped("summary"))
+        self.assertEqual(set(events[1:].mapped("state")) - {"duplicate"}, set())
+        self.assertEqual(self._line_requests(), dict.fromkeys(self.LINE_PATHS, 1))
