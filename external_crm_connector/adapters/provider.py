@@ -14,9 +14,11 @@ What a provider can do beyond receiving deliveries is stated, not guessed
 from its methods: ``capabilities`` holds ``IMPORT`` (read every record),
 ``PULL`` (read the records changed since a date), ``WRITE_BACK`` (write the
 financial figures on companies), ``SUBSCRIPTION`` (subscribe its own
-notification channel) and ``LINES`` (read the line items and currency of
-deals, for their sale orders). The connector asks ``can(...)``; a provider that
-declares a capability implements its methods (``CAPABILITY_METHODS``).
+notification channel), ``LINES`` (read the line items and currency of
+deals, for their sale orders) and ``DEAL_STATUS`` (write the status of a
+deal's order, invoices and payments back on the deal). The connector asks
+``can(...)``; a provider that declares a capability implements its methods
+(``CAPABILITY_METHODS``).
 """
 
 from ..exceptions import MalformedDelivery
@@ -38,6 +40,7 @@ from .maps import DEFAULT_TRANSFORMS, map_lines
 __all__ = [
     "ACTIONS",
     "CAPABILITY_METHODS",
+    "DEAL_STATUS",
     "DEFAULT_TRANSFORMS",
     "ID_FIELDS",
     "IMPORT",
@@ -76,6 +79,7 @@ PULL = "pull"
 WRITE_BACK = "write_back"
 SUBSCRIPTION = "subscription"
 LINES = "lines"
+DEAL_STATUS = "deal_status"
 # the methods a provider implements for each capability it declares
 CAPABILITY_METHODS = {
     IMPORT: ("import_page", "import_total"),
@@ -83,6 +87,7 @@ CAPABILITY_METHODS = {
     WRITE_BACK: ("write_company_properties",),
     SUBSCRIPTION: ("watch",),
     LINES: ("read_deal_lines",),
+    DEAL_STATUS: ("write_deal_status",),
 }
 
 
@@ -339,6 +344,16 @@ class Provider:
         record deleted there): the others are written. Raises
         ``ExternalCrmTransientError`` when the job must try again later and
         ``ExternalCrmError`` when nothing can be written.
+        """
+        raise NotImplementedError
+
+    def write_deal_status(self, updates):
+        """``DEAL_STATUS``: write ``{deal id: {property: value}}`` on deals.
+
+        The status of the deal's sale order, invoices and payments (see
+        ``services/deal_status.py``); ``""`` clears a property. Answers as
+        ``write_company_properties`` does: ``{deal id: reason}`` of the deals
+        refused, ``ExternalCrmTransientError`` to try again later.
         """
         raise NotImplementedError
 

@@ -7,6 +7,7 @@ from . import external_crm_backend_destinations
 from . import external_crm_backend_jobs
 from . import external_crm_backend_stats
 from . import external_crm_backend_orders
+from . import external_crm_backend_deal_status
 from . import external_crm_backend_sync
 from . import external_crm_backend_webhook
 from . import external_crm_event_inbox
@@ -20,4 +21,6 @@ from . import external_crm_cursor_mixin
 from . import external_crm_sync_cursor
 from . import external_crm_pull_cursor
 from . import external_crm_rejection
+from . import external_crm_outbound_delivery
 from . import ir_http
+from . import external_crm_status_shown

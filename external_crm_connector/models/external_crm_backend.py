@@ -7,7 +7,8 @@ This file holds its configuration and the checks of it. Beside it:
 needs, cached), ``_jobs`` (the queue jobs of its inbox), ``_sync`` (initial
 import and catch-up pull), ``_stats`` (the figures of its form); the
 providers' own settings in ``_salesforce``, ``_zoho``, ``_pipedrive`` and
-the financial write-back in ``external_crm_financial_writeback``.
+the financial write-back in ``external_crm_financial_writeback``, the order
+status on deals in ``_deal_status``.
 """
 
 import logging
@@ -34,6 +35,7 @@ class ExternalCrmBackend(models.Model):
         "external.crm.backend.sync",
         "external.crm.backend.stats",
         "external.crm.backend.orders",
+        "external.crm.backend.deal.status",
         "external.crm.backend.writeback",
         "external.crm.backend.pipedrive",
         "external.crm.backend.salesforce",

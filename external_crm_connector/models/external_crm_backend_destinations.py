@@ -35,6 +35,7 @@ DESTINATION_FIELDS = (
     "salesforce_login_url",
     "zoho_data_centre",
     "zoho_accounts_url",
+    "outbound_url",
 )
 # derived from what the providers answer: written by the connector only
 DERIVED_FIELDS = (
@@ -185,4 +186,5 @@ class ExternalCrmBackendDestinations(models.AbstractModel):
             "salesforce_login_url": (False, None, "", DEFAULT_LOGIN_URL),
             "zoho_data_centre": (False, None, "com"),
             "zoho_accounts_url": (False, None, "", ACCOUNTS_URLS["com"]),
+            "outbound_url": (False, None, ""),
         }

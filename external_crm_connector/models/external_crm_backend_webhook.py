@@ -80,8 +80,13 @@ class ExternalCrmBackendWebhook(models.AbstractModel):
         """
         self.ensure_one()
         extra = {}
+        written = ()
         if self.writeback_enabled:
-            extra["written_properties"] = self._written_properties()
+            written += self._written_properties()
+        if self.status_enabled:
+            written += self._status_properties()
+        if written:
+            extra["written_properties"] = tuple(dict.fromkeys(written))
         provider_class = PROVIDERS.get(self.provider)
         if provider_class:
             extra.update(provider_class.webhook_extra(self))

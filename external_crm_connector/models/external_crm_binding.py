@@ -81,6 +81,16 @@ class ExternalCrmBinding(models.Model):
         readonly=True,
         help="The figures last written to the external record (financial write-back).",
     )
+    status_values = fields.Json(
+        string="Order Status Written",
+        readonly=True,
+        help="The order, invoice and payment figures last written to the deal.",
+    )
+    status_written_at = fields.Datetime(
+        string="Order Status Written On",
+        readonly=True,
+        help="When the external CRM accepted them.",
+    )
     external_deleted = fields.Boolean(
         readonly=True, help="Deleted in the external CRM: the Odoo record was archived."
     )

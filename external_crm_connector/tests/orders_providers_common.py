@@ -18,6 +18,8 @@ from freezegun import freeze_time
 
 from odoo import fields
 
+from odoo.addons.queue_job.job import Job
+
 from .clock import moment
 from .common import ExternalCrmCase
 
@@ -80,6 +82,18 @@ class ProviderOrdersCase(ExternalCrmCase):
     def _line_requests(self):
         """``{path fragment: requests}`` of the requests that read line items."""
         return {path: len(self.fake.calls(path)) for path in self.LINE_PATHS}
+
+    def _status_names(self):
+        """``{backend setting: property}`` of the deal's status in this CRM (defaults: none)."""
+        return {}
+
+    def _status_written(self, deal_id):
+        """What the fake CRM holds of what the connector wrote on ``deal_id``."""
+        written = {}
+        for row in self.fake.updates:
+            if str(row[1]) == str(deal_id):
+                written.update(row[2])
+        return written
 
     def _remove_company(self):
         """``COMPANY`` no longer exists in the CRM."""
@@ -268,6 +282,53 @@ class ProviderOrdersCase(ExternalCrmCase):
         for number in (1, 2, 3):
             self._check_order(number)
         self.assertEqual(self._line_requests(), dict.fromkeys(self.LINE_PATHS, 1))
+
+    def test_the_invoice_and_the_payment_show_on_the_deal(self):
+        """Confirmed, invoiced, partly paid in Odoo: written on the deal, once."""
+        self.backend.write({"status_enabled": True, **self._status_names()})
+        self._won()
+        order = self._order()
+        order.action_confirm()
+        invoice = order._create_invoices()
+        today = fields.Date.context_today(order)
+        invoice.write({"invoice_date": today - timedelta(days=5), "invoice_payment_term_id": False})
+        invoice.invoice_date_due = today + timedelta(days=25)
+        invoice.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({"amount": 1000.0, "payment_date": today})._create_payments()
+        self.assertEqual(self._write_status(), 1, "one job for the deals that changed")
+        names = {
+            name: self.backend[name]
+            for name in self.backend._fields
+            if name.startswith("status_") and name.endswith("_property")
+        }
+        written = self._status_written(self._deal_id(1))
+        self.assertEqual(written[names["status_order_property"]], order.name)
+        self.assertEqual(written[names["status_state_property"]], "sale")
+        self.assertAlmostEqual(written[names["status_invoiced_property"]], invoice.amount_total)
+        self.assertAlmostEqual(written[names["status_paid_property"]], 1000.0)
+        self.assertAlmostEqual(written[names["status_due_property"]], invoice.amount_total - 1000.0)
+        self.assertEqual(written[names["status_payment_date_property"]], today.isoformat())
+        self.assertIs(written[names["status_paid_in_full_property"]], False)
+        self.assertEqual(written[names["status_overdue_days_property"]], 0)
+        self.assertIn(order.name, order.external_crm_status_written)
+        self.assertEqual(self._write_status(), 0, "unchanged: not written again")
+        # what the CRM tells of our own write is not an incoming change
+        written_names = {name for name in names.values() if name}
+        self.assertTrue(written_names <= set(self.backend._webhook_extra()["written_properties"]))
+
+    def _write_status(self):
+        """Compare now and run the jobs queued: how many."""
+        jobs = self.env["queue.job"]
+        domain = [("method_name", "=", "_write_deal_status")]
+        before = jobs.search(domain)
+        self.backend._as_integration_user()._queue_deal_status()
+        queued = jobs.search(domain) - before
+        for job in queued:
+            result = Job.load(self.env, job.uuid).perform()
+            self.assertNotIn("refused", result)
+        return len(queued)
 
     def test_a_won_deal_told_of_several_times_makes_its_order_with_the_first(self):
         """A delivery tells of a new deal more than once (its creation, then its

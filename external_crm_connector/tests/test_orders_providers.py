@@ -9,6 +9,7 @@ scenarios are ``ProviderOrdersCase``'s; each class below says how its CRM
 holds and delivers a deal.
 """
 
+import hashlib
 from itertools import count
 
 from odoo.tests import TransactionCase, tagged
@@ -32,6 +33,27 @@ def total(lines):
     return sum(
         quantity * price * (1 - discount / 100) for _c, _n, quantity, price, discount in lines
     )
+
+
+# the backend settings naming the deal's status properties
+STATUS_SETTINGS = (
+    "status_order_property",
+    "status_state_property",
+    "status_invoiced_property",
+    "status_due_property",
+    "status_paid_property",
+    "status_payment_date_property",
+    "status_paid_in_full_property",
+    "status_overdue_days_property",
+)
+
+
+def status_names(name_of):
+    """``{setting: property}``, each property named by ``name_of(setting's figure)``."""
+    return {
+        setting: name_of(setting.removeprefix("status_").removesuffix("_property"))
+        for setting in STATUS_SETTINGS
+    }
 
 
 def drop(records, belongs):
@@ -117,6 +139,9 @@ class TestSalesforceOrders(ProviderOrdersCase, SalesforceCase, TransactionCase):
     def _deal_id(self, number):
         return id18(f"0065e{number:010d}")
 
+    def _status_names(self):
+        return status_names(lambda figure: f"Odoo_{figure.title()}__c")
+
     def _remove_company(self):
         self.fake.delete("Account", SF_ACCOUNT, iso(moment(-1, 8, 30)))
 
@@ -167,6 +192,9 @@ class TestZohoOrders(ProviderOrdersCase, ZohoCase, TransactionCase):
 
     def _deal_id(self, number):
         return str(4150868000000260000 + number)
+
+    def _status_names(self):
+        return status_names(lambda figure: f"Odoo_{figure.title()}")
 
     def _put_deal(self, deal_id, lines, stage, currency, when):
         deal = {
@@ -224,6 +252,10 @@ class TestPipedriveOrders(ProviderOrdersCase, PipedriveCase, TransactionCase):
 
     def _deal_id(self, number):
         return str(1200 + number)
+
+    def _status_names(self):
+        """Pipedrive names a custom field by a key of 40 hexadecimal characters."""
+        return status_names(lambda figure: hashlib.sha1(figure.encode()).hexdigest())
 
     def _put_deal(self, deal_id, lines, stage, currency, when):
         self.fake.add(

@@ -10,6 +10,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.addons.external_crm_connector.adapters.generic import GenericProvider
 from odoo.addons.external_crm_connector.adapters.provider import (
     CAPABILITY_METHODS,
+    DEAL_STATUS,
     IMPORT,
     LINES,
     PROVIDERS,
@@ -58,11 +59,11 @@ class TestProviderInterface(ExternalCrmCase, TransactionCase):
 
     def test_what_each_provider_can_do(self):
         expected = {
-            "generic": set(),
-            "hubspot": {IMPORT, PULL, WRITE_BACK, LINES},
-            "salesforce": {IMPORT, PULL, WRITE_BACK, LINES},
-            "pipedrive": {IMPORT, PULL, WRITE_BACK, LINES},
-            "zoho": {IMPORT, PULL, WRITE_BACK, SUBSCRIPTION, LINES},
+            "generic": {DEAL_STATUS},
+            "hubspot": {IMPORT, PULL, WRITE_BACK, LINES, DEAL_STATUS},
+            "salesforce": {IMPORT, PULL, WRITE_BACK, LINES, DEAL_STATUS},
+            "pipedrive": {IMPORT, PULL, WRITE_BACK, LINES, DEAL_STATUS},
+            "zoho": {IMPORT, PULL, WRITE_BACK, SUBSCRIPTION, LINES, DEAL_STATUS},
         }
         self.assertEqual(
             {code: set(provider_class.capabilities) for code, provider_class in PROVIDERS.items()},

@@ -10,7 +10,7 @@ remote record (``records``).
 
 from .. import credentials, reading
 from ..maps import external_field_parts
-from ..provider import IMPORT, LINES, PULL, WRITE_BACK, Provider, register
+from ..provider import DEAL_STATUS, IMPORT, LINES, PULL, WRITE_BACK, Provider, register
 from . import delivery, lines, maps, query
 from .client import HubSpotClient
 from .records import record_from_object
@@ -19,7 +19,7 @@ from .records import record_from_object
 @register
 class HubSpotProvider(Provider):
     code = "hubspot"
-    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, LINES))
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, LINES, DEAL_STATUS))
     default_api_url = "https://api.hubapi.com"
     api_hosts = HubSpotClient.HOSTS
     field_maps = maps.FIELD_MAPS
@@ -87,6 +87,9 @@ class HubSpotProvider(Provider):
     def write_company_properties(self, updates):
         # an empty text clears a HubSpot property
         return self._client().batch_update("company", updates)
+
+    def write_deal_status(self, updates):
+        return self._client().batch_update("deal", updates)
 
     def read_deal_lines(self, deal_ids):
         """Line items by v4 associations and v3 batch reads, 100 deals a batch (``lines``)."""

@@ -13,7 +13,16 @@ import json
 from ...exceptions import ExternalCrmApiError
 from .. import credentials, reading
 from ..items import RemoteRecord
-from ..provider import IMPORT, LINES, PULL, WRITE_BACK, Provider, null_cleared, register
+from ..provider import (
+    DEAL_STATUS,
+    IMPORT,
+    LINES,
+    PULL,
+    WRITE_BACK,
+    Provider,
+    null_cleared,
+    register,
+)
 from . import delivery, lines, maps, records
 from .client import PipedriveClient
 
@@ -21,7 +30,7 @@ from .client import PipedriveClient
 @register
 class PipedriveProvider(Provider):
     code = "pipedrive"
-    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, LINES))
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, LINES, DEAL_STATUS))
     default_api_url = "https://api.pipedrive.com"
     api_hosts = PipedriveClient.HOSTS
     field_maps = maps.FIELD_MAPS
@@ -143,19 +152,24 @@ class PipedriveProvider(Provider):
         return [self.record(kind, item) for item in items], next_cursor
 
     def write_company_properties(self, updates):
-        """Write the figures to custom fields (their keys) of the organizations.
+        """Write the figures to custom fields (their keys) of the organizations."""
+        return self._update_each("company", updates, "no such organization")
 
-        Pipedrive's API has no batch update: one call per organization, the
-        client waiting as its rate limit says.
-        """
+    def write_deal_status(self, updates):
+        """Write the status to custom fields (their keys) of the deals."""
+        return self._update_each("deal", updates, "no such deal")
+
+    def _update_each(self, kind, updates, missing):
+        """Pipedrive's API has no batch update: one call per record, the
+        client waiting as its rate limit says. ``{id: reason}`` of the refused."""
         client = self._client()
         refused = {}
-        for org_id, values in sorted(updates.items()):
+        for record_id, values in sorted(updates.items()):
             try:
-                if not client.update_custom_fields("company", org_id, null_cleared(values)):
-                    refused[org_id] = "no such organization"
+                if not client.update_custom_fields(kind, record_id, null_cleared(values)):
+                    refused[record_id] = missing
             except ExternalCrmApiError as error:
-                refused[org_id] = str(error)
+                refused[record_id] = str(error)
         return refused
 
     def read_deal_lines(self, deal_ids):

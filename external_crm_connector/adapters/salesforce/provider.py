@@ -14,7 +14,16 @@ from datetime import datetime
 
 from ...exceptions import ExternalCrmError
 from .. import reading, transforms
-from ..provider import IMPORT, LINES, PULL, WRITE_BACK, Provider, null_cleared, register
+from ..provider import (
+    DEAL_STATUS,
+    IMPORT,
+    LINES,
+    PULL,
+    WRITE_BACK,
+    Provider,
+    null_cleared,
+    register,
+)
 from . import delivery, lines, maps, records
 from .client import INSTANCE_HOSTS
 from .credentials import api_client
@@ -25,7 +34,7 @@ from .query import SoqlReader
 @register
 class SalesforceProvider(Provider):
     code = "salesforce"
-    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, LINES))
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, LINES, DEAL_STATUS))
     default_api_url = False  # the instance URL comes with the access token
     api_hosts = INSTANCE_HOSTS
     # Salesforce sends at most 100 notifications in one message
@@ -176,6 +185,11 @@ class SalesforceProvider(Provider):
         """Write the figures to fields of the Accounts (custom fields, ``..__c``)."""
         values = {account_id: null_cleared(names) for account_id, names in updates.items()}
         return self._client().update_records(SOBJECTS["company"], values)
+
+    def write_deal_status(self, updates):
+        """Write the status to fields of the Opportunities (custom fields, ``..__c``)."""
+        values = {deal_id: null_cleared(names) for deal_id, names in updates.items()}
+        return self._client().update_records(SOBJECTS["deal"], values)
 
     def read_deal_lines(self, deal_ids):
         """OpportunityLineItem records, 200 opportunities per query (see ``lines``)."""

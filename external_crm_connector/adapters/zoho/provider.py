@@ -12,6 +12,7 @@ ids per call, with the OAuth tokens the backend keeps (``credentials``,
 from .. import reading, transforms
 from ..maps import external_field_parts
 from ..provider import (
+    DEAL_STATUS,
     IMPORT,
     LINES,
     PULL,
@@ -31,7 +32,7 @@ WATCH_EVENTS = ("Accounts.all", "Contacts.all", "Deals.all")
 @register
 class ZohoProvider(Provider):
     code = "zoho"
-    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, SUBSCRIPTION, LINES))
+    capabilities = frozenset((IMPORT, PULL, WRITE_BACK, SUBSCRIPTION, LINES, DEAL_STATUS))
     default_api_url = API_URLS["com"]
     api_hosts = API_HOSTS
     # Zoho sends one object per delivery; a list is accepted for scripts
@@ -106,6 +107,11 @@ class ZohoProvider(Provider):
         """Write the figures to fields of the Accounts (API names)."""
         values = {account_id: null_cleared(names) for account_id, names in updates.items()}
         return self._client().update_records("company", values)
+
+    def write_deal_status(self, updates):
+        """Write the status to fields of the Deals (API names)."""
+        values = {deal_id: null_cleared(names) for deal_id, names in updates.items()}
+        return self._client().update_records("deal", values)
 
     def watch(self, channel_id, notify_url, token, expiry, renew=False):
         """Subscribe or extend the channel; return the expiry Zoho confirmed."""
