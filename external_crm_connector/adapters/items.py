@@ -107,6 +107,18 @@ class RemoteRecord:
         return self.modified_at.isoformat() + "Z" if self.modified_at else None
 
 
+@dataclass
+class LinesOf:
+    """What an event about line items comes to: the deals whose lines changed.
+
+    A CRM that notifies changes of line items themselves (HubSpot) says
+    which line item, not which deal: the provider reads the deals it
+    belongs to, and the processor reads those deals again.
+    """
+
+    deal_ids: list = field(default_factory=list)
+
+
 class LineRefused(ValueError):
     """A line item whose values cannot make an order line: the message says why."""
 

@@ -30,6 +30,7 @@ from .items import (
     MAX_KEY_LENGTH,
     NUL_CHECKED,
     InboxItem,
+    LinesOf,
     RemoteRecord,
     without_nul,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "SUBSCRIPTION",
     "WRITE_BACK",
     "InboxItem",
+    "LinesOf",
     "Provider",
     "RemoteRecord",
     "body_hash",
@@ -71,7 +73,9 @@ __all__ = [
 PROVIDERS = {}
 
 KINDS = ("company", "contact", "deal")
-ACTIONS = ("upsert", "delete", "merge", "association")
+# "lines": the line items of a deal changed; the event's external id is the
+# line item's (``items.LinesOf``)
+ACTIONS = ("upsert", "delete", "merge", "association", "lines")
 
 # what a provider may declare in ``Provider.capabilities``
 IMPORT = "import"

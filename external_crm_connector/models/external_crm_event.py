@@ -46,6 +46,7 @@ class ExternalCrmEvent(models.Model):
             ("delete", "Deleted"),
             ("merge", "Merged"),
             ("association", "Association changed"),
+            ("lines", "Line items changed"),
             ("echo", "Echo of our write-back"),
         ],
         readonly=True,

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 
 from odoo.exceptions import UserError, ValidationError
 
-from ..adapters.items import RemoteRecord
+from ..adapters.items import MAX_KEY_LENGTH, RemoteRecord
 from ..adapters.provider import LINES
 from ..exceptions import ExternalCrmTransientError
 from .order_values import OrderValues, lines_key
-from .outcome import error_text
+from .outcome import Outcome, error_text
 from .policy import LOST
 
 
@@ -105,6 +105,33 @@ class OrderMaker:
                 elif answer is not None:
                     remote.currency = answer[0] or remote.currency
                     remote.lines = answer[1]
+
+    def lines_changed(self, event, lines_of):
+        """An event about line items (``LinesOf``): read their deals again.
+
+        Each deal gets an inbox item of its own (``follow_ups``), keyed by
+        the event: read again after it, the deal's order follows its lines.
+        """
+        if not self.enabled():
+            return Outcome(state="ignored").note(
+                self.env._("Sale orders from deals are off: line items are not followed.")
+            )
+        if not lines_of.deal_ids:
+            return Outcome(state="ignored").note(
+                self.env._("The line item belongs to no deal: nothing to do.")
+            )
+        for deal_id in lines_of.deal_ids:
+            item = self.provider.dependency_item("deal", deal_id)
+            item.idempotency_key = f"lines:{event.idempotency_key}:{deal_id}"[:MAX_KEY_LENGTH]
+            if not self.dry_run:
+                self.follow_ups.append(item)
+        return Outcome().note(
+            self.env._(
+                "The line items of deal %(deals)s changed: the deal is read again, and its "
+                "sale order follows it.",
+                deals=", ".join(lines_of.deal_ids),
+            )
+        )
 
     def qualifies(self, lead):
         """True when the opportunity is in a stage that makes an order."""

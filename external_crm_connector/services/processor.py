@@ -19,7 +19,7 @@ makes the inbox as fast as a CSV import.
 import logging
 import time
 
-from ..adapters.provider import KINDS, get_provider
+from ..adapters.provider import KINDS, LinesOf, RemoteRecord, get_provider
 from ..exceptions import ExternalCrmTransientError
 from .binder import Binder
 from .coercion import Coercer, apply_stage, current_value
@@ -40,7 +40,7 @@ KIND_RANK = {kind: rank for rank, kind in enumerate(KINDS)}
 
 def _readable(remote):
     """True for the external record of an event the provider could read."""
-    return remote is not None and not isinstance(remote, Exception)
+    return isinstance(remote, RemoteRecord)
 
 
 class EventProcessor:
@@ -125,6 +125,8 @@ class EventProcessor:
                     "nothing to apply."
                 )
             )
+        if isinstance(remote, LinesOf):
+            return self.orders.lines_changed(event, remote)
         if remote is None or not event.object_kind:
             return Outcome(state="ignored").note(
                 self.env._("Not a company, contact or deal: nothing to do.")

@@ -4,7 +4,8 @@
 
 It serves the calls the connector makes, with HubSpot's shapes: CRM v3
 objects (batch read, list with the ``after`` cursor, search for totals) and
-v4 associations (deals to companies, deals to line items, paged per deal);
+v4 associations (deals to companies, deals to line items and back, paged per
+object);
 line items as ../shared/samples/hubspot_deal_line_items.json shows them;
 private-app token checked; scripted failures (429 with Retry-After, 500) to
 test the retries.
@@ -110,6 +111,12 @@ class FakeHubSpot(FakeApiServer):
                 return self._list(handler, TYPES[parts[3]], query)
             if parts[:3] == ["crm", "v3", "objects"] and len(parts) == 5 and method == "PATCH":
                 return self._update(handler, TYPES[parts[3]], parts[4], body)
+            if parts[:3] == ["crm", "v4", "associations"] and parts[3:5] == ["line_items", "deals"]:
+                deals_of = {}
+                for deal_id, line_ids in self.deal_line_items.items():
+                    for line_id in line_ids:
+                        deals_of.setdefault(line_id, []).append(deal_id)
+                return self._associations(handler, body, deals_of, 20)
             if parts[:3] == ["crm", "v4", "associations"] and parts[4:5] == ["line_items"]:
                 return self._associations(handler, body, self.deal_line_items, 19)
             if parts[:3] == ["crm", "v4", "associations"]:

@@ -17,7 +17,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.addons.external_crm_connector.adapters.salesforce.ids import id18
 
 from .clock import epoch_ms, iso, moment
-from .orders_providers_common import ProviderOrdersCase
+from .orders_providers_common import CHANGED_LINES, ProviderOrdersCase
 from .test_deal_lines_zoho import product_line
 from .test_pipedrive import PipedriveCase, v2
 from .test_salesforce import ACCOUNT as SF_ACCOUNT
@@ -116,6 +116,83 @@ class TestHubSpotOrders(ProviderOrdersCase, TransactionCase):
         events = [event("company.creation", 9001)] if with_company else []
         change = "deal.creation" if with_company else "deal.propertyChange"
         return [events + [event(change, deal_id) for deal_id in deal_ids]]
+
+    # -- HubSpot's line item webhooks ------------------------------------------
+    def _line_item_event(self, line_id, subscription="line_item.propertyChange", **extra):
+        event = {
+            "eventId": next(NUMBERS),
+            "subscriptionId": 2,
+            "portalId": 62515,
+            "occurredAt": epoch_ms(moment(-1, 11)),
+            "subscriptionType": subscription,
+            "attemptNumber": 0,
+            "objectId": int(line_id),
+            "changeSource": "CRM",
+            **extra,
+        }
+        return self._store(self.backend, [event])
+
+    def _lines_change_in_hubspot(self):
+        """The deal's line items change in HubSpot, the deal itself as it was."""
+        self._won()
+        order = self._order()
+        deal_id = self._deal_id(1)
+        deal = self.fake.objects["deal"][deal_id]
+        self._put_deal(deal_id, CHANGED_LINES, "won", self.currency_code, moment(-1, 9))
+        self.fake.objects["deal"][deal_id] = deal
+        return order, self.fake.deal_line_items[deal_id][0]
+
+    def test_a_line_item_changed_in_hubspot_updates_the_quotation(self):
+        order, line_id = self._lines_change_in_hubspot()
+        event = self._line_item_event(line_id)
+        self.assertEqual((event.object_kind, event.action), ("deal", "lines"))
+        self._process(self.backend)
+        self.assertEqual(event.state, "done", event.summary or event.last_error)
+        self.assertIn(f"deal {self._deal_id(1)} changed", event.summary)
+        self.assertEqual(self._order(), order)
+        self._check_order(lines=CHANGED_LINES)
+
+    def test_hubspot_generic_webhooks_of_line_items_are_followed(self):
+        """``object.propertyChange`` of a line item (type 0-8), and its association
+        change with the deal, in the generic format."""
+        order, line_id = self._lines_change_in_hubspot()
+        change = self._line_item_event(line_id, "object.propertyChange", objectTypeId="0-8")
+        self.assertEqual(change.action, "lines")
+        link = self._line_item_event(
+            line_id,
+            "object.associationChange",
+            fromObjectTypeId="0-8",
+            toObjectTypeId="0-3",
+            fromObjectId=int(line_id),
+            toObjectId=int(self._deal_id(1)),
+            associationRemoved=False,
+        )
+        self.assertEqual(
+            (link.object_kind, link.external_id, link.action),
+            ("deal", self._deal_id(1), "association"),
+        )
+        self._process(self.backend)
+        self.assertEqual(self._order(), order)
+        self._check_order(lines=CHANGED_LINES)
+
+    def test_a_line_item_of_no_deal_or_deleted_changes_nothing(self):
+        self._won()
+        orphan = self._line_item_event(999999)
+        deleted = self._line_item_event(999998, "line_item.deletion")
+        self.assertFalse(deleted.object_kind, "its deal's association change names the deal")
+        self._process(self.backend)
+        self.assertEqual(orphan.state, "ignored")
+        self.assertIn("belongs to no deal", orphan.summary)
+        self.assertEqual(deleted.state, "ignored")
+        self._check_order()
+
+    def test_line_items_are_not_followed_without_sale_orders(self):
+        self.backend.order_creation = False
+        event = self._line_item_event(7330129701)
+        self._process(self.backend)
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("Sale orders from deals are off", event.summary)
+        self.assertFalse(self.fake.calls("/line_items/deals"), "nothing read for nothing")
 
 
 @tagged("post_install", "-at_install")

@@ -3,9 +3,12 @@
 """HubSpot webhook deliveries: signature, events read into inbox items.
 
 A delivery is a JSON list of up to 100 events (creation, propertyChange,
-deletion, merge, associationChange, restore) for contacts, companies and
-deals, signed with the app's client secret (``signatures.verify_hubspot``).
-Events only say *what* changed: the record is read through the API later.
+deletion, merge, associationChange, restore) for contacts, companies, deals
+and line items, signed with the app's client secret
+(``signatures.verify_hubspot``), in the legacy format (``deal.creation``) or
+the generic one (``object.creation`` with an ``objectTypeId``). Events only
+say *what* changed: the record is read through the API later. A change of a
+line item becomes a ``lines`` event: the deals it belongs to are read again.
 """
 
 import json
@@ -16,6 +19,11 @@ from ..delivery import body_hash, read_time
 from ..items import InboxItem
 
 OBJECT_KINDS = {"contact": "contact", "company": "company", "deal": "deal"}
+# the generic format names the object by its type id
+OBJECT_TYPE_IDS = {"0-1": "contact", "0-2": "company", "0-3": "deal", "0-8": "line_item"}
+# the changes of a line item that can change its deal's lines (a deletion
+# is told by the deal's association change, which names the deal)
+LINE_ITEM_CHANGES = ("creation", "propertyChange", "restore")
 ACTIONS = {
     "creation": "upsert",
     "propertyChange": "upsert",
@@ -50,13 +58,19 @@ def is_object_id(value):
 def association_side(item):
     """The (kind, id) of the record holding the link an association changed."""
     association = item.get("associationType")
-    kinds = (association if isinstance(association, str) else "").lower().split("_to_")
+    if not isinstance(association, str):
+        # the generic format: the object type ids of both sides
+        sides = (item.get("fromObjectTypeId"), item.get("toObjectTypeId"))
+        names = [OBJECT_TYPE_IDS.get(str(type_id), "") for type_id in sides]
+        association = "_TO_".join(names) if all(names) else ""
+    kinds = association.lower().split("_to_")
     if len(kinds) != 2:
         return None, None
     # "CONTACT_TO_COMPANY_UNLABELED" and the like: the object type is the first word
     kinds = [side.split("_")[0] for side in kinds]
     sides = dict(zip(kinds, (item.get("fromObjectId"), item.get("toObjectId")), strict=True))
-    for holder, other in (("contact", "company"), ("deal", "company")):
+    # a deal's line items changed: "LINE_ITEM_TO_DEAL" gives "line" and "deal"
+    for holder, other in (("contact", "company"), ("deal", "company"), ("deal", "line")):
         if holder in sides and other in sides:
             return holder, sides[holder]
     return OBJECT_KINDS.get(kinds[0]), sides[kinds[0]]
@@ -78,9 +92,13 @@ def parse_item(item, raw, echoed):
     if not isinstance(subscription, str) or "." not in subscription:
         raise MalformedDelivery("'subscriptionType' is missing")
     object_type, _dot, change = subscription.partition(".")
+    if object_type == "object":
+        object_type = OBJECT_TYPE_IDS.get(str(item.get("objectTypeId")), object_type)
     kind = OBJECT_KINDS.get(object_type)
     action = ACTIONS.get(change)
     object_id = item.get("objectId")
+    if object_type == "line_item" and change in LINE_ITEM_CHANGES:
+        kind, action = "deal", "lines"  # the external id stays the line item's
     if action == "association":
         kind, object_id = association_side(item)
     elif action == "merge":

@@ -5,10 +5,13 @@
 Events only say *what* changed (``delivery``); the processing reads the
 current record through the REST API (``client``, ``query``), in batches, so
 that several events of one record cost one read, and turns it into a
-remote record (``records``).
+remote record (``records``); an event about a line item, the deals it
+belongs to (``LinesOf``).
 """
 
+from ...exceptions import ExternalCrmError, ExternalCrmTransientError
 from .. import credentials, reading
+from ..items import LinesOf
 from ..maps import external_field_parts
 from ..provider import DEAL_STATUS, IMPORT, LINES, PULL, WRITE_BACK, Provider, register
 from . import delivery, lines, maps, query
@@ -54,7 +57,14 @@ class HubSpotProvider(Provider):
         return query.properties(kind, external_field_parts(self.backend, kind))
 
     def fetch(self, events):
-        records, to_read = reading.split_events(events, record_from_object)
+        line_events = [event for event in events if event.action == "lines"]
+        if line_events and self.backend.order_creation:
+            records = self._deals_of_line_items(line_events)
+        else:  # nothing follows line items: nothing to read
+            records = {event.id: LinesOf() for event in line_events}
+        events = [event for event in events if event.action != "lines"]
+        found, to_read = reading.split_events(events, record_from_object)
+        records.update(found)
         links = {}
 
         def read(client, kind, ids):
@@ -67,6 +77,19 @@ class HubSpotProvider(Provider):
             read,
             lambda kind, item: record_from_object(kind, item, links[kind]),
         )
+
+    def _deals_of_line_items(self, events):
+        """``{event id: LinesOf}`` of line item events: their deals, by v4 associations.
+
+        An error of the API is every event's (as ``reading.read_events`` does).
+        """
+        try:
+            deals = self._client().read_associations(
+                "line_item", "deal", sorted({event.external_id for event in events})
+            )
+        except (ExternalCrmTransientError, ExternalCrmError) as error:
+            return dict.fromkeys((event.id for event in events), error)
+        return {event.id: LinesOf(deals.get(event.external_id, [])) for event in events}
 
     def merged_ids(self, event):
         return delivery.merged_ids(event.payload, event.external_id)
