@@ -203,6 +203,50 @@ class TestDealStatus(ExternalCrmCase, CrmAccountingBridgeCommon):
         self._write()
         self.assertEqual(self._last_status()["odoo_days_overdue"], 2)
 
+    def test_each_company_makes_and_reports_its_own_orders(self):
+        """A backend of a second company: its order, its invoice, its deliveries."""
+        other = self.setup_other_company(name="Lyon")["company"]
+        self.env.user.company_ids |= other
+        lyon = self._create_backend(
+            name="Zapier Lyon",
+            provider="generic",
+            webhook_secret=SECRET,
+            company_id=other.id,
+            order_creation=True,
+            status_enabled=True,
+            outbound_url=self.receiver.hook_url,
+        )
+        stage_line = lyon.field_map_ids.filtered(lambda m: m.field_name == "stage_id")
+        stage_line.value_ids.filtered(lambda v: v.external_value == "won").stage_id = self.won_stage
+        self._won_deal()  # the first company's
+        company = self._item("company", "ext-C-100", {"name": "Atlas Lyon"})
+        self._deliver(lyon, [company])
+        data = {"name": "Lyon deal", "stage": "won", "company_id": "ext-C-100"}
+        data.update(
+            lines=[{"sku": "CAR-6060", "name": "Carreaux", "quantity": 2, "unit_price": 80}]
+        )
+        data.update(currency=other.currency_id.name)
+        event = self._deliver(lyon, [self._item("deal", "ext-D-301", data)])
+        self.assertEqual(event.state, "done", event.summary or event.last_error)
+        order = self._binding(lyon, "deal", "ext-D-301").order_id
+        self.assertEqual(order.company_id, other)
+        self.assertEqual(order.partner_id.name, "Atlas Lyon")
+        self._invoice(order)
+        self._write(lyon)
+        (body,) = self.receiver.deliveries()
+        ((item),) = body["items"]
+        self.assertEqual(item["status"]["odoo_order"], order.name, "only the Lyon deal")
+        self.assertAlmostEqual(
+            item["status"]["odoo_invoiced_amount"], order.invoice_ids.amount_total
+        )
+        self.assertEqual(self._log().deal_ids, False, "the first backend sent nothing")
+        self.assertEqual(
+            self.env["external.crm.outbound.delivery"]
+            .search([("backend_id", "=", lyon.id)])
+            .company_id,
+            other,
+        )
+
     # -- the signed webhook -----------------------------------------------------
     def test_the_delivery_is_signed_and_says_what_it_is(self):
         self._won_deal()
