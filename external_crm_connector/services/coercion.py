@@ -39,18 +39,18 @@ def current_value(record, fname):
     return value if value not in (None, "") else False
 
 
-def apply_stage(lead, stage, lost_reason_id):
-    """Move a deal's opportunity to ``stage``: lost, or a stage (reopened if lost).
+def apply_stage(leads, stage, lost_reason_id):
+    """Move deals' opportunities to ``stage``: lost, or a stage (reopened if lost).
 
     A won stage is written as any other: writing it is what makes the
-    accounting bridge apply the negotiated terms.
+    accounting bridge apply the negotiated terms. ``leads`` may be many
+    opportunities going to the same stage: one write for all.
     """
     if stage == LOST:
-        lead.action_set_lost(lost_reason_id=lost_reason_id or False)
+        leads.action_set_lost(lost_reason_id=lost_reason_id or False)
         return
-    if not lead.active:
-        lead.action_unarchive()
-    lead.write({"stage_id": stage})
+    leads.filtered(lambda lead: not lead.active).action_unarchive()
+    leads.write({"stage_id": stage})
 
 
 class Coercer:

@@ -33,6 +33,21 @@ class Followed:
     order: object = None
     changed: bool = False  # an order was created, changed or cancelled
     without_customer: bool = False  # an order to make, for an opportunity without customer
+    planned: object = None  # a ``PlannedOrder``: created with the batch's others
+
+
+@dataclass
+class PlannedOrder:
+    """A quotation to create together with the other new deals' (``apply_all``)."""
+
+    event: object
+    binding: object
+    currency: str
+    lines: list
+    values: dict  # of ``sale.order``
+    lines_key: str
+    result: Followed
+    outcome: object = None  # the event's ``Outcome``, told once the order exists
 
 
 def deal_records(events, remotes):
@@ -61,6 +76,8 @@ class OrderMaker:
         # the processor stores them with the related records to import
         self.follow_ups = [] if follow_ups is None else follow_ups
         self.provider = None  # the provider that read the lines (``read_lines``)
+        # while ``apply_all`` runs: the quotations to create together
+        self.planned = None
 
     # -- which deals make orders -------------------------------------------
     def enabled(self):
@@ -141,11 +158,47 @@ class OrderMaker:
         return lead.stage_id in stages if stages else lead.stage_id.is_won
 
     # -- following a deal ---------------------------------------------------
+    def apply_all(self, applied):
+        """``apply`` for the deals created by a batch: their quotations created together.
+
+        ``applied`` is ``[(event, binding, remote, outcome)]``. One
+        ``create`` makes every new quotation, as Odoo's bulk creation does
+        (one by one costs twice the time); when Odoo refuses it, each deal
+        is followed alone, its error its own item to review.
+        """
+        if not self.enabled():
+            return
+        self.planned = []
+        try:
+            for event, binding, remote, outcome in applied:
+                self.apply(event, binding, remote, outcome)
+        finally:
+            planned, self.planned = self.planned, None
+        if not planned:
+            return
+        try:
+            with self.env.cr.savepoint():
+                orders = self._new_orders([plan.values for plan in planned])
+        except (UserError, ValidationError):
+            for plan in planned:
+                followed = self.follow_safely(plan.binding, plan.currency, plan.lines)
+                self._tell(plan.event, plan.binding, followed, plan.outcome)
+            return
+        for plan, order in zip(planned, orders, strict=True):
+            self._created(plan.binding, order, plan.lines_key, plan.result)
+            plan.outcome.lines.extend(plan.result.notes)
+
     def apply(self, event, binding, remote, outcome):
         """Follow the deal of an event once its opportunity is applied; tell ``outcome``."""
         if not self.enabled() or not binding or not isinstance(remote, RemoteRecord):
             return
         followed = self.follow_safely(binding, remote.currency, remote.lines)
+        if followed.planned:
+            followed.planned.event, followed.planned.outcome = event, outcome
+        self._tell(event, binding, followed, outcome)
+
+    def _tell(self, event, binding, followed, outcome):
+        """What following the deal did, on its event's ``outcome`` (and items to review)."""
         if followed.without_customer:
             self._without_customer(event, binding, followed)
         if followed.changed and outcome.state == "duplicate":
@@ -323,11 +376,19 @@ class OrderMaker:
                 self.env._("A quotation of %(count)s lines would be created.", count=len(values))
             )
             return
-        order = self._new_order(lead, pricelist, values)
+        values = self._order_values(lead, pricelist, values)
+        key = lines_key(currency_code, lines)
+        if self.planned is not None:
+            result.changed = True
+            result.planned = PlannedOrder(None, binding, currency_code, lines, values, key, result)
+            self.planned.append(result.planned)
+            return
+        self._created(binding, self._new_orders([values]), key, result)
+
+    def _created(self, binding, order, key, result):
+        """``order`` was created for the deal of ``binding``: record it, confirm it."""
         # sudo: the binding's integration state is technical
-        binding.sudo().write(
-            {"order_id": order.id, "order_lines_key": lines_key(currency_code, lines)}
-        )
+        binding.sudo().write({"order_id": order.id, "order_lines_key": key})
         result.order = order
         result.changed = True
         result.notes.append(
@@ -336,9 +397,9 @@ class OrderMaker:
         if self.backend.order_confirmation == "confirm":
             self._confirm(order, result)
 
-    def _new_order(self, lead, pricelist, line_values):
+    def _order_values(self, lead, pricelist, line_values):
         """The quotation of a won deal, for its opportunity's customer and salesperson."""
-        values = {
+        return {
             "partner_id": lead.partner_id.id,
             "opportunity_id": lead.id,
             "company_id": self.company.id,
@@ -349,13 +410,16 @@ class OrderMaker:
             "origin": lead.name,
             "order_line": [(0, 0, line) for line in line_values],
         }
+
+    def _new_orders(self, values_list):
+        """The quotations of ``values_list`` (``_order_values``), created together."""
         # sudo: a quotation records a deal won in the external CRM, also for a
         # customer the credit policy blocks (crm_credit_alert lets code running
         # as superuser create quotations, and checks every confirmation). What
         # it holds was read with the integration user's rights: its company's
         # customer, products and pricelist.
-        order = self.env["sale.order"].sudo().create(values)
-        return order.with_env(self.env)
+        orders = self.env["sale.order"].sudo().create(values_list)
+        return orders.with_env(self.env)
 
     def _confirm(self, order, result):
         """Confirm when the credit policy allows; a blocked order waits, with a To Do."""

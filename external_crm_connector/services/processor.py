@@ -376,21 +376,28 @@ class EventProcessor:
     def _create_items(self, kind, items):
         """Create the items, then move the deals to their stage and index the customers."""
         created = self.creator.create_records(kind, items)
+        won = []  # the deals whose orders are made together
+        staged = {}  # (stage, lost reason): the deals moved to it, in one write
         for new in created:
             item = new.item
             item.outcome.record = new.record
             item.outcome.binding = new.binding
             if item.stage is not None:
-                self._apply_stage(new.record, item.stage, item.lost_reason)
-                item.outcome.note(
-                    self.env._("Marked lost.") if item.stage == LOST else self.env._("Marked won.")
+                staged.setdefault((item.stage, item.lost_reason), []).append(new)
+        for (stage, lost_reason), moved in staged.items():
+            leads = self.env["crm.lead"].union(*(new.record for new in moved))
+            self._apply_stage(leads, stage, lost_reason)
+            for new in moved:
+                new.item.outcome.note(
+                    self.env._("Marked lost.") if stage == LOST else self.env._("Marked won.")
                 )
+        for new in created:
+            item = new.item
             if kind == "deal":
-                self.orders.apply(
-                    item.event, new.binding, self.remotes.get(item.event.id), item.outcome
-                )
+                won.append((item.event, new.binding, self.remotes.get(item.event.id), item.outcome))
             else:
                 self.matcher.add(kind, new.record, item.keys)
+        self.orders.apply_all(won)
         if kind == "company":
             self._resolve_pending_references([new.binding for new in created])
 

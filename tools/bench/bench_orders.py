@@ -210,7 +210,26 @@ def worker(args):
         orders = env["sale.order"].search_count([("opportunity_id", "!=", False)])
         lines = env["sale.order.line"].search_count([])
         queries = env.cr.sql_log_count - queries
-    print(json.dumps({"seconds": seconds, "orders": orders, "lines": lines, "queries": queries}))
+        figures = {"seconds": seconds, "orders": orders, "lines": lines, "queries": queries}
+        if args.worker == "connector":
+            figures.update(compare_status(env))
+    print(json.dumps(figures))
+
+
+def compare_status(env):
+    """The order status of every deal compared with what was written (none): seconds, queries."""
+    backend = env["external.crm.backend"].search([("name", "=", "Bench orders")])
+    backend.write({"status_enabled": True, "outbound_url": "https://hooks.example.com/bench"})
+    integration = backend._as_integration_user()
+    env.invalidate_all()
+    queries = env.cr.sql_log_count
+    started = time.perf_counter()
+    queued = integration._queue_deal_status()
+    return {
+        "compare_seconds": time.perf_counter() - started,
+        "compare_queries": env.cr.sql_log_count - queries,
+        "compared": queued,
+    }
 
 
 # -- parent ------------------------------------------------------------------------
@@ -259,6 +278,12 @@ def main(argv=None):
             figures = run_worker(bench_db, path, args.deals)
             rate = figures["orders"] / figures["seconds"]
             rates[path].append(rate)
+            if "compared" in figures:
+                compare = figures["compare_seconds"]
+                print(
+                    f"round {round_number + 1} status   : {figures['compared']} deals compared "
+                    f"and queued in {compare:.2f} s ({figures['compare_queries']} queries)"
+                )
             print(
                 f"round {round_number + 1} {path:9}: {figures['orders']} orders, "
                 f"{figures['lines']} lines in {figures['seconds']:.1f} s = {rate:.1f} orders/s "
