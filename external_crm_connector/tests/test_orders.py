@@ -155,6 +155,31 @@ class TestOrders(ExternalCrmCase, CrmAccountingBridgeCommon):
         companies = [("backend_id", "=", self.generic.id), ("object_kind", "=", "company")]
         self.assertFalse(self.env["external.crm.event"].search(companies), "nothing imported")
 
+    def test_quotations_odoo_refuses_together_are_reviewed_one_by_one(self):
+        """The new deals' quotations are created together; when Odoo refuses that,
+        each deal is followed alone, and each gets its own item to review."""
+        company = self.env.company
+        company.portal_confirmation_pay = True
+        # a percentage Odoo refuses on every quotation (set as an old database may hold it)
+        self.env.cr.execute(
+            "UPDATE res_company SET prepayment_percent = 0 WHERE id = %s", [company.id]
+        )
+        company.invalidate_recordset(["prepayment_percent"])
+        self._deliver(
+            self.generic, [self._item("company", "ext-C-100", {"name": "Atlas Distribution"})]
+        )
+        events = self._deliver(
+            self.generic, [self._deal("ext-D-301"), self._deal("ext-D-302", name="Second")]
+        )
+        self.assertEqual(events.mapped("state"), ["conflict", "conflict"], events.mapped("summary"))
+        for event in events:
+            self.assertTrue(event.lead_id.stage_id.is_won, "the deal itself is applied")
+            review = self._reviews(event)
+            self.assertEqual(len(review), 1)
+            self.assertIn("could not be made", review.description)
+            self.assertIn("Prepayment", review.description)
+        self.assertFalse(self._binding_of("ext-D-301").order_id)
+
     # -- what is never guessed -------------------------------------------------
     def test_an_unknown_product_holds_the_order_for_review(self):
         lines = [{"sku": "NOPE-1", "name": "Mystery", "quantity": 1, "unit_price": 10}]
