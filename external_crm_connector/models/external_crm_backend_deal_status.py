@@ -13,20 +13,14 @@ stored and not processed: ``_webhook_extra``); the generic door posts signed
 webhooks to an outbound URL, each attempt kept in the delivery log.
 """
 
-import logging
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import split_every
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..adapters.provider import DEAL_STATUS, get_provider
-from ..exceptions import ExternalCrmError, ExternalCrmTransientError
 from ..services.deal_status import FIGURES, deal_values, order_figures
+from ..services.write_back import MISSING, TWICE, named_properties, naming_problem, write_job
 from .external_crm_protected_mixin import connector_edit
-
-_logger = logging.getLogger(__name__)
 
 # deals compared, and written, per batch
 STATUS_BATCH = 500
@@ -96,15 +90,15 @@ class ExternalCrmBackendDealStatus(models.AbstractModel):
     @api.constrains("status_enabled", *(setting for _figure, setting in FIGURES))
     def _check_status_properties(self):
         for backend in self.filtered("status_enabled"):
-            names = backend._status_properties()
-            if not names:
+            problem = naming_problem(backend._status_properties())
+            if problem == MISSING:
                 raise ValidationError(
                     self.env._(
                         "The order status of %(name)s needs at least one property name.",
                         name=backend.name,
                     )
                 )
-            if len(set(names)) != len(names):
+            if problem == TWICE:
                 raise ValidationError(
                     self.env._(
                         "The order status of %(name)s writes two figures to the same property.",
@@ -125,8 +119,7 @@ class ExternalCrmBackendDealStatus(models.AbstractModel):
 
     def _status_properties(self):
         self.ensure_one()
-        names = (self[setting] for _figure, setting in FIGURES)
-        return tuple(name.strip() for name in names if name and name.strip())
+        return named_properties(self[setting] for _figure, setting in FIGURES)
 
     def _can_write_status(self):
         provider = get_provider(self)
@@ -198,43 +191,25 @@ class ExternalCrmBackendDealStatus(models.AbstractModel):
 
     # -- writing -------------------------------------------------------------
     def _write_deal_status(self, updates):
-        """Job: write ``[[binding id, {property: value}], ...]`` on the deals.
+        """Job: write ``[[binding id, {property: value}], ...]`` on the deals (``write_job``).
 
-        As ``_write_financial_status``: a rate limit or an unavailable CRM
-        retries the job later (with the job's backoff); what is written is
-        recorded only once the CRM accepted it; a deal it refuses is named
-        in the job's result and compared again at the next run.
+        The generic door's deliveries are logged whatever becomes of the job.
         """
         self.ensure_one()
         provider = get_provider(self)
+
+        def write(values):
+            try:
+                return provider.write_deal_status(values)
+            finally:
+                self._log_outbound(getattr(provider, "attempts", ()))
+
+        def record(binding, values):
+            binding.write({"status_values": values, "status_written_at": fields.Datetime.now()})
+
         # the job records what it wrote on the bindings (protected from everyone else)
-        bindings = (
-            connector_edit(self.env["external.crm.binding"])
-            .browse([row[0] for row in updates])
-            .exists()
-        )
-        values = {binding_id: properties for binding_id, properties in updates}
-        try:
-            refused = provider.write_deal_status(
-                {binding.external_id: values[binding.id] for binding in bindings}
-            )
-        except ExternalCrmTransientError as error:
-            raise RetryableJobError(str(error), seconds=error.retry_after) from error
-        except ExternalCrmError as error:
-            return str(error)
-        finally:
-            self._log_outbound(getattr(provider, "attempts", ()))
-        refused = refused or {}
-        written = bindings.filtered(lambda binding: binding.external_id not in refused)
-        now = fields.Datetime.now()
-        for binding in written:
-            binding.write({"status_values": values[binding.id], "status_written_at": now})
-        result = f"{len(written)} deals written"
-        if refused:
-            result += "; refused: " + "; ".join(
-                f"{external_id}: {reason}" for external_id, reason in sorted(refused.items())
-            )
-        return result
+        bindings = connector_edit(self.env["external.crm.binding"])
+        return write_job(bindings, updates, write, record, "deals")
 
     def _log_outbound(self, attempts):
         """Keep the outbound deliveries attempted, whatever becomes of the job.

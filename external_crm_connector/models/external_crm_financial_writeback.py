@@ -16,10 +16,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import split_every
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..adapters.provider import WRITE_BACK, get_provider
-from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+from ..services.write_back import MISSING, TWICE, named_properties, naming_problem, write_job
 from .external_crm_protected_mixin import connector_edit
 
 # customers compared, and written, per batch
@@ -57,15 +55,15 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
     )
     def _check_writeback_properties(self):
         for backend in self.filtered("writeback_enabled"):
-            names = backend._written_properties()
-            if not names:
+            problem = naming_problem(backend._written_properties())
+            if problem == MISSING:
                 raise ValidationError(
                     self.env._(
                         "The write-back of %(name)s needs at least one property name.",
                         name=backend.name,
                     )
                 )
-            if len(set(names)) != len(names):
+            if problem == TWICE:
                 raise ValidationError(
                     self.env._(
                         "The write-back of %(name)s writes two figures to the same property.",
@@ -75,12 +73,13 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
 
     def _written_properties(self):
         self.ensure_one()
-        names = (
-            self.writeback_status_property,
-            self.writeback_overdue_property,
-            self.writeback_available_property,
+        return named_properties(
+            (
+                self.writeback_status_property,
+                self.writeback_overdue_property,
+                self.writeback_available_property,
+            )
         )
-        return tuple(name.strip() for name in names if name and name.strip())
 
     def _can_write_back(self):
         provider = get_provider(self)
@@ -167,38 +166,15 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
         return result
 
     def _write_financial_status(self, updates):
-        """Job: write ``[[binding id, {property: value}], ...]`` in batches.
-
-        A rate limit or an unavailable API retries the job later; the
-        written values are recorded only once the external CRM accepted them.
-        A record the external CRM refuses (deleted there, a property it does
-        not know) is reported in the job's result and tried again at the
-        next run, the others are recorded.
-        """
+        """Job: write ``[[binding id, {property: value}], ...]`` in batches (``write_job``)."""
         self.ensure_one()
         provider = get_provider(self)
         # the job records what it wrote on the bindings (protected from everyone else)
-        bindings = (
-            connector_edit(self.env["external.crm.binding"])
-            .browse([row[0] for row in updates])
-            .exists()
+        bindings = connector_edit(self.env["external.crm.binding"])
+        return write_job(
+            bindings,
+            updates,
+            provider.write_company_properties,
+            lambda binding, values: binding.write({"financial_values": values}),
+            "customers",
         )
-        values = {binding_id: properties for binding_id, properties in updates}
-        try:
-            refused = provider.write_company_properties(
-                {binding.external_id: values[binding.id] for binding in bindings}
-            )
-        except ExternalCrmTransientError as error:
-            raise RetryableJobError(str(error), seconds=error.retry_after) from error
-        except ExternalCrmError as error:
-            return str(error)
-        refused = refused or {}
-        written = bindings.filtered(lambda binding: binding.external_id not in refused)
-        for binding in written:
-            binding.financial_values = values[binding.id]
-        result = f"{len(written)} customers written"
-        if refused:
-            result += "; refused: " + "; ".join(
-                f"{external_id}: {reason}" for external_id, reason in sorted(refused.items())
-            )
-        return result
