@@ -31,6 +31,7 @@
         "views/external_crm_binding_views.xml",
         "views/external_crm_conflict_views.xml",
         "views/external_crm_status_shown_views.xml",
+        "views/external_crm_erasure_views.xml",
         "report/external_crm_event_stat_views.xml",
         "views/menus.xml",
     ],

@@ -75,7 +75,8 @@ PROVIDERS = {}
 KINDS = ("company", "contact", "deal")
 # "lines": the line items of a deal changed; the event's external id is the
 # line item's (``items.LinesOf``)
-ACTIONS = ("upsert", "delete", "merge", "association", "lines")
+# "erase": the person asked to be forgotten (``services/erasure.py``)
+ACTIONS = ("upsert", "delete", "merge", "association", "lines", "erase")
 
 # what a provider may declare in ``Provider.capabilities``
 IMPORT = "import"

@@ -32,7 +32,7 @@ def split_events(events, from_snapshot):
         payload = json.loads(event.payload or "{}")
         if isinstance(payload, dict) and isinstance(payload.get("snapshot"), dict):
             records[event.id] = from_snapshot(event.object_kind, payload["snapshot"])
-        elif event.action == "delete":
+        elif event.action in ("delete", "erase"):
             records[event.id] = RemoteRecord(
                 kind=event.object_kind, external_id=event.external_id, missing=True
             )

@@ -24,3 +24,5 @@ from . import external_crm_rejection
 from . import external_crm_outbound_delivery
 from . import ir_http
 from . import external_crm_status_shown
+from . import external_crm_erasure
+from . import res_partner

@@ -1,7 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 
@@ -125,6 +125,13 @@ class ExternalCrmBinding(models.Model):
         """The bound Odoo record (a customer or an opportunity)."""
         self.ensure_one()
         return self.lead_id if self.object_kind == "deal" else self.partner_id
+
+    def action_erase_personal_data(self):
+        """A manager's erasure request for the customer of this binding."""
+        self.ensure_one()
+        if not self.partner_id:
+            raise UserError(self.env._("Only a customer or a contact has personal data to erase."))
+        return self.partner_id.action_external_crm_erase()
 
     def action_open_record(self):
         self.ensure_one()

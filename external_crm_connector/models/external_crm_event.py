@@ -47,6 +47,7 @@ class ExternalCrmEvent(models.Model):
             ("merge", "Merged"),
             ("association", "Association changed"),
             ("lines", "Line items changed"),
+            ("erase", "Erasure requested"),
             ("echo", "Echo of our write-back"),
         ],
         readonly=True,

@@ -196,6 +196,12 @@ class Binder:
         if self.bindings.get(key) == binding:
             self._keep(key, binding)
 
+    def refresh(self, partner):
+        """``partner``'s bindings were archived by someone else (an erasure)."""
+        for key, binding in list(self.bindings.items()):
+            if binding.partner_id == partner:
+                self._keep(key, binding)
+
     def bound_elsewhere(self, kind, external_id, partner):
         """True when ``partner`` is bound to another external record of the backend."""
         return bool(

@@ -62,7 +62,12 @@ class PartnerMatcher:
         self.index = defaultdict(lambda: defaultdict(set))
 
     def _domain(self, kind):
-        domain = [("company_id", "in", [False, self.company.id])]
+        # an erased customer is never matched again: a delivery cannot bring
+        # the erased data back onto it (a customer with invoices keeps its VAT)
+        domain = [
+            ("company_id", "in", [False, self.company.id]),
+            ("external_crm_erased_at", "=", False),
+        ]
         if kind == "company":
             domain += [("is_company", "=", True), ("parent_id", "=", False)]
         else:

@@ -26,6 +26,7 @@ from .coercion import Coercer, apply_stage, current_value
 from .conflicts import ConflictRecorder
 from .creation import STAGE_COMPANIONS, CreationQueue, Creator
 from .deletion import Deletion
+from .erasure import Eraser
 from .mapping import Mapper
 from .matcher import PartnerMatcher, identity_keys
 from .orders import OrderMaker, deal_records
@@ -125,6 +126,9 @@ class EventProcessor:
                     "nothing to apply."
                 )
             )
+        if event.action == "erase":
+            with self.env.cr.savepoint():
+                return self._erase(event)
         if isinstance(remote, LinesOf):
             return self.orders.lines_changed(event, remote)
         if remote is None or not event.object_kind:
@@ -137,6 +141,27 @@ class EventProcessor:
             return self.upsert(event, remote, Outcome())
         with self.env.cr.savepoint():
             return self._dispatch(event, remote)
+
+    def _erase(self, event):
+        """The person asked the external CRM to forget them (``services/erasure.py``)."""
+        binding = self.binder.get(event.object_kind, event.external_id)
+        partner = binding.partner_id if binding else None
+        if not partner:
+            return Outcome(state="ignored").note(
+                self.env._("Erasure requested, but no customer is bound to it: nothing to erase.")
+            )
+        outcome = Outcome(record=partner, binding=binding)
+        if self.dry_run:
+            return outcome.note(
+                self.env._("The personal data of %(name)s would be erased.", name=partner.name)
+            )
+        rows = Eraser(self.env, self.backend, event).erase(partner, event.external_id)
+        self.binder.refresh(partner)
+        if not rows:
+            return outcome.note(self.env._("Already erased: nothing left to erase."))
+        for row in rows:
+            outcome.note(row._summary())
+        return outcome
 
     def _failed(self, event, error, started):
         """Record an event's error: it waits for a retry, or fails."""

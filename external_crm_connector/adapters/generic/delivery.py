@@ -7,9 +7,10 @@ A delivery is one JSON object or a list of them::
     {"event_id": "zap-0001", "object": "company", "id": "ext-C-100",
      "updated_at": "2026-11-20T10:15:00Z", "data": {"name": "...", ...}}
 
-``action`` is optional: ``upsert`` (default), ``delete`` or ``merge`` (with
-``merged_ids``). It is signed with an HMAC over the body and a timestamp,
-or carries the secret as a bearer token (for senders that cannot sign).
+``action`` is optional: ``upsert`` (default), ``delete``, ``merge`` (with
+``merged_ids``) or ``erase`` (the person asked to be forgotten). It is
+signed with an HMAC over the body and a timestamp, or carries the secret as
+a bearer token (for senders that cannot sign).
 """
 
 from ...exceptions import MalformedDelivery
@@ -38,8 +39,10 @@ def parse_item(item, raw):
     if not external_id:
         raise MalformedDelivery("'id' is empty")
     action = item.get("action") or ("delete" if item.get("deleted") else "upsert")
-    if action not in ("upsert", "delete", "merge"):
+    if action not in ("upsert", "delete", "merge", "erase"):
         raise MalformedDelivery(f"unknown action {action!r}")
+    if action == "erase" and kind == "deal":
+        raise MalformedDelivery("only a contact or a company can be erased")
     if action == "upsert" and not isinstance(item.get("data"), dict):
         raise MalformedDelivery("'data' must be a JSON object")
     if action == "merge" and not isinstance(item.get("merged_ids"), list):

@@ -29,7 +29,7 @@ ACTIONS = {
     "propertyChange": "upsert",
     "restore": "upsert",
     "deletion": "delete",
-    "privacyDeletion": "delete",
+    "privacyDeletion": "erase",
     "merge": "merge",
     "associationChange": "association",
 }
