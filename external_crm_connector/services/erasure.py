@@ -40,6 +40,22 @@ PERSONAL_FIELDS = (
 )
 # what a customer with posted accounting documents keeps: what is on them
 LEGAL_IDENTITY = ("name", "vat", "street", "street2", "zip", "city", "state_id", "country_id")
+# the copies an opportunity keeps of its customer's fields (crm.lead stores them)
+LEAD_COPIES = {
+    "name": ("contact_name", "partner_name"),
+    "email": ("email_from",),
+    "phone": ("phone",),
+    "mobile": ("mobile",),
+    "website": ("website",),
+    "function": ("function",),
+    "title": ("title",),
+    "street": ("street",),
+    "street2": ("street2",),
+    "zip": ("zip",),
+    "city": ("city",),
+    "state_id": ("state_id",),
+    "country_id": ("country_id",),
+}
 
 
 class Eraser:
@@ -94,6 +110,8 @@ class Eraser:
             values["name"] = self.env._("Erased contact %(id)s", id=partner.id)
         values["external_crm_erased_at"] = fields.Datetime.now()
         partner.write(values)
+        # an opportunity may hold what the customer no longer has (typed there)
+        self._erase_lead_copies(partner, [f for f in PERSONAL_FIELDS if f not in kept_fields])
         # the chatter keeps who wrote, not the address they wrote from
         messages = self.env["mail.message"].sudo().search([("author_id", "=", partner.id)])
         messages.write({"email_from": False, "reply_to": False})
@@ -114,6 +132,19 @@ class Eraser:
             else ""
         )
         return self._register(partner, external_id, erased, kept, len(bindings))
+
+    def _erase_lead_copies(self, partner, erased):
+        """The opportunities of ``partner`` keep copies of its fields: erased too."""
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False, tracking_disable=True)
+        names = [
+            lead_field
+            for field_name in erased
+            for lead_field in LEAD_COPIES.get(field_name, ())
+            if lead_field in Lead._fields
+        ]
+        leads = Lead.search([("partner_id", "=", partner.id)])
+        if leads and names:
+            leads.write(dict.fromkeys(names, False))
 
     def _posted_documents(self, partner):
         """How many posted customer documents name ``partner`` (or have it as customer)."""

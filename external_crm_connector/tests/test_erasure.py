@@ -140,6 +140,20 @@ class TestErasure(ExternalCrmCase, CrmAccountingBridgeCommon):
             "no tracking value keeps them either",
         )
 
+    def test_her_opportunities_forget_what_they_copied_from_her(self):
+        """An opportunity keeps its own copy of the contact's name, e-mail, phones,
+        job position and address: erased with hers."""
+        lead = self.env["crm.lead"].create(
+            {"name": "Showroom Anfa", "type": "opportunity", "partner_id": self.person.id}
+        )
+        self.assertEqual(lead.contact_name, "Leila Benali")
+        self._bind(self.generic, "contact", "ext-P-1", self.person)
+        self._erase_item("contact", "ext-P-1")
+        for field_name in ("contact_name", "email_from", "phone", "mobile", "function", "street"):
+            self.assertFalse(lead[field_name], field_name)
+        self.assertEqual(lead.partner_id, self.person, "still her opportunity")
+        self.assertEqual(lead.name, "Showroom Anfa")
+
     def test_a_generic_erase_of_a_company_without_invoices_erases_it_and_its_people(self):
         self._bind(self.generic, "company", "ext-C-100", self.company_partner)
         event = self._erase_item("company", "ext-C-100")
