@@ -52,7 +52,7 @@ HOSTILE = (
     "{{7*7}} ${7*7} %(name)s %s {0}",
     "\u202eevil\u202c",
     "a\u0000b",
-    "𝔘𝔫𝔦𝔠𝔬𝔡𝔢 😀",
+    "\U0001d518\U0001d52b\U0001d526 \U0001f600",  # astral characters
     "x" * 5000,
 )
 SAMPLES = {
