@@ -76,6 +76,40 @@ class TestFrench(CrmAccountingBridgeCommon):
         ):
             self.assertIn(text, arch)
 
+    def test_the_readiness_banner_in_the_readers_language(self):
+        users = {}
+        for lang in ("en_US", "fr_FR"):
+            users[lang] = new_test_user(
+                self.env,
+                login=f"bare_salesman_{lang}",
+                groups="sales_team.group_sale_salesman",
+                lang=lang,
+                company_id=self.bare_company.id,
+                company_ids=[Command.set(self.bare_company.ids)],
+            )
+        lead = (
+            as_user(self.env["crm.lead"], users["en_US"])
+            .with_company(self.bare_company)
+            .create({"name": "Deal before accounting", "type": "opportunity"})
+        )
+        self.assertEqual(
+            lead.crm_accounting_readiness_message,
+            "Accounting is not ready: customer balances and credit warnings stay off until an "
+            "accountant completes the setup (Install a chart of accounts, Set the default "
+            "receivable account of customers, Set the default income account of products, "
+            "Create a sales journal, Set the default sales tax, Set the fiscal country).",
+        )
+        # the French salesperson opens the same opportunity in the same
+        # transaction: French, not the English just computed
+        self.assertEqual(
+            as_user(lead, users["fr_FR"]).crm_accounting_readiness_message,
+            "La comptabilité n'est pas prête : les encours clients et les alertes de crédit "
+            "restent désactivés tant qu'un comptable n'a pas terminé la configuration "
+            "(Installer un plan comptable, Définir le compte client par défaut, "
+            "Définir le compte de revenus par défaut des produits, Créer un journal de ventes, "
+            "Définir la taxe de vente par défaut, Définir le pays d'imposition).",
+        )
+
     def test_customer_360_labels_in_french(self):
         report = as_user(self.env["crm.customer.360"], self.salesman)
         labels = report.fields_get(
@@ -133,6 +167,21 @@ class TestFrench(CrmAccountingBridgeCommon):
         self.assertIn("Aucun client avec des données comptables pour l'instant", action.help)
         partner_form = as_user(self.env["res.partner"], self.salesman).get_views([(False, "form")])
         self.assertIn("Client 360", partner_form["views"]["form"]["arch"])
+
+    def test_the_aging_bar_in_the_readers_language(self):
+        self._create_invoice(self.customer, 12450, invoice_offset=-40, due_offset=-10)
+        self._create_invoice(self.customer, 1000, invoice_offset=-5, due_offset=25)
+        english = plain(as_user(self.customer, self.english_salesman).aging_bar)
+        self.assertIn("Not Due: 1,000.00 DH", english)
+        self.assertIn("1-30 Days: 12,450.00 DH", english)
+        # the French reader, in the same transaction: French labels and figures
+        bar = as_user(self.customer, self.salesman).aging_bar
+        self.assertIn(f"12{NBSP}450,00{NBSP}DH", bar, "no line break inside an amount")
+        french = plain(bar)
+        self.assertIn("Non échu: 1 000,00 DH", french)
+        self.assertIn("1-30 jours: 12 450,00 DH", french)
+        other = self.env["res.partner"].create({"name": "Sans encours", "is_company": True})
+        self.assertIn("Aucun encours", as_user(other, self.salesman).aging_bar)
 
     def test_the_negotiated_terms_note_in_french(self):
         lead = as_user(self.env["crm.lead"], self.sales_manager).create(
