@@ -28,3 +28,4 @@ from . import test_deal_lines_zoho
 from . import test_orders
 from . import test_orders_providers
 from . import test_deal_status
+from . import test_french
