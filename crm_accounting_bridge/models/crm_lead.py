@@ -40,7 +40,7 @@ class CrmLead(models.Model):
     )
 
     @api.depends("company_id")
-    @api.depends_context("company")
+    @api.depends_context("company", "lang")
     def _compute_crm_accounting_ready(self):
         """Tell salespeople when the figures they rely on cannot be trusted yet.
 

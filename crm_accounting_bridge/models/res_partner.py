@@ -234,7 +234,7 @@ class ResPartner(models.Model):
         }
 
     @api.depends(*(bucket for bucket, _css in AGING_BUCKETS))
-    @api.depends_context("company")
+    @api.depends_context("company", "lang")
     def _compute_aging_bar(self):
         """Render the open receivable as one stacked bar, one part per bucket.
 

@@ -145,7 +145,10 @@ def alert_message(assessment, figures, env):
                     limit=figures.amount(assessment["credit_limit"]),
                 )
             )
-    return "; ".join(parts)
+    if len(parts) == 2:
+        # the separator is the language's ("; " in English, " ; " in French)
+        return env._("%(overdue)s; %(credit)s", overdue=parts[0], credit=parts[1])
+    return parts[0] if parts else ""
 
 
 def figures_worse(given, assessment, rounding):

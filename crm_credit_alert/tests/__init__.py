@@ -10,3 +10,4 @@ from . import test_credit_quotation_doors
 from . import test_credit_search
 from . import test_credit_settings
 from . import test_figure_formatter
+from . import test_french

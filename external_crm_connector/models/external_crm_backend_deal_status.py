@@ -139,15 +139,17 @@ class ExternalCrmBackendDealStatus(models.AbstractModel):
         if not self.status_enabled or not self._can_write_status():
             raise UserError(self.env._("Turn on the order status to deals first."))
         queued = self._as_integration_user()._queue_deal_status()
+        # a term per number: env._ has no plural forms
+        if queued == 1:
+            message = self.env._("The status of 1 deal is queued to be written.")
+        else:
+            message = self.env._(
+                "The status of %(count)s deals is queued to be written.", count=queued
+            )
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": self.env._(
-                    "The status of %(count)s deals is queued to be written.", count=queued
-                ),
-            },
+            "params": {"type": "info", "message": message},
         }
 
     def _status_bindings(self):
@@ -178,13 +180,18 @@ class ExternalCrmBackendDealStatus(models.AbstractModel):
                 if values != (binding.status_values or {}):
                     updates.append([binding.id, values])
             if updates:
-                self.with_delay(
-                    channel=self._channel_name(),
-                    description=self.env._(
+                if len(updates) == 1:
+                    description = self.env._(
+                        "Write the order status of 1 deal to %(name)s", name=self.name
+                    )
+                else:
+                    description = self.env._(
                         "Write the order status of %(count)s deals to %(name)s",
                         count=len(updates),
                         name=self.name,
-                    ),
+                    )
+                self.with_delay(
+                    channel=self._channel_name(), description=description
                 )._write_deal_status(updates)
                 queued += len(updates)
         return queued

@@ -113,13 +113,19 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
                 if figures[binding.partner_id.id] != (binding.financial_values or {})
             ]
             if updates:
-                self.with_delay(
-                    channel=self._channel_name(),
-                    description=self.env._(
+                # a term per number: env._ has no plural forms
+                if len(updates) == 1:
+                    description = self.env._(
+                        "Write the financial status of 1 customer to %(name)s", name=self.name
+                    )
+                else:
+                    description = self.env._(
                         "Write the financial status of %(count)s customers to %(name)s",
                         count=len(updates),
                         name=self.name,
-                    ),
+                    )
+                self.with_delay(
+                    channel=self._channel_name(), description=description
                 )._write_financial_status(updates)
                 queued += len(updates)
         return queued

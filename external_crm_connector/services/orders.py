@@ -372,9 +372,14 @@ class OrderMaker:
             result.reviews.append(self.values.missing_text(missing))
             return
         if self.dry_run:
-            result.notes.append(
-                self.env._("A quotation of %(count)s lines would be created.", count=len(values))
-            )
+            # a term per number: env._ has no plural forms
+            if len(values) == 1:
+                note = self.env._("A quotation of 1 line would be created.")
+            else:
+                note = self.env._(
+                    "A quotation of %(count)s lines would be created.", count=len(values)
+                )
+            result.notes.append(note)
             return
         values = self._order_values(lead, pricelist, values)
         key = lines_key(currency_code, lines)

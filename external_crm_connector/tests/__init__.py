@@ -30,3 +30,4 @@ from . import test_orders_providers
 from . import test_deal_status
 from . import test_erasure
 from . import test_fuzzing
+from . import test_french
