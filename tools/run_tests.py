@@ -360,6 +360,47 @@ def odoo_core_tests(run, setup):
     count_odoo_tests(run, "Odoo's tests of " + ", ".join(CORE_MODULES), log, CORE_MODULES, code)
 
 
+# the fault scripts of tools/faults that run here, with their small sizes
+FAULT_SCRIPTS = (
+    ("kill_worker.py", "--records", "30", "--versions", "4", "--kills", "4"),
+    ("restart_postgres.py", "--records", "30", "--versions", "4"),
+    ("two_nodes.py", "--records", "30", "--versions", "4"),
+)
+
+
+def fault_scripts(run, setup):
+    """Odoo nodes killed, PostgreSQL restarted, two nodes: nothing lost, nothing twice.
+
+    Each script starts real Odoo servers on a private cluster of its own
+    and prints its verdict; a script that fails or cannot run fails here.
+    """
+    work = setup.work / "faults"
+    for script, *arguments in FAULT_SCRIPTS:
+        log = setup.work / f"faults-{script.removesuffix('.py')}.log"
+        code = sh(
+            [
+                setup.python,
+                str(ROOT / "tools" / "faults" / script),
+                *arguments,
+                "--work",
+                str(work),
+            ],
+            log=log,
+            timeout=15 * 60,
+        )
+        verdicts = [
+            line.strip()
+            for line in Path(log).read_text(errors="replace").splitlines()
+            if line.strip().startswith(("PASS", "FAIL"))
+        ]
+        failed = [line for line in verdicts if line.startswith("FAIL")]
+        passed = len(verdicts) - len(failed)
+        ok = code == 0 and verdicts and not failed
+        run.count(f"fault script {script}", passed, 0 if ok else max(len(failed), 1))
+        if not ok:
+            tail(log)
+
+
 def pytest_suite(run, setup):
     junit = setup.work / "pytest.xml"
     log = setup.work / "pytest.log"
@@ -412,6 +453,7 @@ def main():
         upgrade_from_first_release(run, setup)
         odoo_core_tests(run, setup)
         pytest_suite(run, setup)
+        fault_scripts(run, setup)
         if not args.skip_lint:
             pre_commit(run, setup)
         check_wheels(run, setup)

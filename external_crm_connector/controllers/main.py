@@ -26,6 +26,8 @@ FORM_MIMETYPES = frozenset(
 )
 # the body is read from the socket in pieces of this size
 READ_SIZE = 64 * 1024
+# seconds a sender waits before trying again while PostgreSQL is unreachable
+DATABASE_RETRY_AFTER = 30
 
 
 def read_body(httprequest, limit):
@@ -102,6 +104,8 @@ class ExternalCrmWebhook(http.Controller):
         200 for a repeated delivery, 422 when every item was refused.
         """
         started = time.perf_counter()
+        if not request.db:
+            return self._database_unavailable()
         settings = self._settings(token)
         # sudo: a refusal is counted before anyone is known (auth="none")
         rejections = request.env["external.crm.rejection"].sudo()
@@ -123,6 +127,22 @@ class ExternalCrmWebhook(http.Controller):
         # them, never processed
         new_ids = backend._receive_delivery(items, settings.company_id)
         return self._answer(provider, settings, items, new_ids, started)
+
+    @staticmethod
+    def _database_unavailable():
+        """503: Odoo could not reach PostgreSQL to pick the database (a restart).
+
+        Odoo then serves the request without a database, where only the
+        routes of server-wide modules exist: with the connector loaded
+        server-wide (``--load=base,web,queue_job,external_crm_connector``),
+        the sender is told to try again rather than given a 404 it would
+        take for a wrong URL, and nothing is lost.
+        """
+        return request.make_json_response(
+            {"status": "unavailable", "error": "the database is not reachable, try again"},
+            status=503,
+            headers=[("Retry-After", str(DATABASE_RETRY_AFTER))],
+        )
 
     @staticmethod
     def _settings(token):
