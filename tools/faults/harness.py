@@ -257,6 +257,8 @@ def send(nodes, path, items, batch, concurrency, retries=120):
                 try:
                     status, _answer = post(node.port, path, body, signed_headers(body))
                 except (OSError, http.client.HTTPException):
+                    with lock:
+                        statuses["no answer"] = statuses.get("no answer", 0) + 1
                     time.sleep(0.5)
                     continue  # no answer: the sender tries again (maybe elsewhere)
                 with lock:
