@@ -362,7 +362,7 @@ def odoo_core_tests(run, setup):
 
 # the fault scripts of tools/faults that run here, with their small sizes
 FAULT_SCRIPTS = (
-    ("kill_worker.py", "--records", "30", "--versions", "4", "--kills", "6"),
+    ("kill_worker.py", "--records", "30", "--versions", "4", "--kills", "6", "--events", "1000"),
     ("restart_postgres.py", "--records", "30", "--versions", "4"),
     ("two_nodes.py", "--records", "30", "--versions", "4"),
 )

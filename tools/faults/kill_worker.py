@@ -6,11 +6,15 @@
 One Odoo node with 2 HTTP workers and the job runner. Senders post shuffled
 versions of contacts in batches; meanwhile an HTTP worker is killed
 (SIGKILL) several times a second: a request in flight gets no answer,
-its sender tries again, Odoo's master starts a new worker. Verdict: every
+its sender tries again, Odoo's master starts a new worker. Then, once the
+inbox job has applied its first batch of a few thousand events, the
+workers are killed while it applies the next: queue_job's runner finds the
+job dead (its lock is gone) and runs it again. Verdict, each time: every
 item stored once, one partner and one binding per contact, each with its
 newest version, no event failed.
 
-    python3 tools/faults/kill_worker.py [--records 60] [--versions 5] [--kills 6] [--work DIR]
+    python3 tools/faults/kill_worker.py [--records 60] [--versions 5] [--kills 6]
+        [--events 2000] [--work DIR]
 
 Exit status 1 when a check fails.
 """
@@ -37,6 +41,7 @@ from harness import (
     send,
     versions,
     wait_processed,
+    wait_started,
 )
 
 DATABASE = "faults_kill_worker"
@@ -59,11 +64,20 @@ def killer(node, kills, stop):
     return killed
 
 
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=60)
     parser.add_argument("--versions", type=int, default=5)
-    parser.add_argument("--kills", type=int, default=5)
+    parser.add_argument("--kills", type=int, default=6)
+    parser.add_argument("--events", type=int, default=2000, help="events of the killed job")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "crm-faults"))
     args = parser.parse_args(argv)
     work = Path(args.work)
@@ -86,6 +100,16 @@ def main(argv=None):
         verdict.check("workers were killed", bool(killed))
         verdict.check("processed", wait_processed(pg, DATABASE, backend_id, timeout=900))
         check_applied(verdict, pg, DATABASE, backend_id, items, prefix="killed")
+
+        print("2. the worker running the inbox job killed in the middle of a batch")
+        items = versions(args.events, 1, seed=6, prefix="jobkill")
+        send([node], path, items, batch=100, concurrency=2)
+        applied, waiting = wait_started(pg, DATABASE, backend_id, "jobkill", timeout=120)
+        killed = [pid for pid in node.worker_pids() if _kill(pid)]
+        print(f"  {len(killed)} workers killed with {applied} events applied, {waiting} waiting")
+        # the runner finds the job dead (its lock is gone) and runs it again
+        verdict.check("processed", wait_processed(pg, DATABASE, backend_id, timeout=900))
+        check_applied(verdict, pg, DATABASE, backend_id, items, prefix="jobkill")
     finally:
         node.stop()
         cluster.stop_cluster(work / "pg")
