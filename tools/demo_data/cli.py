@@ -14,7 +14,7 @@ import time
 from datetime import date
 
 from .database import DemoDatabase
-from .plan import MIN_MONTHS, SEED, make_plan
+from .plan import MAX_CUSTOMERS, MIN_MONTHS, SEED, make_plan
 from .summary import apply_language, summary
 
 LANGS = ("en_US", "fr_FR")
@@ -40,7 +40,9 @@ def parser():
         help="language of the users (and, for a new database, of the story's texts); "
         "default: English for a new database, unchanged for an existing one",
     )
-    result.add_argument("--customers", type=int, default=40, help="number of customers (>= 12)")
+    result.add_argument(
+        "--customers", type=int, default=40, help=f"number of customers (12 to {MAX_CUSTOMERS})"
+    )
     result.add_argument(
         "--months", type=int, default=18, help=f"months of history (>= {MIN_MONTHS})"
     )
@@ -56,7 +58,12 @@ def say(text):
 
 
 def main(argv=None):
-    args = parser().parse_args(argv)
+    arguments = parser()
+    args = arguments.parse_args(argv)
+    try:
+        plan = make_plan(date.today(), args.customers, args.months, args.seed)
+    except ValueError as error:
+        arguments.error(str(error))
     db = DemoDatabase(
         name=args.database,
         host=args.db_host,
@@ -78,7 +85,6 @@ def main(argv=None):
     base_url = f"http://localhost:{args.port}"
     if not built:
         lang = args.lang or "en_US"
-        plan = make_plan(date.today(), args.customers, args.months, args.seed)
         started = time.monotonic()
         say(f"Creating the demo database '{db.name}' (a few minutes):")
         say("  installing the addons and the charts of accounts, without any demo data...")

@@ -35,6 +35,7 @@ DELAYS = {
 }
 # the shortest history that still holds the story's invoices (months)
 MIN_MONTHS = 6
+MAX_CUSTOMERS = len(STORY) + len(EXTRAS_MA) + len(EXTRAS_FR)
 PRODUCT_BY_CODE = {product.code: product for product in PRODUCTS}
 COMPANY_BY_KEY = {company.key: company for company in COMPANIES}
 STORY_KEYS = {customer.key for customer in STORY}
@@ -147,8 +148,8 @@ def make_plan(today, customers=40, months=18, seed=SEED):
     """The whole history, drawn from ``seed``: the same plan for the same arguments."""
     if months < MIN_MONTHS:
         raise ValueError(f"the story needs at least {MIN_MONTHS} months of history")
-    if customers < len(STORY):
-        raise ValueError(f"the story needs at least {len(STORY)} customers")
+    if not len(STORY) <= customers <= MAX_CUSTOMERS:
+        raise ValueError(f"the story has {len(STORY)} to {MAX_CUSTOMERS} customers")
     rng = random.Random(seed)
     cast = list(STORY) + _extras(rng, customers - len(STORY))
     sales, leads = [], []
@@ -156,7 +157,7 @@ def make_plan(today, customers=40, months=18, seed=SEED):
         history_end = 0 if customer.key not in STORY_KEYS else STORY_END.get(customer.key, 45)
         sales += _history(rng, customer, months * 30, history_end)
         leads += _leads(rng, customer)
-    sales += _story(rng, {customer.key: customer for customer in cast})
+    sales += _story({customer.key: customer for customer in cast})
     leads += _prospects(rng)
     return Plan(today=today, months=months, customers=cast, sales=sales, leads=leads)
 
@@ -170,6 +171,7 @@ STORY_END = {
     "babsouk": 40,
     "oasis": 10_000,
     "rhone": 80,
+    "lumiere": 40,
 }
 
 
@@ -308,7 +310,7 @@ def _sale(customers, key, day, codes, invoice_after=1, payments=(), state="invoi
     )
 
 
-def _story(rng, customers):
+def _story(customers):
     """The last months of the story customers, written out."""
     unpaid = []
     sales = [
@@ -360,7 +362,9 @@ def _story(rng, customers):
         _sale(customers, "babsouk", 9, [("CAR-3030", 12), ("JNT-5", 30)], payments=unpaid),
         # the new customer: one invoice, not due yet
         _sale(customers, "oasis", 10, [("SAN-WC", 3), ("ROB-MIT", 6)], payments=unpaid),
-        # Lyon: late again
+        # Lyon: its best customer pays on time; the late payer is late again
+        _sale(customers, "lumiere", 31, [("SAN-VAS", 6), ("LIV-LYON", 1)], payments=[(-4, None)]),
+        _sale(customers, "lumiere", 12, [("CAR-6060", 10), ("COL-25", 30)], payments=unpaid),
         _sale(customers, "rhone", 76, [("CAR-6060", 8), ("LIV-LYON", 1)], payments=unpaid),
         _sale(customers, "rhone", 35, [("SAN-VAS", 3)], payments=[(20, None)]),
         _sale(customers, "rhone", 16, [("CAR-3030", 6)], payments=unpaid),
