@@ -422,6 +422,30 @@ def pytest_suite(run, setup):
     count_pytest(run, "pytest-odoo suite", junit, code, log)
 
 
+def demo_story(run, setup):
+    """The demo's story, built small in a new database of today's cluster, and checked.
+
+    Its own pytest run (not pytest-odoo's database): it installs the addons
+    without demo data, as ``tools/demo`` does, in about two minutes.
+    """
+    junit = setup.work / "demo-story.xml"
+    log = setup.work / "demo-story.log"
+    code = sh(
+        [
+            setup.python,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={junit}",
+            "tools/demo_data/tests",
+        ],
+        log=log,
+        env={**os.environ, "PGHOST": str(setup.pg), "PGPORT": "5432", "PGUSER": "odoo"},
+    )
+    count_pytest(run, "demo story (tools/demo_data)", junit, code, log)
+
+
 def pre_commit(run, setup):
     log = setup.work / "pre-commit.log"
     code = sh(
@@ -454,6 +478,7 @@ def main():
         odoo_core_tests(run, setup)
         pytest_suite(run, setup)
         fault_scripts(run, setup)
+        demo_story(run, setup)
         if not args.skip_lint:
             pre_commit(run, setup)
         check_wheels(run, setup)
