@@ -205,10 +205,11 @@ def invoice_steps():
 
     Invoiced is net of credit notes; still due is the residual of both;
     paid is the difference. The cycle is paid once something was invoiced
-    and no invoice or credit note has anything left: then on the date of
-    the last payment matched with its invoices (the latest
-    ``full_payment_date``: the last partial reconciliation of each paid
-    invoice's receivable items).
+    and nothing is due (the rule of the order status that the connector
+    writes back on deals): then on the date of the last payment matched
+    with its invoices, the latest ``full_payment_date`` (the ``max_date`` of
+    the last partial reconciliation of a paid invoice's receivable items),
+    stored by the bridge so that no reconciliation is read here.
     """
     return SQL(
         """
@@ -217,7 +218,6 @@ def invoice_steps():
                    AS date_invoiced,
                SUM(move.amount_total_signed) AS amount_invoiced,
                SUM(move.amount_residual_signed) AS amount_due,
-               BOOL_AND(move.amount_residual = 0) AS settled,
                MAX(move.full_payment_date) AS date_last_paid
           FROM document
           JOIN account_move move ON move.id = document.move_id
@@ -251,7 +251,7 @@ def cash_cycle(scope):
                    order_step.date_ordered,
                    order_step.date_confirmed,
                    invoice_step.date_invoiced,
-                   CASE WHEN invoice_step.settled AND invoice_step.amount_invoiced > 0
+                   CASE WHEN invoice_step.amount_due = 0 AND invoice_step.amount_invoiced > 0
                         THEN invoice_step.date_last_paid END AS date_paid,
                    COALESCE(order_step.amount_ordered, 0) AS amount_ordered,
                    COALESCE(invoice_step.amount_invoiced, 0) AS amount_invoiced,

@@ -80,7 +80,7 @@ class CrmOrderCashCycle(models.Model):
         string="Paid On",
         readonly=True,
         help="Date of the last payment matched with its invoices, once something was "
-        "invoiced and no invoice or credit note of its orders has anything left to pay. "
+        "invoiced and nothing is due on the invoices and credit notes of its orders. "
         "Empty while the cycle is open.",
     )
     days_to_order = _days_field(
