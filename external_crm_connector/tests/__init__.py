@@ -29,3 +29,4 @@ from . import test_orders
 from . import test_orders_providers
 from . import test_deal_status
 from . import test_erasure
+from . import test_cycle_source
