@@ -40,11 +40,11 @@ CASH_CYCLE_SOURCES = {
         "state",
     ],
     "sale.order.line": ["invoice_lines", "order_id"],
-    "account.move.line": ["move_id", "parent_state"],
+    "account.move.line": ["display_type", "move_id", "parent_state"],
     "account.move": [
-        "amount_residual",
         "amount_residual_signed",
         "amount_total_signed",
+        "company_id",
         "full_payment_date",
         "invoice_date",
         "move_type",
@@ -62,7 +62,7 @@ DAY_COUNTS = (
     ("days_to_pay", "date_invoiced", "date_paid"),
     ("days_won_to_paid", "date_won", "date_paid"),
 )
-# Amounts of a cycle, in the company currency of its company.
+# Amounts of a cycle, in the currency of the report.
 AMOUNTS = ("amount_ordered", "amount_invoiced", "amount_paid", "amount_due")
 
 
@@ -72,17 +72,20 @@ class CycleScope:
     ``tz``: the time zone in which the won, order and confirmation times
     become dates. ``today``: the date open cycles are aged at.
     ``partner_ids``: the commercial entities to compute, None for all.
+    ``company_ids``: the companies whose orders count (the active ones).
     ``source``: the SQL expression naming the source of an opportunity,
     given the SQL of its id (``crm.order.cash.cycle._source_sql``).
     ``currency_table``: Odoo's currency table (``account_currency_table``,
-    one rate per company) converting each company's amounts into the
-    currency ``currency_id`` of the report.
+    one rate per company of ``company_ids``) converting each company's
+    amounts into the currency ``currency_id`` of the report; None when the
+    companies share that currency (nothing to convert).
     """
 
-    def __init__(self, tz, today, partner_ids, source, currency_table, currency_id):
+    def __init__(self, tz, today, partner_ids, company_ids, source, currency_table, currency_id):
         self.tz = tz
         self.today = today
         self.partner_ids = None if partner_ids is None else list(partner_ids)
+        self.company_ids = list(company_ids)
         self.source = source
         self.currency_table = currency_table
         self.currency_id = currency_id
@@ -100,6 +103,23 @@ class CycleScope:
             self.partner_ids,
         )
 
+    def converted(self, amount):
+        """``amount`` in the report's currency, in a part that joined the
+        currency table on the company of the amount (``join_rate``)."""
+        if self.currency_table is None:
+            return amount
+        return SQL("%s * COALESCE(account_currency_table.rate, 1)", amount)
+
+    def join_rate(self, company_id):
+        """Join the currency table's rate of the company ``company_id``."""
+        if self.currency_table is None:
+            return SQL()
+        return SQL(
+            "LEFT JOIN %s ON account_currency_table.company_id = %s",
+            self.currency_table,
+            company_id,
+        )
+
 
 def days_between(later, earlier):
     """Days from ``earlier`` to ``later``: NULL until both happened (never 0
@@ -114,27 +134,20 @@ def days_between(later, earlier):
 
 
 def won(scope):
-    """The won opportunities: active and in a won stage, with their company.
+    """The won opportunities: active and in a won stage.
 
     The won date is the last time the opportunity reached a won stage
     (``date_closed``; Odoo clears it when it is reopened and sets it again
     when it is won again). An opportunity created in a won stage has none:
-    then the date it entered its stage. The company of an opportunity
-    without one is the company of its first order, whose currency its
-    amounts are in.
+    then the date it entered its stage.
     """
     return SQL(
         """
         SELECT lead.id,
                lead.user_id,
                lead.team_id,
+               lead.company_id,
                customer.commercial_partner_id AS partner_id,
-               COALESCE(lead.company_id,
-                        (SELECT so.company_id
-                           FROM sale_order so
-                          WHERE so.opportunity_id = lead.id AND so.state != 'cancel'
-                       ORDER BY so.id
-                          LIMIT 1)) AS company_id,
                %(date_won)s AS date_won,
                %(source)s AS source
           FROM crm_lead lead
@@ -150,38 +163,19 @@ def won(scope):
     )
 
 
-def orders():
-    """The orders of each won opportunity that are not cancelled, in its company.
-
-    Amounts in the company currency: an order's ``currency_rate`` is the
-    rate of its currency against its company's at the order date, as
-    ``sale.report`` converts them.
-    """
+def orders(scope):
+    """The orders of each won opportunity that are not cancelled, in the
+    active companies (an opportunity's orders are in its company, which
+    Odoo checks, unless it has none)."""
     return SQL(
         """
-        SELECT so.id, so.opportunity_id AS lead_id, so.state, so.create_date,
-               so.date_order,
-               so.amount_total / COALESCE(NULLIF(so.currency_rate, 0), 1) AS amount_total
+        SELECT so.id, so.opportunity_id AS lead_id, so.company_id, so.state,
+               so.create_date, so.date_order, so.amount_total, so.currency_rate
           FROM won
-          JOIN sale_order so ON so.opportunity_id = won.id AND so.company_id = won.company_id
-         WHERE so.state != 'cancel'
-        """
-    )
-
-
-def order_steps(scope):
-    """Per opportunity: the first order created, the first confirmed, the amount ordered."""
-    return SQL(
-        """
-        SELECT lead_id,
-               MIN(%(created)s) AS date_ordered,
-               MIN(%(confirmed)s) FILTER (WHERE state = 'sale') AS date_confirmed,
-               SUM(amount_total) AS amount_ordered
-          FROM won_order
-      GROUP BY lead_id
+          JOIN sale_order so ON so.opportunity_id = won.id
+         WHERE so.state != 'cancel' AND so.company_id = ANY(%s)
         """,
-        created=scope.local_date(SQL("create_date")),
-        confirmed=scope.local_date(SQL("date_order")),
+        scope.company_ids,
     )
 
 
@@ -195,35 +189,127 @@ def documents():
           JOIN sale_order_line order_line ON order_line.order_id = won_order.id
           JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = order_line.id
           JOIN account_move_line line ON line.id = rel.invoice_line_id
-         WHERE line.parent_state = 'posted'
+         -- product lines: an invoice of an order has some (its sections and
+         -- notes are linked too); the bridge's index holds their entries
+         WHERE line.parent_state = 'posted' AND line.display_type = 'product'
         """
     )
 
 
-def invoice_steps():
-    """Per opportunity: the first invoice, the amounts, and the payment date.
+# The facts of a cycle, each from one part of the statement: (column, type).
+FACTS = (
+    ("user_id", "int"),
+    ("team_id", "int"),
+    ("company_id", "int"),
+    ("partner_id", "int"),
+    ("date_won", "date"),
+    ("source", "varchar"),
+    ("date_ordered", "date"),
+    ("date_confirmed", "date"),
+    ("amount_ordered", "numeric"),
+    ("date_invoiced", "date"),
+    ("invoiced", "numeric"),
+    ("due", "numeric"),
+    ("amount_invoiced", "numeric"),
+    ("amount_due", "numeric"),
+    ("date_last_paid", "date"),
+)
+# How the facts of an opportunity add up: the won part gives one value of
+# each of its columns, orders and invoices give many.
+FACT_AGGREGATES = {
+    "user_id": "MAX",
+    "team_id": "MAX",
+    "company_id": "MAX",
+    "partner_id": "MAX",
+    "date_won": "MAX",
+    "source": "MAX",
+    "date_ordered": "MIN",
+    "date_confirmed": "MIN",
+    "amount_ordered": "SUM",
+    "date_invoiced": "MIN",
+    "invoiced": "SUM",
+    "due": "SUM",
+    "amount_invoiced": "SUM",
+    "amount_due": "SUM",
+    "date_last_paid": "MAX",
+}
 
-    Invoiced is net of credit notes; still due is the residual of both;
-    paid is the difference. The cycle is paid once something was invoiced
-    and nothing is due (the rule of the order status that the connector
-    writes back on deals): then on the date of the last payment matched
-    with its invoices, the latest ``full_payment_date`` (the ``max_date`` of
-    the last partial reconciliation of a paid invoice's receivable items),
-    stored by the bridge so that no reconciliation is read here.
-    """
+
+def _facts(source, values, where=None, joins=None):
+    """One part of the facts: ``values`` (column: SQL) from ``source``, the
+    other columns NULL, so that the parts can be put one after the other."""
+    columns = SQL(", ").join(
+        SQL("%s AS %s", values[name], SQL.identifier(name))
+        if name in values
+        else SQL("CAST(NULL AS %s) AS %s", SQL(type_), SQL.identifier(name))
+        for name, type_ in FACTS
+    )
     return SQL(
-        """
-        SELECT document.lead_id,
-               MIN(move.invoice_date) FILTER (WHERE move.move_type = 'out_invoice')
-                   AS date_invoiced,
-               SUM(move.amount_total_signed) AS amount_invoiced,
-               SUM(move.amount_residual_signed) AS amount_due,
-               MAX(move.full_payment_date) AS date_last_paid
-          FROM document
-          JOIN account_move move ON move.id = document.move_id
-         WHERE move.move_type IN ('out_invoice', 'out_refund')
-      GROUP BY document.lead_id
-        """
+        "SELECT %s AS lead_id, %s FROM %s %s WHERE %s",
+        values["lead_id"],
+        columns,
+        source,
+        joins or SQL(),
+        where or SQL("TRUE"),
+    )
+
+
+def won_facts():
+    """What the opportunity itself says."""
+    return _facts(
+        SQL("won"),
+        {
+            "lead_id": SQL("won.id"),
+            **{
+                name: SQL.identifier("won", name)
+                for name in ("user_id", "team_id", "company_id", "partner_id", "date_won", "source")
+            },
+        },
+    )
+
+
+def order_facts(scope):
+    """What each order says: created, confirmed, its total in the company
+    currency (its ``currency_rate`` is the rate of its currency against its
+    company's at the order date, as ``sale.report`` converts it)."""
+    return _facts(
+        SQL("won_order"),
+        {
+            "lead_id": SQL("won_order.lead_id"),
+            "date_ordered": scope.local_date(SQL("won_order.create_date")),
+            "date_confirmed": SQL(
+                "CASE WHEN won_order.state = 'sale' THEN %s END",
+                scope.local_date(SQL("won_order.date_order")),
+            ),
+            "amount_ordered": scope.converted(
+                SQL("won_order.amount_total / COALESCE(NULLIF(won_order.currency_rate, 0), 1)")
+            ),
+        },
+        joins=scope.join_rate(SQL("won_order.company_id")),
+    )
+
+
+def invoice_facts(scope):
+    """What each invoice or credit note says: its date (an invoice's),
+    total and residual, and the date it was fully paid: the bridge's stored
+    ``full_payment_date``, the ``max_date`` of the last partial
+    reconciliation of a paid invoice's receivable items, so that no
+    reconciliation is read here."""
+    return _facts(
+        SQL("document JOIN account_move move ON move.id = document.move_id"),
+        {
+            "lead_id": SQL("document.lead_id"),
+            "date_invoiced": SQL(
+                "CASE WHEN move.move_type = 'out_invoice' THEN move.invoice_date END"
+            ),
+            "invoiced": SQL("move.amount_total_signed"),
+            "due": SQL("move.amount_residual_signed"),
+            "amount_invoiced": scope.converted(SQL("move.amount_total_signed")),
+            "amount_due": scope.converted(SQL("move.amount_residual_signed")),
+            "date_last_paid": SQL("move.full_payment_date"),
+        },
+        where=SQL("move.move_type IN ('out_invoice', 'out_refund')"),
+        joins=scope.join_rate(SQL("move.company_id")),
     )
 
 
@@ -236,78 +322,89 @@ def cash_cycle(scope):
     ``date_ordered``, ``date_confirmed``, ``date_invoiced``, ``date_paid``),
     every count of ``DAY_COUNTS`` and its ``<count>_median`` twin,
     ``days_open`` (days since won while not paid) and every amount of
-    ``AMOUNTS``, converted by the currency table.
+    ``AMOUNTS``.
+
+    The facts of the opportunities, of their orders and of their invoices
+    are put one after the other and aggregated once per opportunity, rather
+    than aggregated apart and joined: PostgreSQL cannot know how many
+    opportunities a few customers have (some have thousands), and with too
+    low an estimate it joined thousands of opportunities to thousands of
+    aggregates by nested loops. The parts are inlined (NOT MATERIALIZED) so
+    that their joins are estimated from the tables' statistics.
+
+    A cycle is paid once something was invoiced and nothing is due, in the
+    companies' own currencies where it is exact (the rule of the order
+    status that the connector writes back on deals); invoiced is net of
+    credit notes, still due is the residual of both, paid the difference.
     """
     return SQL(
         """
-        WITH won AS (
+        WITH won AS NOT MATERIALIZED (
             %(won)s
-        ), won_order AS (
+        ), won_order AS NOT MATERIALIZED (
             %(orders)s
-        ), document AS (
+        ), document AS NOT MATERIALIZED (
             %(documents)s
         ), step AS (
-            SELECT won.*,
-                   order_step.date_ordered,
-                   order_step.date_confirmed,
-                   invoice_step.date_invoiced,
-                   CASE WHEN invoice_step.amount_due = 0 AND invoice_step.amount_invoiced > 0
-                        THEN invoice_step.date_last_paid END AS date_paid,
-                   COALESCE(order_step.amount_ordered, 0) AS amount_ordered,
-                   COALESCE(invoice_step.amount_invoiced, 0) AS amount_invoiced,
-                   COALESCE(invoice_step.amount_due, 0) AS amount_due
-              FROM won
-         LEFT JOIN (%(order_steps)s) order_step ON order_step.lead_id = won.id
-         LEFT JOIN (%(invoice_steps)s) invoice_step ON invoice_step.lead_id = won.id
+            SELECT lead_id AS id, %(aggregates)s
+              FROM (%(won_facts)s
+                    UNION ALL
+                    %(order_facts)s
+                    UNION ALL
+                    %(invoice_facts)s) fact
+          GROUP BY lead_id
+        ), cycle AS (
+            SELECT step.*,
+                   CASE WHEN step.due = 0 AND step.invoiced > 0
+                        THEN step.date_last_paid END AS date_paid
+              FROM step
         )
-        SELECT step.id,
-               step.id AS opportunity_id,
-               step.partner_id,
-               step.user_id,
-               step.team_id,
-               step.company_id,
+        SELECT cycle.id,
+               cycle.id AS opportunity_id,
+               cycle.partner_id,
+               cycle.user_id,
+               cycle.team_id,
+               cycle.company_id,
                %(currency_id)s AS currency_id,
-               step.source,
-               step.date_won,
-               step.date_ordered,
-               step.date_confirmed,
-               step.date_invoiced,
-               step.date_paid,
+               cycle.source,
+               cycle.date_won,
+               cycle.date_ordered,
+               cycle.date_confirmed,
+               cycle.date_invoiced,
+               cycle.date_paid,
                %(day_counts)s,
-               CASE WHEN step.date_paid IS NULL
-                    THEN GREATEST(%(today)s - step.date_won, 0) END AS days_open,
-               %(amounts)s
-          FROM step
-     LEFT JOIN %(currency_table)s ON account_currency_table.company_id = step.company_id
+               CASE WHEN cycle.date_paid IS NULL
+                    THEN GREATEST(%(today)s - cycle.date_won, 0) END AS days_open,
+               COALESCE(cycle.amount_ordered, 0) AS amount_ordered,
+               COALESCE(cycle.amount_invoiced, 0) AS amount_invoiced,
+               COALESCE(cycle.amount_invoiced - cycle.amount_due, 0) AS amount_paid,
+               COALESCE(cycle.amount_due, 0) AS amount_due
+          FROM cycle
         """,
         won=won(scope),
-        orders=orders(),
+        orders=orders(scope),
         documents=documents(),
-        order_steps=order_steps(scope),
-        invoice_steps=invoice_steps(),
+        aggregates=SQL(", ").join(
+            SQL(
+                "%s(%s) AS %s",
+                SQL(FACT_AGGREGATES[name]),
+                SQL.identifier(name),
+                SQL.identifier(name),
+            )
+            for name, _type in FACTS
+        ),
+        won_facts=won_facts(),
+        order_facts=order_facts(scope),
+        invoice_facts=invoice_facts(scope),
         currency_id=scope.currency_id,
         day_counts=SQL(", ").join(
             SQL(
                 "%(days)s AS %(name)s, %(days)s AS %(median)s",
-                days=days_between(SQL.identifier("step", later), SQL.identifier("step", earlier)),
+                days=days_between(SQL.identifier("cycle", later), SQL.identifier("cycle", earlier)),
                 name=SQL.identifier(name),
                 median=SQL.identifier(f"{name}_median"),
             )
             for name, earlier, later in DAY_COUNTS
         ),
         today=scope.today,
-        amounts=SQL(", ").join(
-            SQL(
-                "%(amount)s * COALESCE(account_currency_table.rate, 1) AS %(name)s",
-                amount=amount,
-                name=SQL.identifier(name),
-            )
-            for name, amount in (
-                ("amount_ordered", SQL("step.amount_ordered")),
-                ("amount_invoiced", SQL("step.amount_invoiced")),
-                ("amount_paid", SQL("(step.amount_invoiced - step.amount_due)")),
-                ("amount_due", SQL("step.amount_due")),
-            )
-        ),
-        currency_table=scope.currency_table,
     )

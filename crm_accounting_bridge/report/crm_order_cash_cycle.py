@@ -144,24 +144,28 @@ class CrmOrderCashCycle(models.Model):
         return self._cash_cycle_query()
 
     @api.model
-    def _cash_cycle_query(self, partner_ids=None, currency_table=None):
+    def _cash_cycle_query(self, partner_ids=None, convert=True):
         """The report's rows: every won opportunity, or those of the
         commercial entities ``partner_ids`` only.
 
-        Amounts are in each company's currency, converted into the current
-        company's when the active companies have other currencies (Odoo's
-        currency table, as ``sale.report`` does), so that totals never add
-        up different currencies. ``currency_table`` replaces that table
-        (callers that read no amount).
+        Orders and their invoices count in the active companies. Amounts are
+        in the company currency, converted into the current company's when
+        the active companies have other currencies (Odoo's currency table,
+        as ``sale.report`` does), so that totals never add up different
+        currencies. Callers that read no amount pass ``convert=False``:
+        no currency table is made.
         """
         companies = self.env.companies
-        if currency_table is None:
-            currency_table = self.env["res.currency"]._get_simple_currency_table(companies)
+        currency = self.env["res.currency"]
+        currency_table = None
+        if convert and not currency._check_currency_table_monocurrency(companies):
+            currency_table = currency._get_simple_currency_table(companies)
         return cash_cycle(
             CycleScope(
                 tz=self._cycle_tz(),
                 today=fields.Date.context_today(self),
                 partner_ids=partner_ids,
+                company_ids=companies.ids,
                 source=self._source_sql,
                 currency_table=currency_table,
                 currency_id=self.env.company.currency_id.id,
@@ -241,7 +245,7 @@ class CrmOrderCashCycle(models.Model):
         won to paid or None, "months": {first day of month: same keys}}}``,
         all time, and per month of won since ``since``. Rows of the active
         companies only (and of opportunities of no company), as the
-        report's rule shows them. No amounts are read: no currency table.
+        report's rule shows them. No amount is read: nothing to convert.
 
         Raw SQL because the report's rows are its statement: a read_group
         would compute every customer's cycles to keep those few.
@@ -249,9 +253,6 @@ class CrmOrderCashCycle(models.Model):
         if not partner_ids:
             return {}
         self._flush_cycle_sources()
-        currency_table = self.env["res.currency"]._get_monocurrency_currency_table_sql(
-            self.env.companies
-        )
         rows = self.env.execute_query(
             SQL(
                 """
@@ -273,7 +274,7 @@ class CrmOrderCashCycle(models.Model):
                  WHERE date_won >= %(since)s
               GROUP BY partner_id, date_trunc('month', date_won)
                 """,
-                cycles=self._cash_cycle_query(partner_ids, currency_table=currency_table),
+                cycles=self._cash_cycle_query(partner_ids, convert=False),
                 partner_ids=list(partner_ids),
                 company_ids=self.env.companies.ids,
                 since=since,

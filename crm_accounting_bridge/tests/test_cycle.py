@@ -147,14 +147,18 @@ class CashCycleCommon(CrmAccountingBridgeCommon):
         return refund
 
     @classmethod
-    def _quick_cycle(cls, customer, user, won, paid_after, amount=100.0, company=None):
+    def _quick_cycle(
+        cls, customer, user, won, paid_after, amount=100.0, company=None, pricelist=None, paid=None
+    ):
         """A cycle ordered, confirmed and invoiced the day it was won, paid
-        ``paid_after`` days later (None: not paid)."""
+        (``paid``, by default all) ``paid_after`` days later (None: not paid)."""
         lead = cls._lead(customer, won=won, user=user, company=company)
-        order = cls._order(lead, created=won, qty=1, price=amount, confirmed=won)
+        order = cls._order(
+            lead, created=won, qty=1, price=amount, confirmed=won, pricelist=pricelist
+        )
         invoice = cls._invoice(order, won)
         if paid_after is not None:
-            cls._pay(invoice, amount, won + paid_after)
+            cls._pay(invoice, amount if paid is None else paid, won + paid_after)
         return lead
 
     def _row(self, lead, cycle=None):
@@ -163,14 +167,14 @@ class CashCycleCommon(CrmAccountingBridgeCommon):
         self.assertEqual(len(row), 1, lead.name)
         return row
 
-    def _raw(self, lead, *names):
+    def _raw(self, lead, *names, cycle=None):
         """Values of the statement's columns for ``lead``, NULL as None."""
         self.env.flush_all()
         [values] = self.env.execute_query(
             SQL(
                 "SELECT %s FROM (%s) cycle WHERE id = %s",
                 SQL(", ").join(SQL.identifier(name) for name in names),
-                self.Cycle._table_query,
+                (self.Cycle if cycle is None else cycle)._table_query,
                 lead.id,
             )
         )
@@ -336,9 +340,8 @@ class TestCashCycle(CashCycleCommon):
             allowed_company_ids=[self.env.company.id, self.company_2.id]
         ).search([("partner_id", "=", self.customer.id)])
         self.assertEqual(both.opportunity_id, self.lead_a | self.lead_b | self.lead_c | self.lead_d)
-        row = self._row(
-            self.lead_c, self.Cycle.with_context(allowed_company_ids=self.company_2.ids)
-        )
+        company_2 = self.Cycle.with_context(allowed_company_ids=self.company_2.ids)
+        row = self._row(self.lead_c, company_2)
         self.assertEqual(row.company_id, self.company_2)
         self.assertEqual(
             (row.date_won, row.date_invoiced, row.date_paid),
@@ -346,7 +349,7 @@ class TestCashCycle(CashCycleCommon):
         )
         self.assertAlmostEqual(row.amount_invoiced, 200.0, places=2)
         self.assertEqual(
-            self._raw(self.lead_c, *DAY_COUNTS, "days_won_to_paid"),
+            self._raw(self.lead_c, *DAY_COUNTS, "days_won_to_paid", cycle=company_2),
             {
                 "days_to_order": 1,
                 "days_to_confirm": 1,
@@ -452,6 +455,73 @@ class TestCashCycle(CashCycleCommon):
         self.assertIn(
             "cash_cycle_chart", self.env["crm.customer.360"].get_view(view_type="form")["arch"]
         )
+
+
+@tagged("post_install", "-at_install")
+class TestCashCycleCurrencies(CashCycleCommon):
+    """Companies of other currencies active together: amounts in the current
+    company's currency, never added up across currencies."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        main_only = cls.env
+        # the test user's companies, the new one included, while it is set up
+        cls.env = cls.env(
+            context={
+                key: value for key, value in cls.env.context.items() if key != "allowed_company_ids"
+            }
+        )
+        cls.eur = cls.setup_other_currency("EUR", rates=[(str(cls._day(-3650)), 2.0)])
+        cls.company_eur = cls.setup_other_company(name="Cycle Euro", currency_id=cls.eur.id)[
+            "company"
+        ]
+        eur_pricelist = cls.env["product.pricelist"].create(
+            {"name": "Cycle Euro", "currency_id": cls.eur.id, "company_id": cls.company_eur.id}
+        )
+        cls.env = main_only
+        cls.buyer = cls.env["res.partner"].create({"name": "Currency Buyer", "is_company": True})
+        # 200 EUR invoiced, 50 paid; and 100 USD invoiced and paid
+        cls.lead_eur = cls._quick_cycle(
+            cls.buyer,
+            cls.env.user,
+            -30,
+            5,
+            amount=200.0,
+            company=cls.company_eur,
+            pricelist=eur_pricelist,
+            paid=50.0,
+        )
+        cls.lead_usd = cls._quick_cycle(cls.buyer, cls.env.user, -20, 5)
+
+    def _amounts(self, company_ids):
+        self.env.invalidate_all()
+        cycle = self.Cycle.with_context(allowed_company_ids=company_ids)
+        rows = cycle.search([("partner_id", "=", self.buyer.id)])
+        [totals] = cycle._read_group(
+            [("partner_id", "=", self.buyer.id)],
+            [],
+            [f"{name}:sum" for name in ("amount_ordered", "amount_invoiced", "amount_paid")]
+            + ["amount_due:sum"],
+        )
+        return rows, totals
+
+    def test_own_company_in_its_currency(self):
+        rows, totals = self._amounts(self.company_eur.ids)
+        self.assertEqual(rows.opportunity_id, self.lead_eur)
+        self.assertEqual(rows.currency_id, self.eur)
+        for value, expected in zip(totals, (200.0, 200.0, 50.0, 150.0), strict=True):
+            self.assertAlmostEqual(value, expected, places=2)
+
+    def test_both_companies_in_the_current_company_currency(self):
+        """2 EUR for 1 USD: 200 EUR count 100 USD, beside 100 USD."""
+        rows, totals = self._amounts([self.env.company.id, self.company_eur.id])
+        self.assertEqual(rows.opportunity_id, self.lead_eur | self.lead_usd)
+        self.assertEqual(rows.currency_id, self.env.company.currency_id)
+        for value, expected in zip(totals, (200.0, 200.0, 125.0, 75.0), strict=True):
+            self.assertAlmostEqual(value, expected, places=2)
+        # the cycle is open in its own currency: 150 EUR are due
+        self.assertFalse(rows.filtered(lambda row: row.opportunity_id == self.lead_eur).date_paid)
 
 
 @tagged("post_install", "-at_install")
