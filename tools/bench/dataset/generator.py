@@ -77,9 +77,11 @@ class Generator:
         cr.commit()
         cr.execute("ANALYZE")
         env.invalidate_all()
+        # before the open opportunities: these keep the highest ids, so that
+        # the first page of the pipeline (newest first) is still theirs
+        self.write_won_deals(prototypes)
         self.counts["opportunities"] = make_opportunities(env, self.params)
         self.counts["sale_orders"] = make_sale_orders(env, self.params, prototypes.product)
-        self.write_won_deals(prototypes)
         env.flush_all()
         env.invalidate_all()
         return self.counts
