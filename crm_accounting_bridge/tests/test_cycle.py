@@ -201,10 +201,11 @@ class TestCashCycle(CashCycleCommon):
             company_ids=[Command.set((cls.env.company | cls.company_2).ids)],
         )
 
-        # A: partly invoiced twice, a credit note, partly paid; a cancelled quotation
+        # A: partly invoiced twice, a credit note, partly paid; a cancelled order
         cls.lead_a = cls._lead(cls.contact, won=-100, user=cls.seller, name="A")
         cls.lead_a.team_id = cls.team
-        cancelled = cls._order(cls.lead_a, created=-99, qty=5)
+        # confirmed before the order that counts, then cancelled: left out
+        cancelled = cls._order(cls.lead_a, created=-99, qty=5, confirmed=-97)
         cancelled._action_cancel()
         cls.order_a = cls._order(cls.lead_a, created=-98, confirmed=-95)
         cls.invoice_a1 = cls._invoice(cls.order_a, -90, qty=4)
