@@ -302,24 +302,25 @@ class ResPartner(models.Model):
         # raw SQL over the report's statement: an aggregate for salespeople,
         # like the snapshot; reading the report itself is for managers
         cycles = cycle_model._read_customer_cycles(commercial_partners.ids, months[0])
+        labels = {month: format_date(self.env, month, date_format="MMM yy") for month in months}
         for partner in self:
             figures = cycles.get(partner.commercial_partner_id._origin.id, {})
             partner.cash_cycle_paid_count = figures.get("paid", 0)
             partner.cash_cycle_median_days = figures.get("median") or 0.0
             partner.cash_cycle_chart = self._render_cash_cycle_chart(
-                months, figures.get("months", {})
+                labels, figures.get("months", {})
             )
 
-    def _render_cash_cycle_chart(self, months, figures):
-        """One bar per month of won: the median days from won to paid of the
-        cycles won that month and paid, scaled on the longest month, and a
-        mark for the cycles still open."""
+    def _render_cash_cycle_chart(self, labels, figures):
+        """One bar per month of won (``labels``: month: its label, in their
+        order): the median days from won to paid of the cycles won that month
+        and paid, scaled on the longest month, and a mark for the cycles
+        still open."""
         longest = max((month["median"] or 0 for month in figures.values()), default=0)
         bars = []
-        for month in months:
+        for month, label in labels.items():
             values = figures.get(month, {"won": 0, "paid": 0, "median": None})
             median = values["median"]
-            label = format_date(self.env, month, date_format="MMM yy")
             bars.append(
                 {
                     "label": label,

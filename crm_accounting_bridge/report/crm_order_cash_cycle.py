@@ -233,8 +233,9 @@ class CrmOrderCashCycle(models.Model):
 
     @api.model
     def _flush_cycle_sources(self):
-        """Write pending ORM changes the statement reads."""
-        for model_name, field_names in CASH_CYCLE_SOURCES.items():
+        """Write pending ORM changes the statement reads (``_depends``, with
+        what extensions of ``_source_sql`` read) before running it directly."""
+        for model_name, field_names in self._depends.items():
             self.env[model_name].flush_model(field_names)
 
     @api.model
