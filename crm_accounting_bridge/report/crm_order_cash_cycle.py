@@ -14,10 +14,11 @@ from ..queries.cash_cycle import CASH_CYCLE_SOURCES, CycleScope, cash_cycle
 MEDIAN = "median"
 
 
-def _days_field(string, help_text, median=False):
-    """A day count of a cycle: its mean, or its median with ``median``."""
+def _days_field(steps, help_text, median=False):
+    """A day count of a cycle between ``steps``: its mean, or its median
+    with ``median``."""
     return fields.Float(
-        string=f"{string} (median)" if median else string,
+        string=f"{steps} (days, median)" if median else f"{steps} (days)",
         digits=(16, 1),
         readonly=True,
         aggregator=MEDIAN if median else "avg",
@@ -84,41 +85,39 @@ class CrmOrderCashCycle(models.Model):
         "Empty while the cycle is open.",
     )
     days_to_order = _days_field(
-        "Won to Order (days)",
+        "Won to Order",
         "Days from won to the first order created; 0 when the quotation came first.",
     )
     days_to_order_median = _days_field(
-        "Won to Order (days)", "Median of the days from won to the first order.", median=True
+        "Won to Order", "Median of the days from won to the first order.", median=True
     )
     days_to_confirm = _days_field(
-        "Order to Confirmation (days)", "Days from the first order to the first confirmation."
+        "Order to Confirmation", "Days from the first order to the first confirmation."
     )
     days_to_confirm_median = _days_field(
-        "Order to Confirmation (days)",
+        "Order to Confirmation",
         "Median of the days from the first order to the first confirmation.",
         median=True,
     )
     days_to_invoice = _days_field(
-        "Confirmation to Invoice (days)", "Days from the first confirmation to the first invoice."
+        "Confirmation to Invoice", "Days from the first confirmation to the first invoice."
     )
     days_to_invoice_median = _days_field(
-        "Confirmation to Invoice (days)",
+        "Confirmation to Invoice",
         "Median of the days from the first confirmation to the first invoice.",
         median=True,
     )
-    days_to_pay = _days_field(
-        "Invoice to Paid (days)", "Days from the first invoice to the full payment."
-    )
+    days_to_pay = _days_field("Invoice to Paid", "Days from the first invoice to the full payment.")
     days_to_pay_median = _days_field(
-        "Invoice to Paid (days)",
+        "Invoice to Paid",
         "Median of the days from the first invoice to the full payment.",
         median=True,
     )
     days_won_to_paid = _days_field(
-        "Won to Paid (days)", "Days from won to the full payment: the whole cycle."
+        "Won to Paid", "Days from won to the full payment: the whole cycle."
     )
     days_won_to_paid_median = _days_field(
-        "Won to Paid (days)", "Median of the days from won to the full payment.", median=True
+        "Won to Paid", "Median of the days from won to the full payment.", median=True
     )
     days_open = fields.Integer(
         string="Open for (days)",
