@@ -289,7 +289,7 @@ class ResPartner(models.Model):
             )
 
     @api.depends("commercial_partner_id")
-    @api.depends_context("company", "allowed_company_ids", "tz")
+    @api.depends_context("company", "allowed_company_ids", "tz", "lang")
     def _compute_cash_cycle(self):
         """The customer's median won to paid days and its chart, one query per batch.
 
