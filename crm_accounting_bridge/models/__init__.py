@@ -5,3 +5,4 @@ from . import res_company
 from . import res_partner
 from . import res_config_settings
 from . import crm_lead
+from . import sale_order

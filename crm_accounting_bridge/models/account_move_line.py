@@ -8,7 +8,8 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     def init(self):
-        """Index the money received, and the open items, per partner.
+        """Index the money received, and the open items, per partner, and
+        the entry of posted product lines.
 
         The snapshot's last payment date is the latest receivable credit of
         a payment or bank statement line: with the first index it is found by
@@ -45,5 +46,15 @@ class AccountMoveLine(models.Model):
                 "date",
             ],
             where="parent_state = 'posted' AND reconciled IS NOT TRUE AND amount_residual != 0",
+        )
+        # the order-to-cash report reaches an invoice from its lines linked
+        # to order lines: posted product lines, id to entry from the index
+        # alone (a third of the statement's time on the benchmark otherwise)
+        create_index(
+            self.env.cr,
+            "account_move_line_crm_bridge_sale_link_index",
+            self._table,
+            ["id", "move_id"],
+            where="parent_state = 'posted' AND display_type = 'product'",
         )
         return res

@@ -1,7 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.tools import float_round, format_amount
+from odoo.tools import float_round, format_amount, format_date
 
 from .partner_financial_snapshot import SNAPSHOT_AMOUNT_FIELDS, SNAPSHOT_FIELDS
 
@@ -169,6 +169,29 @@ class ResPartner(models.Model):
         compute="_compute_customer_payment_count",
         groups=FIGURE_GROUPS,
     )
+    # An aggregate of the customer's won opportunities, for salespeople like
+    # the snapshot; the order-to-cash report itself is for managers.
+    cash_cycle_paid_count = fields.Integer(
+        string="Paid Cycles",
+        compute="_compute_cash_cycle",
+        groups=FIGURE_GROUPS,
+        help="Won opportunities of the customer whose invoices are fully paid.",
+    )
+    cash_cycle_median_days = fields.Float(
+        string="Median Won to Paid (days)",
+        digits=(16, 1),
+        compute="_compute_cash_cycle",
+        groups=FIGURE_GROUPS,
+        help="Median of the days from won to fully paid over the customer's paid "
+        "opportunities, in the active companies.",
+    )
+    cash_cycle_chart = fields.Html(
+        string="Cycles of the Last 12 Months",
+        compute="_compute_cash_cycle",
+        groups=FIGURE_GROUPS,
+        sanitize=False,
+        help="Per month of won: the median days from won to paid, and the cycles still open.",
+    )
 
     @api.depends("commercial_partner_id")
     @api.depends_context("company")
@@ -266,6 +289,59 @@ class ResPartner(models.Model):
             )
 
     @api.depends("commercial_partner_id")
+    @api.depends_context("company", "allowed_company_ids", "tz", "lang")
+    def _compute_cash_cycle(self):
+        """The customer's median won to paid days and its chart, one query per batch.
+
+        The rows of the order-to-cash report (``crm.order.cash.cycle``) of
+        the commercial entity, in the active companies.
+        """
+        cycle_model = self.env["crm.order.cash.cycle"]
+        months = cycle_model._cycle_chart_months(fields.Date.context_today(self))
+        commercial_partners = self.commercial_partner_id._origin
+        # raw SQL over the report's statement: an aggregate for salespeople,
+        # like the snapshot; reading the report itself is for managers
+        cycles = cycle_model._read_customer_cycles(commercial_partners.ids, months[0])
+        labels = {month: format_date(self.env, month, date_format="MMM yy") for month in months}
+        for partner in self:
+            figures = cycles.get(partner.commercial_partner_id._origin.id, {})
+            partner.cash_cycle_paid_count = figures.get("paid", 0)
+            partner.cash_cycle_median_days = figures.get("median") or 0.0
+            partner.cash_cycle_chart = self._render_cash_cycle_chart(
+                labels, figures.get("months", {})
+            )
+
+    def _render_cash_cycle_chart(self, labels, figures):
+        """One bar per month of won (``labels``: month: its label, in their
+        order): the median days from won to paid of the cycles won that month
+        and paid, scaled on the longest month, and a mark for the cycles
+        still open."""
+        longest = max((month["median"] or 0 for month in figures.values()), default=0)
+        bars = []
+        for month, label in labels.items():
+            values = figures.get(month, {"won": 0, "paid": 0, "median": None})
+            median = values["median"]
+            bars.append(
+                {
+                    "label": label,
+                    "days": "" if median is None else str(round(median)),
+                    "height": round(90.0 * median / longest, 2) if median and longest else 0,
+                    "open": values["won"] - values["paid"],
+                    "title": self.env._(
+                        "%(month)s: %(won)s won, %(paid)s paid, %(open)s open",
+                        month=label,
+                        won=values["won"],
+                        paid=values["paid"],
+                        open=values["won"] - values["paid"],
+                    ),
+                }
+            )
+        return self.env["ir.qweb"]._render(
+            "crm_accounting_bridge.cash_cycle_chart",
+            {"bars": bars if figures else []},
+        )
+
+    @api.depends("commercial_partner_id")
     @api.depends_context("company")
     def _compute_customer_payment_count(self):
         """Count the payments that ``action_view_customer_payments`` lists.
@@ -317,6 +393,19 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.actions"]._for_xml_id("account.action_account_payments")
         action["domain"] = self._customer_payment_domain()
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
+
+    def action_view_cash_cycles(self):
+        """Open the order-to-cash report on the customer's cycles."""
+        self.ensure_one()
+        self.env["crm.order.cash.cycle"].check_access("read")
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "crm_accounting_bridge.crm_order_cash_cycle_action"
+        )
+        action["context"] = {"search_default_partner_id": self.commercial_partner_id.id}
+        action["display_name"] = self.env._(
+            "Order to cash of %(partner)s", partner=self.commercial_partner_id.display_name
+        )
         return action
 
     def action_open_customer_360(self):

@@ -60,6 +60,9 @@ class CrmCustomer360(models.Model):
     aging_bar = fields.Html(related="partner_id.aging_bar")
     credit_limit_applies = fields.Boolean(related="partner_id.credit_limit_applies")
     credit_available = fields.Monetary(related="partner_id.credit_available")
+    cash_cycle_paid_count = fields.Integer(related="partner_id.cash_cycle_paid_count")
+    cash_cycle_median_days = fields.Float(related="partner_id.cash_cycle_median_days")
+    cash_cycle_chart = fields.Html(related="partner_id.cash_cycle_chart")
 
     @property
     def _table_query(self):
@@ -171,6 +174,11 @@ class CrmCustomer360(models.Model):
         one second without it. SET LOCAL ends with the transaction (a request).
         """
         self.env.cr.execute("SET LOCAL jit = off")
+
+    def action_view_cash_cycles(self):
+        """Open the order-to-cash report on the customer's cycles."""
+        self.ensure_one()
+        return self.partner_id.action_view_cash_cycles()
 
     def action_open_partner(self):
         """Open the customer's form, where the Customer 360 page lives."""

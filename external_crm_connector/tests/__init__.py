@@ -31,3 +31,4 @@ from . import test_deal_status
 from . import test_erasure
 from . import test_fuzzing
 from . import test_french
+from . import test_cycle_source

@@ -5,8 +5,9 @@
 Builds (or reuses) a database on a private PostgreSQL cluster started with
 ``tools/pg-cluster``, with crm_accounting_bridge and sale_crm installed
 without demo data, then generates customers, posted customer invoices,
-payments, bank statement lines, credit notes, reconciliations, opportunities
-and confirmed sale orders.
+payments, bank statement lines, credit notes, reconciliations, opportunities,
+confirmed sale orders, and won opportunities whose confirmed orders the
+invoices invoice.
 
 The ORM is used for what is cheap and where Odoo's business rules matter
 most (one prototype of every kind of document, opportunities, sale orders,
@@ -39,6 +40,7 @@ What is where, in the order of a build:
 - ``documents.py``: invoices and credit notes;
 - ``settlements.py``: payments and bank statement lines;
 - ``reconciliations.py``: partial and full reconciles, matching numbers;
+- ``deals.py``: won opportunities and their orders, linked to the invoices (bulk);
 - ``leads.py``, ``orders.py``: opportunities and sale orders (ORM);
 - ``bulk.py``: copies of prototype rows, ids, numbering, the bulk load;
 - ``consistency.py``: the checks of a built data set;

@@ -29,12 +29,13 @@ from .database import (
     upgrade_changed_addons,
     vacuum,
 )
+from .deals import DEAL_TABLES
 from .generator import Generator
 from .params import Params
 
 # Bump when the generated data changes: a database built by another version
 # is rebuilt instead of reused.
-DATASET_VERSION = 1
+DATASET_VERSION = 2
 MARKER_KEY = "crm_accounting_bench.dataset"
 # no chatter, no followers, no tracking: documents as the bulk copies write them
 GENERATION_CONTEXT = {
@@ -61,7 +62,7 @@ def _read_marker(bench_db):
 def check_dataset(bench_db):
     """Run every consistency check on the data set (read only)."""
     with bench_db.environment(uid=1) as env:
-        consistency.run_sql_checks(env.cr, BULK_TABLES)
+        consistency.run_sql_checks(env.cr, BULK_TABLES + DEAL_TABLES)
         consistency.run_orm_checks(env)
     with bench_db.environment(uid=1, context={"tracking_disable": True}) as env:
         consistency.run_bridge_checks(env)

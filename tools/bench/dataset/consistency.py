@@ -194,6 +194,25 @@ SQL_CHECKS = {
                                    || lpad((2147483647 - s.sequence)::text, 10, '0')
                                    || lpad(s.id::text, 10, '0')
     """,
+    "sale orders whose totals are not their lines'": """
+        SELECT o.id
+          FROM sale_order o JOIN sale_order_line l ON l.order_id = o.id
+      GROUP BY o.id
+        HAVING o.amount_untaxed <> sum(l.price_subtotal)
+            OR o.amount_total <> sum(l.price_total)
+    """,
+    "order lines whose invoiced quantity is not their posted invoice lines'": """
+        SELECT l.id
+          FROM sale_order_line l
+          JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = l.id
+          JOIN account_move_line i ON i.id = rel.invoice_line_id
+          JOIN account_move m ON m.id = i.move_id
+         WHERE m.state = 'posted'
+      GROUP BY l.id
+        HAVING l.qty_invoiced <> sum(CASE WHEN m.move_type = 'out_refund'
+                                          THEN -i.quantity ELSE i.quantity END)
+            OR bool_or(m.commercial_partner_id <> l.order_partner_id)
+    """,
     "partners whose commercial entity or name is wrong": """
         SELECT p.id
           FROM res_partner p LEFT JOIN res_partner parent ON parent.id = p.parent_id
@@ -333,6 +352,41 @@ ORM_SAMPLES = (
         ["is_reconciled", "amount_residual", "internal_index"],
     ),
     (
+        "sale.order.line",
+        "SELECT id FROM sale_order_line",
+        300,
+        # quantities first: the amounts to invoice read them
+        [
+            "_compute_qty_invoiced",
+            "_compute_qty_to_invoice",
+            "_compute_invoice_status",
+            "_compute_amount",
+            "_compute_price_reduce_taxexcl",
+            "_compute_price_reduce_taxinc",
+            "_compute_untaxed_amount_invoiced",
+            "_compute_untaxed_amount_to_invoice",
+        ],
+        [
+            "qty_invoiced",
+            "qty_to_invoice",
+            "invoice_status",
+            "price_subtotal",
+            "price_tax",
+            "price_total",
+            "price_reduce_taxexcl",
+            "price_reduce_taxinc",
+            "untaxed_amount_invoiced",
+            "untaxed_amount_to_invoice",
+        ],
+    ),
+    (
+        "sale.order",
+        "SELECT id FROM sale_order",
+        200,
+        ["_compute_amounts", "_compute_invoice_status"],
+        ["amount_untaxed", "amount_tax", "amount_total", "invoice_status"],
+    ),
+    (
         "res.partner",
         "SELECT id FROM res_partner WHERE id > 3",
         300,
@@ -372,6 +426,10 @@ def run_orm_checks(env, seed=42):
         invoices[:100],
         ["_compute_invoice_date_due"],
         ["invoice_date_due"],
+    )
+    # the bridge's stored date of full payment, which the order-to-cash report reads
+    checked += recompute_check(
+        env, "account.move", invoices, ["_compute_full_payment_date"], ["full_payment_date"]
     )
     # sampled in this order, so that a fixed seed keeps drawing the same records
     for model, query, size, methods, field_names in ORM_SAMPLES:

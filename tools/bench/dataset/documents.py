@@ -258,6 +258,9 @@ def _write_moves(cr, prototypes):
             "amount_residual_signed": "src.sign * src.residual",
             "access_token": "NULL",
             "message_main_attachment_id": "NULL",
+            # the bridge's date of full payment: filled from the
+            # reconciliations once they are written (generator.py)
+            "full_payment_date": "NULL",
             "create_date": DOCUMENT_TIME,
             "write_date": DOCUMENT_TIME,
         },

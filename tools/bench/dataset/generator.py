@@ -13,6 +13,7 @@ from odoo import fields
 from .bulk import BULK_TABLES, bulk_load
 from .consistency import log
 from .customers import finish_partners, plan_customers, write_customers
+from .deals import DEAL_TABLES, plan_won_deals, write_won_deals
 from .documents import plan_documents, write_documents
 from .leads import make_opportunities
 from .orders import make_sale_orders
@@ -55,6 +56,9 @@ class Generator:
             counts.update(write_documents(cr, prototypes))
             counts.update(write_settlements(cr, prototypes))
             counts["partial_reconciles"] = write_partials(cr, prototypes, counts["full_reconciles"])
+        # as the bridge fills it on install: the last matching of each paid
+        # invoice (a copy would hold the prototype's date)
+        self.env["account.move"]._fill_full_payment_date()
         finish_partners(cr, self.company.id)
 
     def run(self):
@@ -73,8 +77,20 @@ class Generator:
         cr.commit()
         cr.execute("ANALYZE")
         env.invalidate_all()
+        # before the open opportunities: these keep the highest ids, so that
+        # the first page of the pipeline (newest first) is still theirs
+        self.write_won_deals(prototypes)
         self.counts["opportunities"] = make_opportunities(env, self.params)
         self.counts["sale_orders"] = make_sale_orders(env, self.params, prototypes.product)
         env.flush_all()
         env.invalidate_all()
         return self.counts
+
+    def write_won_deals(self, prototypes):
+        """Won opportunities whose orders the invoices invoice (bulk, like the invoices)."""
+        env, cr = self.env, self.cr
+        lead, order = plan_won_deals(env, self.params, prototypes)
+        env.flush_all()
+        with bulk_load(cr, DEAL_TABLES):
+            self.counts.update(write_won_deals(env, lead, order, prototypes.tax))
+        env.invalidate_all()

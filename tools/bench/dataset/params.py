@@ -20,6 +20,7 @@ class Params:
     contacts_every: int = 4  # one customer in N has a contact
     opportunities: int = 2_000
     sale_orders: int = 300
+    invoices_per_deal: int = 4  # a won opportunity per N invoices of a customer
     seed: float = 0.42
 
 
