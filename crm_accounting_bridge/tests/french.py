@@ -39,6 +39,7 @@ SAME_IN_FRENCH = frozenset(
         "Pages",
         "Pipedrive",
         "Salesforce",
+        "Source",
         "Total",
         "Type",
         "Zoho CRM",
