@@ -13,6 +13,7 @@ import os
 import polib
 
 from odoo.modules.module import get_module_path
+from odoo.tools import html2plaintext
 from odoo.tools.translate import TranslationModuleReader
 
 # Terms written the same in French, which oca-checks-po's po-pretty-format
@@ -91,3 +92,14 @@ def missing_french_now(env, module):
         if term_module == module
     }
     return _untranslated(terms, _french(module))
+
+
+NBSP = "\N{NO-BREAK SPACE}"
+
+
+def plain(text):
+    """``text`` (HTML or not) on one line with ordinary spaces: French
+    amounts group thousands and join the currency with no-break spaces."""
+    if "<" in text:
+        text = html2plaintext(text)
+    return " ".join(text.replace(NBSP, " ").split())

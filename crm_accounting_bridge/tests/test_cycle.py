@@ -621,36 +621,25 @@ class TestCashCycleMedian(CashCycleCommon):
 @tagged("post_install", "-at_install")
 class TestCashCycleAccess(CashCycleCommon):
     @classmethod
+    def _user(cls, login, groups, company=None):
+        """A user of ``groups`` in ``company`` only (the test's company by default)."""
+        company = company or cls.env.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_ids = [Command.set(cls.env.company.ids)]
-        cls.accountant = new_test_user(
-            cls.env,
-            login="cycle_accountant",
-            groups="account.group_account_readonly",
-            company_id=cls.env.company.id,
-            company_ids=cls.company_ids,
-        )
-        cls.invoicing_admin = new_test_user(
-            cls.env,
-            login="cycle_invoicing_admin",
-            groups="account.group_account_manager",
-            company_id=cls.env.company.id,
-            company_ids=cls.company_ids,
-        )
-        cls.billing = new_test_user(
-            cls.env,
-            login="cycle_billing",
-            groups="account.group_account_invoice",
-            company_id=cls.env.company.id,
-            company_ids=cls.company_ids,
-        )
-        cls.manager_2 = new_test_user(
-            cls.env,
-            login="cycle_manager_2",
-            groups="sales_team.group_sale_manager",
-            company_id=cls.company_2.id,
-            company_ids=[Command.set(cls.company_2.ids)],
+        cls.accountant = cls._user("cycle_accountant", "account.group_account_readonly")
+        cls.invoicing_admin = cls._user("cycle_invoicing_admin", "account.group_account_manager")
+        cls.billing = cls._user("cycle_billing", "account.group_account_invoice")
+        cls.manager_2 = cls._user(
+            "cycle_manager_2", "sales_team.group_sale_manager", company=cls.company_2
         )
         cls.lead = cls._quick_cycle(cls.customer, cls.salesman, -30, 10)
         cls.lead_2 = cls._quick_cycle(cls.customer, cls.manager_2, -20, 5, company=cls.company_2)

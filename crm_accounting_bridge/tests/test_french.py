@@ -2,20 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tools import html2plaintext
 
 from .common import CrmAccountingBridgeCommon
-from .french import as_user, missing_french, missing_french_now, use_french
-
-NBSP = "\N{NO-BREAK SPACE}"
-
-
-def plain(text):
-    """``text`` (HTML or not) on one line with ordinary spaces: French
-    amounts group thousands and join the currency with no-break spaces."""
-    if "<" in text:
-        text = html2plaintext(text)
-    return " ".join(text.replace(NBSP, " ").split())
+from .french import NBSP, as_user, missing_french, missing_french_now, plain, use_french
 
 
 @tagged("post_install", "-at_install")

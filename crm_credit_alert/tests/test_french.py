@@ -3,26 +3,18 @@
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
-from odoo.tools import format_datetime, html2plaintext
+from odoo.tools import format_datetime
 
 from odoo.addons.crm_accounting_bridge.tests.french import (
+    NBSP,
     as_user,
     missing_french,
     missing_french_now,
+    plain,
     use_french,
 )
 
 from .common import CrmCreditAlertCommon
-
-NBSP = "\N{NO-BREAK SPACE}"
-
-
-def plain(text):
-    """``text`` (HTML or not) on one line with ordinary spaces: French
-    amounts group thousands and join the currency with no-break spaces."""
-    if "<" in text:
-        text = html2plaintext(text)
-    return " ".join(text.replace(NBSP, " ").split())
 
 
 @tagged("post_install", "-at_install")

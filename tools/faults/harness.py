@@ -11,6 +11,7 @@ database holds: every item stored once, every record applied once, with
 its newest version.
 """
 
+import argparse
 import ast
 import builtins
 import functools
@@ -24,8 +25,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -397,3 +400,62 @@ def check_applied(verdict, pg, database, backend_id, items, prefix="fault"):
         )
     )
     verdict.check("no event failed", failed == 0, f"{failed} failed")
+
+
+# the arguments of the scenarios that post versions of contacts
+CONTACT_ARGUMENTS = (
+    ("--records", {"type": int, "default": 60}),
+    ("--versions", {"type": int, "default": 5}),
+)
+
+
+@dataclass
+class Scenario:
+    """What a fault script's scenario works with: its cluster, backend, nodes, verdict."""
+
+    args: argparse.Namespace
+    work: Path
+    database: str
+    pg: Path
+    backend_id: int
+    path: str
+    verdict: Verdict = field(default_factory=Verdict)
+    nodes: list = field(default_factory=list)
+
+    def node(self, name, runner=False, workers=2):
+        """A started node, stopped at the end of the scenario whatever happens."""
+        node = Node(name, self.work, self.pg, self.database, runner=runner, workers=workers)
+        self.nodes.append(node)
+        return node.start()
+
+    def check_applied(self, items, prefix):
+        check_applied(self.verdict, self.pg, self.database, self.backend_id, items, prefix)
+
+    def processed(self, label="processed", timeout=900):
+        self.verdict.check(
+            label, wait_processed(self.pg, self.database, self.backend_id, timeout=timeout)
+        )
+
+
+def run_scenario(doc, database, scenario, arguments=CONTACT_ARGUMENTS, argv=None):
+    """Run a fault script: parse ``arguments`` (and ``--work``), prepare, ``scenario(run)``.
+
+    The nodes and the cluster are stopped whatever happens; prints the
+    verdict and returns the exit status (1 when a check failed).
+    """
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    for flag, options in arguments:
+        parser.add_argument(flag, **options)
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "crm-faults"))
+    args = parser.parse_args(argv)
+    work = Path(args.work)
+    pg, backend_id, path = prepare(work, database)
+    run = Scenario(args, work, database, pg, backend_id, path)
+    try:
+        scenario(run)
+    finally:
+        for node in run.nodes:
+            node.stop()
+        cluster.stop_cluster(work / "pg")
+    print("verdict: " + ("PASS" if run.verdict.ok else "FAIL"))
+    return 0 if run.verdict.ok else 1

@@ -19,12 +19,10 @@ newest version, no event failed.
 Exit status 1 when a check fails.
 """
 
-import argparse
 import os
 import random
 import signal
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,19 +30,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
-    Node,
-    Verdict,
-    check_applied,
-    cluster,
-    prepare,
+    CONTACT_ARGUMENTS,
     print,
+    run_scenario,
     send,
     versions,
-    wait_processed,
     wait_started,
 )
 
 DATABASE = "faults_kill_worker"
+ARGUMENTS = (
+    *CONTACT_ARGUMENTS,
+    ("--kills", {"type": int, "default": 6}),
+    ("--events", {"type": int, "default": 2000, "help": "events of the killed job"}),
+)
 
 
 def killer(node, kills, stop):
@@ -54,13 +53,9 @@ def killer(node, kills, stop):
     while len(killed) < kills and not stop.is_set():
         time.sleep(0.3)
         workers = node.worker_pids()
-        if workers:
-            pid = chooser.choice(workers)
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
-            except ProcessLookupError:
-                pass
+        pid = chooser.choice(workers) if workers else None
+        if pid and _kill(pid):
+            killed.append(pid)
     return killed
 
 
@@ -72,49 +67,38 @@ def _kill(pid):
     return True
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=60)
-    parser.add_argument("--versions", type=int, default=5)
-    parser.add_argument("--kills", type=int, default=6)
-    parser.add_argument("--events", type=int, default=2000, help="events of the killed job")
-    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "crm-faults"))
-    args = parser.parse_args(argv)
-    work = Path(args.work)
-    pg, backend_id, path = prepare(work, DATABASE)
-    verdict = Verdict()
-    node = Node("kill", work, pg, DATABASE, runner=True).start()
-    try:
-        items = versions(args.records, args.versions, seed=4, prefix="killed")
-        stop = threading.Event()
-        killed = []
-        thread = threading.Thread(
-            target=lambda: killed.extend(killer(node, args.kills, stop)), daemon=True
-        )
-        thread.start()
-        # small batches, sent slowly enough that the kills land on requests in flight
-        statuses = send([node], path, items, batch=2, concurrency=3)
-        stop.set()
-        thread.join()
-        print(f"  {len(killed)} HTTP workers killed while posting; answers: {statuses}")
-        verdict.check("workers were killed", bool(killed))
-        verdict.check("processed", wait_processed(pg, DATABASE, backend_id, timeout=900))
-        check_applied(verdict, pg, DATABASE, backend_id, items, prefix="killed")
+def scenario(run):
+    node = run.node("kill", runner=True)
+    print("1. HTTP workers killed while deliveries are posted")
+    items = versions(run.args.records, run.args.versions, seed=4, prefix="killed")
+    stop = threading.Event()
+    killed = []
+    thread = threading.Thread(
+        target=lambda: killed.extend(killer(node, run.args.kills, stop)), daemon=True
+    )
+    thread.start()
+    # small batches, sent slowly enough that the kills land on requests in flight
+    statuses = send([node], run.path, items, batch=2, concurrency=3)
+    stop.set()
+    thread.join()
+    print(f"  {len(killed)} HTTP workers killed while posting; answers: {statuses}")
+    run.verdict.check("workers were killed", bool(killed))
+    run.processed()
+    run.check_applied(items, "killed")
 
-        print("2. the worker running the inbox job killed in the middle of a batch")
-        items = versions(args.events, 1, seed=6, prefix="jobkill")
-        send([node], path, items, batch=100, concurrency=2)
-        applied, waiting = wait_started(pg, DATABASE, backend_id, "jobkill", timeout=120)
-        killed = [pid for pid in node.worker_pids() if _kill(pid)]
-        print(f"  {len(killed)} workers killed with {applied} events applied, {waiting} waiting")
-        # the runner finds the job dead (its lock is gone) and runs it again
-        verdict.check("processed", wait_processed(pg, DATABASE, backend_id, timeout=900))
-        check_applied(verdict, pg, DATABASE, backend_id, items, prefix="jobkill")
-    finally:
-        node.stop()
-        cluster.stop_cluster(work / "pg")
-    print("verdict: " + ("PASS" if verdict.ok else "FAIL"))
-    return 0 if verdict.ok else 1
+    print("2. the worker running the inbox job killed in the middle of a batch")
+    items = versions(run.args.events, 1, seed=6, prefix="jobkill")
+    send([node], run.path, items, batch=100, concurrency=2)
+    applied, waiting = wait_started(run.pg, run.database, run.backend_id, "jobkill", timeout=120)
+    killed = [pid for pid in node.worker_pids() if _kill(pid)]
+    print(f"  {len(killed)} workers killed with {applied} events applied, {waiting} waiting")
+    # the runner finds the job dead (its lock is gone) and runs it again
+    run.processed()
+    run.check_applied(items, "jobkill")
+
+
+def main(argv=None):
+    return run_scenario(__doc__, DATABASE, scenario, ARGUMENTS, argv)
 
 
 if __name__ == "__main__":

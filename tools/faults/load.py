@@ -13,11 +13,9 @@ partner.
     python3 tools/faults/load.py [--items 3000] [--concurrency 8] [--work DIR]
 """
 
-import argparse
 import json
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -25,16 +23,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
-    Node,
-    Verdict,
-    check_applied,
     cluster,
     post,
-    prepare,
     print,
+    run_scenario,
     signed_headers,
     versions,
-    wait_processed,
 )
 
 DATABASE = "faults_load"
@@ -88,51 +82,45 @@ def lag(pg, prefix):
     return percentile(values, 0.5), percentile(values, 0.99)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "crm-faults"))
-    args = parser.parse_args(argv)
-    work = Path(args.work)
-    pg, backend_id, path = prepare(work, DATABASE)
-    verdict = Verdict()
-    setups = (
-        ("one node, 2 workers", ((2, True),)),
-        ("one node, 4 workers", ((4, True),)),
-        ("two nodes, 2 workers each", ((2, True), (2, False))),
-    )
-    for number, (label, shape) in enumerate(setups):
+ARGUMENTS = (
+    ("--items", {"type": int, "default": 3000}),
+    ("--concurrency", {"type": int, "default": 8}),
+)
+SETUPS = (
+    ("one node, 2 workers", ((2, True),)),
+    ("one node, 4 workers", ((4, True),)),
+    ("two nodes, 2 workers each", ((2, True), (2, False))),
+)
+
+
+def scenario(run):
+    for number, (label, shape) in enumerate(SETUPS):
         nodes = [
-            Node(f"load{number}-{index}", work, pg, DATABASE, runner=runner, workers=workers)
+            run.node(f"load{number}-{index}", runner=runner, workers=workers)
             for index, (workers, runner) in enumerate(shape)
         ]
+        # every worker loads its registry before the measure
+        warm = versions(20 * len(nodes), 1, seed=99, prefix=f"warm{number}")
+        load(nodes, run.path, warm, run.args.concurrency)
+        prefix = f"load{number}"
+        items = versions(run.args.items, 1, seed=number, prefix=prefix)
+        seconds, latencies, statuses = load(nodes, run.path, items, run.args.concurrency)
+        run.processed(f"{label}: processed", timeout=1800)
+        lag50, lag99 = lag(run.pg, prefix)
+        print(
+            f"{label}: {len(items) / seconds:.0f} items/s accepted "
+            f"({len(items)} in {seconds:.1f} s, {statuses}); latency p50 "
+            f"{statistics.median(latencies) * 1000:.0f} ms, p99 "
+            f"{percentile(latencies, 0.99) * 1000:.0f} ms; inbox lag p50 {lag50:.1f} s, "
+            f"p99 {lag99:.1f} s"
+        )
+        run.check_applied(items, prefix)
         for node in nodes:
-            node.start()
-        try:
-            # every worker loads its registry before the measure
-            warm = versions(20 * len(nodes), 1, seed=99, prefix=f"warm{number}")
-            load(nodes, path, warm, args.concurrency)
-            prefix = f"load{number}"
-            items = versions(args.items, 1, seed=number, prefix=prefix)
-            seconds, latencies, statuses = load(nodes, path, items, args.concurrency)
-            processed = wait_processed(pg, DATABASE, backend_id, timeout=1800)
-            lag50, lag99 = lag(pg, prefix)
-            print(
-                f"{label}: {len(items) / seconds:.0f} items/s accepted "
-                f"({len(items)} in {seconds:.1f} s, {statuses}); latency p50 "
-                f"{statistics.median(latencies) * 1000:.0f} ms, p99 "
-                f"{percentile(latencies, 0.99) * 1000:.0f} ms; inbox lag p50 {lag50:.1f} s, "
-                f"p99 {lag99:.1f} s"
-            )
-            verdict.check(f"{label}: processed", processed)
-            check_applied(verdict, pg, DATABASE, backend_id, items, prefix=prefix)
-        finally:
-            for node in nodes:
-                node.stop()
-    cluster.stop_cluster(work / "pg")
-    print("verdict: " + ("PASS" if verdict.ok else "FAIL"))
-    return 0 if verdict.ok else 1
+            node.stop()
+
+
+def main(argv=None):
+    return run_scenario(__doc__, DATABASE, scenario, ARGUMENTS, argv)
 
 
 if __name__ == "__main__":

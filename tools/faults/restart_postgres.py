@@ -15,9 +15,7 @@ version, no event failed, the node still answers.
 Exit status 1 when a check fails.
 """
 
-import argparse
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -25,63 +23,53 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import (
-    Node,
-    Verdict,
-    check_applied,
+    CONTACT_ARGUMENTS,
     cluster,
     post,
-    prepare,
     print,
+    run_scenario,
     send,
     versions,
-    wait_processed,
     wait_started,
 )
 
 DATABASE = "faults_restart_postgres"
+ARGUMENTS = (
+    *CONTACT_ARGUMENTS,
+    ("--down", {"type": float, "default": 5.0, "help": "seconds PostgreSQL is down"}),
+)
+
+
+def scenario(run):
+    node = run.node("pg", runner=True)
+    items = versions(run.args.records, run.args.versions, seed=5, prefix="restart")
+    half = len(items) // 2
+    send([node], run.path, items[:half], batch=5, concurrency=3)
+    applied, waiting = wait_started(run.pg, run.database, run.backend_id, "restart")
+    print(f"  PostgreSQL stopped with {applied} events applied, {waiting} waiting")
+    statuses = {}
+    sender = threading.Thread(
+        target=lambda: statuses.update(send([node], run.path, items[half:], batch=5, concurrency=3))
+    )
+    cluster.stop_cluster(run.pg)
+    sender.start()
+    time.sleep(run.args.down)
+    cluster.start_cluster(run.pg)
+    sender.join()
+    print(f"  PostgreSQL down {run.args.down:.0f} s while posting; answers: {statuses}")
+    run.processed()
+    run.check_applied(items, "restart")
+    status, _answer = post(
+        node.port,
+        "/web/webclient/version_info",
+        b'{"jsonrpc": "2.0", "method": "call", "params": {}}',
+        {"Content-Type": "application/json"},
+    )
+    run.verdict.check("the node still answers", status == 200, f"HTTP {status}")
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=60)
-    parser.add_argument("--versions", type=int, default=5)
-    parser.add_argument("--down", type=float, default=5.0, help="seconds PostgreSQL is down")
-    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "crm-faults"))
-    args = parser.parse_args(argv)
-    work = Path(args.work)
-    pg, backend_id, path = prepare(work, DATABASE)
-    verdict = Verdict()
-    node = Node("pg", work, pg, DATABASE, runner=True).start()
-    try:
-        items = versions(args.records, args.versions, seed=5, prefix="restart")
-        half = len(items) // 2
-        send([node], path, items[:half], batch=5, concurrency=3)
-        applied, waiting = wait_started(pg, DATABASE, backend_id, "restart")
-        print(f"  PostgreSQL stopped with {applied} events applied, {waiting} waiting")
-        statuses = {}
-        sender = threading.Thread(
-            target=lambda: statuses.update(send([node], path, items[half:], batch=5, concurrency=3))
-        )
-        cluster.stop_cluster(pg)
-        sender.start()
-        time.sleep(args.down)
-        cluster.start_cluster(pg)
-        sender.join()
-        print(f"  PostgreSQL down {args.down:.0f} s while posting; answers: {statuses}")
-        verdict.check("processed", wait_processed(pg, DATABASE, backend_id, timeout=900))
-        check_applied(verdict, pg, DATABASE, backend_id, items, prefix="restart")
-        status, _answer = post(
-            node.port,
-            "/web/webclient/version_info",
-            b'{"jsonrpc": "2.0", "method": "call", "params": {}}',
-            {"Content-Type": "application/json"},
-        )
-        verdict.check("the node still answers", status == 200, f"HTTP {status}")
-    finally:
-        node.stop()
-        cluster.stop_cluster(work / "pg")
-    print("verdict: " + ("PASS" if verdict.ok else "FAIL"))
-    return 0 if verdict.ok else 1
+    return run_scenario(__doc__, DATABASE, scenario, ARGUMENTS, argv)
 
 
 if __name__ == "__main__":

@@ -18,73 +18,49 @@ failed.
 Exit status 1 when a check fails.
 """
 
-import argparse
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import (
-    Node,
-    Verdict,
-    check_applied,
-    cluster,
-    prepare,
-    print,
-    send,
-    versions,
-    wait_processed,
-    wait_started,
-)
+from harness import print, run_scenario, send, versions, wait_started
 
 DATABASE = "faults_two_nodes"
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=60)
-    parser.add_argument("--versions", type=int, default=5)
-    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "crm-faults"))
-    args = parser.parse_args(argv)
-    work = Path(args.work)
-    pg, backend_id, path = prepare(work, DATABASE)
-    verdict = Verdict()
-    node_a = Node("a", work, pg, DATABASE).start()
-    node_b = Node("b", work, pg, DATABASE, runner=True).start()
-    try:
-        print("1. interleaved deliveries to two nodes, each delivery twice")
-        items = versions(args.records, args.versions, seed=1, prefix="nodes")
-        started = time.perf_counter()
-        statuses = send([node_a, node_b], path, items, batch=10, concurrency=4)
-        statuses_again = send([node_b, node_a], path, items, batch=10, concurrency=4)
-        print(f"  answers: {statuses} then {statuses_again}")
-        verdict.check("processed", wait_processed(pg, DATABASE, backend_id))
-        seconds = time.perf_counter() - started
-        print(f"  {len(items)} items, each delivered twice, stored and applied in {seconds:.1f} s")
-        check_applied(verdict, pg, DATABASE, backend_id, items, prefix="nodes")
+def scenario(run):
+    node_a = run.node("a")
+    node_b = run.node("b", runner=True)
+    print("1. interleaved deliveries to two nodes, each delivery twice")
+    items = versions(run.args.records, run.args.versions, seed=1, prefix="nodes")
+    started = time.perf_counter()
+    statuses = send([node_a, node_b], run.path, items, batch=10, concurrency=4)
+    statuses_again = send([node_b, node_a], run.path, items, batch=10, concurrency=4)
+    print(f"  answers: {statuses} then {statuses_again}")
+    run.processed(timeout=600)
+    seconds = time.perf_counter() - started
+    print(f"  {len(items)} items, each delivered twice, stored and applied in {seconds:.1f} s")
+    run.check_applied(items, "nodes")
 
-        print("2. the runner moves: node B killed mid-run, node A restarted with the runner")
-        moved = versions(args.records, args.versions, seed=2, prefix="moved")
-        half = len(moved) // 2
-        send([node_a, node_b], path, moved[:half], batch=10, concurrency=4)
-        applied, waiting = wait_started(pg, DATABASE, backend_id, "moved")
-        print(f"  killed with {applied} events applied, {waiting} waiting")
-        node_b.kill()
-        node_a.stop()
-        node_a = Node("a2", work, pg, DATABASE, runner=True).start()
-        send([node_a], path, moved[half:], batch=10, concurrency=4)
-        send([node_a], path, moved, batch=25, concurrency=2)  # every delivery again
-        # a job that died with node B is requeued by the new runner after a while
-        verdict.check("processed", wait_processed(pg, DATABASE, backend_id, timeout=900))
-        check_applied(verdict, pg, DATABASE, backend_id, moved, prefix="moved")
-    finally:
-        node_a.stop()
-        node_b.stop()
-        cluster.stop_cluster(work / "pg")
-    print("verdict: " + ("PASS" if verdict.ok else "FAIL"))
-    return 0 if verdict.ok else 1
+    print("2. the runner moves: node B killed mid-run, node A restarted with the runner")
+    moved = versions(run.args.records, run.args.versions, seed=2, prefix="moved")
+    half = len(moved) // 2
+    send([node_a, node_b], run.path, moved[:half], batch=10, concurrency=4)
+    applied, waiting = wait_started(run.pg, run.database, run.backend_id, "moved")
+    print(f"  killed with {applied} events applied, {waiting} waiting")
+    node_b.kill()
+    node_a.stop()
+    node_a = run.node("a2", runner=True)
+    send([node_a], run.path, moved[half:], batch=10, concurrency=4)
+    send([node_a], run.path, moved, batch=25, concurrency=2)  # every delivery again
+    # a job that died with node B is requeued by the new runner after a while
+    run.processed()
+    run.check_applied(moved, "moved")
+
+
+def main(argv=None):
+    return run_scenario(__doc__, DATABASE, scenario, argv=argv)
 
 
 if __name__ == "__main__":
