@@ -103,3 +103,13 @@ def plain(text):
     if "<" in text:
         text = html2plaintext(text)
     return " ".join(text.replace(NBSP, " ").split())
+
+
+class InDirhams:
+    """Test classes of a Casablanca distributor: the company keeps its books in dirhams."""
+
+    @classmethod
+    def setup_independent_company(cls, **kwargs):
+        dirham = cls.env.ref("base.MAD")
+        dirham.active = True
+        return super().setup_independent_company(currency_id=dirham.id, **kwargs)

@@ -4,20 +4,13 @@ from odoo import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from .common import CrmAccountingBridgeCommon
-from .french import NBSP, as_user, missing_french, missing_french_now, plain, use_french
+from .french import NBSP, InDirhams, as_user, missing_french, missing_french_now, plain, use_french
 
 
 @tagged("post_install", "-at_install")
-class TestFrench(CrmAccountingBridgeCommon):
+class TestFrench(InDirhams, CrmAccountingBridgeCommon):
     """A French-speaking salesperson of a Moroccan company reads the bridge in
     French, with French figures; an English-speaking one still in English."""
-
-    @classmethod
-    def setup_independent_company(cls, **kwargs):
-        # a Casablanca distributor keeps its books in dirhams
-        dirham = cls.env.ref("base.MAD")
-        dirham.active = True
-        return super().setup_independent_company(currency_id=dirham.id, **kwargs)
 
     @classmethod
     def setUpClass(cls):

@@ -7,6 +7,7 @@ from odoo.tools import format_datetime
 
 from odoo.addons.crm_accounting_bridge.tests.french import (
     NBSP,
+    InDirhams,
     as_user,
     missing_french,
     missing_french_now,
@@ -18,17 +19,10 @@ from .common import CrmCreditAlertCommon
 
 
 @tagged("post_install", "-at_install")
-class TestCreditAlertFrench(CrmCreditAlertCommon):
+class TestCreditAlertFrench(InDirhams, CrmCreditAlertCommon):
     """French-speaking salespeople of a Moroccan company read the credit
     alerts, refusals and override notes in French, with French figures;
     English-speaking ones still read them in English."""
-
-    @classmethod
-    def setup_independent_company(cls, **kwargs):
-        # a Casablanca distributor keeps its books in dirhams
-        dirham = cls.env.ref("base.MAD")
-        dirham.active = True
-        return super().setup_independent_company(currency_id=dirham.id, **kwargs)
 
     @classmethod
     def setUpClass(cls):

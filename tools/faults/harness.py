@@ -92,14 +92,7 @@ def prepare(work, database):
         "env.cr.commit()\n"
         "print('BACKEND=' + json.dumps([b.id, b.webhook_token]))\n"
     )
-    # fmt: off
-    result = subprocess.run(
-        [sys.executable, "-m", "odoo", "shell", "--db_host", str(pg), "--db_port", "5432",
-         "--db_user", "odoo", "--addons-path", str(ROOT), "-d", database, "--no-http",
-         "--log-level=warn"],
-        input=script, text=True, capture_output=True, check=True, cwd=ROOT,
-    )
-    # fmt: on
+    result = odoo_shell(pg, database, script)
     line = next(x for x in result.stdout.splitlines() if x.startswith("BACKEND="))
     backend_id, token = json.loads(line.split("=", 1)[1])
     return pg, backend_id, f"/external_crm/webhook/{token}"
@@ -319,16 +312,12 @@ def wait_started(pg, database, backend_id, prefix, timeout=60):
     return done, count_events(pg, database, backend_id, "received", prefix)
 
 
-def schedule(node, backend_id):
-    """Make sure a job waits for the backend's inbox (as the sweep cron would)."""
-    script = (
-        f"env['external.crm.backend'].browse({backend_id})._schedule_inbox_processing(force=True)\n"
-        "env.cr.commit()\n"
-    )
+def odoo_shell(pg, database, script):
+    """Run ``script`` in an Odoo shell on ``database``; the finished process."""
     # fmt: off
-    subprocess.run(
-        [sys.executable, "-m", "odoo", "shell", "--db_host", str(node.pg), "--db_port", "5432",
-         "--db_user", "odoo", "--addons-path", str(ROOT), "-d", node.database, "--no-http",
+    return subprocess.run(
+        [sys.executable, "-m", "odoo", "shell", "--db_host", str(pg), "--db_port", "5432",
+         "--db_user", "odoo", "--addons-path", str(ROOT), "-d", database, "--no-http",
          "--log-level=warn"],
         input=script, text=True, capture_output=True, check=True, cwd=ROOT,
     )
