@@ -24,4 +24,7 @@
         "views/menus.xml",
         "data/ir_cron_data.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["crm_credit_alert/static/tests/tours/*.js"],
+    },
 }

@@ -36,4 +36,7 @@
         "views/menus.xml",
     ],
     "demo": ["demo/external_crm_connector_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["external_crm_connector/static/tests/tours/*.js"],
+    },
 }

@@ -22,4 +22,7 @@
         "data/ir_cron_data.xml",
     ],
     "uninstall_hook": "uninstall_hook",
+    "assets": {
+        "web.assets_tests": ["sale_margin_customer/static/tests/tours/*.js"],
+    },
 }

@@ -60,6 +60,14 @@ class CrmCreditAlertCommon(CrmAccountingBridgeCommon):
         )
 
     @classmethod
+    def _create_blocked_customer(cls, name, amount=100):
+        """A customer blocked by an invoice of ``amount`` overdue for 70 days
+        (the policy blocks at 60)."""
+        customer = cls._create_customer(name)
+        cls._create_invoice(customer, amount, -100, -70)
+        return customer
+
+    @classmethod
     def _create_customer(cls, name, **values):
         return cls.env["res.partner"].create({"name": name, "is_company": True, **values})
 

@@ -13,8 +13,7 @@ class TestCreditSearch(CrmCreditAlertCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.blocked = cls._create_customer("Blocked")
-        cls._create_invoice(cls.blocked, 100, -100, -70)
+        cls.blocked = cls._create_blocked_customer("Blocked")
         cls.warned = cls._create_customer("Warned")
         cls._create_invoice(cls.warned, 100, -30, -10)
         cls.fine = cls._create_customer("Fine")
