@@ -141,6 +141,23 @@ class ExternalCrmConflict(models.Model):
                 "resolved_at": fields.Datetime.now(),
             }
         )
+        self._close_decided_events()
+
+    def _close_decided_events(self):
+        """An event whose field conflicts were all decided is done.
+
+        The rest of the event was applied when it was processed; only its
+        conflicting fields waited for a person. Left in "Conflict", the
+        event would still count as waiting in the inbox and its statistics.
+        Identity conflicts set their event's outcome themselves (processed
+        again, or kept apart).
+        """
+        events = self.filtered(lambda c: c.conflict_type == "field").event_id
+        decided = events.filtered(
+            lambda e: e.state == "conflict" and all(c.state == "resolved" for c in e.conflict_ids)
+        )
+        # sudo: an event's outcome is the connector's, not a hand edit
+        decided.sudo().write({"state": "done"})
 
     def _supersede(self):
         """Close the open conflicts that a new processing of their event replaces.

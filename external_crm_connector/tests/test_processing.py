@@ -624,6 +624,20 @@ class TestProcessing(ExternalCrmCase, TransactionCase):
         self.assertEqual(binding.last_values["city"], "Fes")
         self.assertEqual(event.conflict_ids.state, "resolved")
 
+    def test_event_done_once_a_person_decided_its_field_conflicts(self):
+        """The inbox does not keep showing a conflict that a person decided."""
+        _binding, partner = self._bound_company(name="Pol", city="Rabat", phone="+212600000001")
+        partner.write({"city": "Meknes", "phone": "+212600000002"})
+        event = self._update(name="Pol", city="Fes", phone="+212600000003")
+        self.assertEqual(event.state, "conflict")
+        city, phone = event.conflict_ids.sorted("field_name")
+        self.assertEqual((city.field_name, phone.field_name), ("city", "phone"))
+        city.with_user(self.manager).action_take_incoming()
+        self.assertEqual(event.state, "conflict", "one conflict is still open")
+        phone.with_user(self.manager).action_keep_odoo()
+        self.assertEqual(event.state, "done")
+        self.assertEqual((partner.city, partner.phone), ("Fes", "+212600000002"))
+
     # -- dry run -------------------------------------------------------------------------
     def test_dry_run_writes_nothing(self):
         self.generic.dry_run = True

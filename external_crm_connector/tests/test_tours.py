@@ -46,3 +46,4 @@ class TestConflictReviewTour(ExternalCrmCase, HttpCase):
             ("resolved", "incoming", self.manager),
         )
         self.assertEqual(binding.last_values["city"], "Fes")
+        self.assertEqual(event.state, "done", "decided: no longer waiting in the inbox")
