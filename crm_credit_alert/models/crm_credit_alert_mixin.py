@@ -7,6 +7,10 @@ from odoo.osv import expression
 from ..policy import LEVELS, badge_text
 
 ALERTED_LEVELS = {"warning", "block"}
+# The alert's sentences carry the customer's figures and our judgement of it
+# (its credit limit): for internal users, not for the customer's portal user
+# who reads its own orders.
+TEXT_GROUPS = "base.group_user"
 
 
 class CrmCreditAlertMixin(models.AbstractModel):
@@ -36,21 +40,25 @@ class CrmCreditAlertMixin(models.AbstractModel):
         "invoices and credit limit.",
     )
     credit_alert_message = fields.Char(
+        groups=TEXT_GROUPS,
         string="Credit Alert Details",
         compute="_compute_credit_alert",
         help="The customer's figures behind the credit alert; without an alert, "
         "overdue invoices covered by credit notes or payments not yet allocated.",
     )
     credit_alert_badge = fields.Char(
+        groups=TEXT_GROUPS,
         compute="_compute_credit_alert",
         help="The alert in short, with its amount: the overdue amount not "
         "covered, the amount over the credit limit, or the credit left.",
     )
     credit_alert_summary = fields.Char(
+        groups=TEXT_GROUPS,
         compute="_compute_credit_alert",
         help="The sentence of the credit banner: the level, then the details.",
     )
     credit_alert_overdue = fields.Boolean(
+        groups=TEXT_GROUPS,
         string="Credit Alert Overdue Items",
         compute="_compute_credit_alert",
         help="The customer owes overdue items (covered by credits or not), "

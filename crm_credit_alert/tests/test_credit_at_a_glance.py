@@ -1,6 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import format_amount
 
@@ -237,3 +238,26 @@ class TestCreditAtAGlance(CrmCreditAlertCommon):
             lambda line: line.account_id.account_type == "asset_receivable"
         ).reconcile()
         self.assertEqual(self._read(lead), ("none", False, False, False))
+
+    def test_the_customer_does_not_read_our_figures(self):
+        """A customer's portal user reads its own orders: the alert's
+        sentences (its overdue figures, its credit limit) stay internal."""
+        customer = self._create_customer("Portal customer")
+        self._use_credit_limit(customer, limit=1000.0)
+        self._create_invoice(customer, 1500, -60, -30)
+        portal = new_test_user(self.env, login="credit_glance_portal", groups="base.group_portal")
+        portal.partner_id.parent_id = customer
+        order = self._create_order(portal.partner_id, 100)
+        order.message_subscribe(portal.partner_id.ids)  # as sending the quotation does
+        order.with_user(portal).read(["name"])  # the order itself stays readable
+        for name in (
+            "credit_alert_message",
+            "credit_alert_badge",
+            "credit_alert_summary",
+            "credit_alert_overdue",
+        ):
+            with self.subTest(field=name), self.assertRaises(AccessError):
+                order.with_user(portal).read([name])
+        # the salesperson reads them
+        self.env.invalidate_all()
+        self.assertIn("over the credit limit", order.with_user(self.salesman).credit_alert_message)
