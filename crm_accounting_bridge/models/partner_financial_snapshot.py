@@ -30,6 +30,7 @@ SNAPSHOT_FIELDS = (
     "oldest_overdue_days",
     "avg_payment_delay_days",
     "late_payment_rate",
+    "paid_invoice_count",
     "last_payment_date",
 )
 # The figures of open receivable items alone (see ``_receivable_query``).
@@ -38,6 +39,9 @@ RECEIVABLE_FIELDS = (
     "overdue_amount",
     "overdue_invoice_count",
     "oldest_overdue_days",
+    "overdue_owed_amount",
+    "unallocated_credit_amount",
+    "unallocated_credit_count",
     "aging_not_due",
     "aging_1_30",
     "aging_31_60",

@@ -35,6 +35,7 @@ SNAPSHOT_CACHE_FORMAT = {
         float(value or 0.0), precision_digits=1
     ),
     "late_payment_rate": lambda value, _currency: float(value or 0.0),
+    "paid_invoice_count": lambda value, _currency: int(value or 0),
     "overdue_invoice_count": lambda value, _currency: int(value or 0),
     "oldest_overdue_days": lambda value, _currency: int(value or 0),
     "last_payment_date": lambda value, _currency: value or None,
@@ -108,6 +109,16 @@ class ResPartner(models.Model):
         groups=FIGURE_GROUPS,
         help="Share (0 to 1) of the invoices fully paid in the last 365 days "
         "that were paid after their due date.",
+    )
+    # the delay and the rate are 0 without any paid invoice: this count says
+    # whether they have a value at all
+    paid_invoice_count = fields.Integer(
+        string="Invoices Paid (12 months)",
+        compute="_compute_financial_snapshot",
+        groups=FIGURE_GROUPS,
+        help="Invoices fully paid in the last 365 days, from which the average "
+        "payment delay and the late payment rate are computed; without any, "
+        "they have no value (no payment yet).",
     )
     last_payment_date = fields.Date(
         compute="_compute_financial_snapshot",

@@ -39,7 +39,11 @@ def receivable(scope, grace_days):
 def overdue(grace_days):
     """Columns of the ``open_item`` more than ``grace_days`` past due:
     ``overdue_amount``, ``overdue_invoice_count`` and ``oldest_overdue_days``
-    (the last two of items still owed, not of credits)."""
+    (the last two of items still owed, not of credits); and what could settle
+    them once accounting reconciles: ``overdue_owed_amount`` (the overdue
+    items still owed, without the credits), ``unallocated_credit_amount``
+    (positive) and ``unallocated_credit_count``, the credit notes and
+    payments not yet allocated, whatever their date."""
     return SQL(
         """COALESCE(SUM(residual) FILTER (WHERE days_late > %(grace_days)s), 0)
                        AS overdue_amount,
@@ -49,7 +53,15 @@ def overdue(grace_days):
                    COALESCE(
                        MAX(days_late) FILTER (WHERE days_late > %(grace_days)s AND residual > 0),
                        0
-                   ) AS oldest_overdue_days""",
+                   ) AS oldest_overdue_days,
+                   COALESCE(
+                       SUM(residual) FILTER (WHERE days_late > %(grace_days)s AND residual > 0),
+                       0
+                   ) AS overdue_owed_amount,
+                   COALESCE(-SUM(residual) FILTER (WHERE residual < 0), 0)
+                       AS unallocated_credit_amount,
+                   COUNT(DISTINCT move_id) FILTER (WHERE residual < 0)
+                       AS unallocated_credit_count""",
         grace_days=grace_days,
     )
 

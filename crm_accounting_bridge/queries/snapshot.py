@@ -77,6 +77,11 @@ def snapshot(scope, receivable, since):
                    COALESCE(receivable.overdue_amount, 0) AS overdue_amount,
                    COALESCE(receivable.overdue_invoice_count, 0) AS overdue_invoice_count,
                    COALESCE(receivable.oldest_overdue_days, 0) AS oldest_overdue_days,
+                   COALESCE(receivable.overdue_owed_amount, 0) AS overdue_owed_amount,
+                   COALESCE(receivable.unallocated_credit_amount, 0)
+                       AS unallocated_credit_amount,
+                   COALESCE(receivable.unallocated_credit_count, 0)
+                       AS unallocated_credit_count,
                    COALESCE(receivable.aging_not_due, 0) AS aging_not_due,
                    COALESCE(receivable.aging_1_30, 0) AS aging_1_30,
                    COALESCE(receivable.aging_31_60, 0) AS aging_31_60,
@@ -86,6 +91,7 @@ def snapshot(scope, receivable, since):
                    COALESCE(payment_habit.avg_payment_delay_days, 0)
                        AS avg_payment_delay_days,
                    COALESCE(payment_habit.late_payment_rate, 0) AS late_payment_rate,
+                   COALESCE(payment_habit.paid_invoice_count, 0) AS paid_invoice_count,
                    last_payment.last_payment_date
               FROM snapshot_partner
          LEFT JOIN receivable ON receivable.partner_id = snapshot_partner.partner_id
@@ -123,13 +129,16 @@ def revenue(scope, since):
 
 def payment_habits(scope, since):
     """How late the invoices paid in full after ``since`` were paid:
-    ``partner_id``, ``avg_payment_delay_days``, ``late_payment_rate``."""
+    ``partner_id``, ``avg_payment_delay_days``, ``late_payment_rate``, and
+    how many they are, ``paid_invoice_count`` (without any, the delay and
+    the rate have no value)."""
     return SQL(
         """SELECT move.commercial_partner_id AS partner_id,
                        AVG(move.full_payment_date - move.invoice_date_due)
                            AS avg_payment_delay_days,
                        AVG(CASE WHEN move.full_payment_date > move.invoice_date_due
-                                THEN 1.0 ELSE 0.0 END) AS late_payment_rate
+                                THEN 1.0 ELSE 0.0 END) AS late_payment_rate,
+                       COUNT(*) AS paid_invoice_count
                   FROM account_move move
                  WHERE move.move_type = 'out_invoice'
                    AND move.state = 'posted'

@@ -51,6 +51,7 @@ class CrmCustomer360(models.Model):
         aggregator=None,
     )
     late_payment_rate = fields.Float(readonly=True, aggregator=None)
+    paid_invoice_count = fields.Integer(string="Invoices Paid (12 months)", readonly=True)
     last_payment_date = fields.Date(readonly=True, aggregator="max")
     aging_not_due = fields.Monetary(string="Not Due", readonly=True)
     aging_1_30 = fields.Monetary(string="1-30 Days", readonly=True)

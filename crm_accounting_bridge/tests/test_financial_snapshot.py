@@ -54,6 +54,7 @@ class TestFinancialSnapshot(CrmAccountingBridgeCommon):
             "revenue_ltm": 2700.0,
             "avg_payment_delay_days": 1.5,
             "late_payment_rate": 0.5,
+            "paid_invoice_count": 2,
             "last_payment_date": cls._day(-2),
         }
 
@@ -123,6 +124,54 @@ class TestFinancialSnapshot(CrmAccountingBridgeCommon):
         self.assertFalse(values.pop("credit_limit_applies"))
         self.assertIn("No open receivable", values.pop("aging_bar"))
         self.assertFalse(any(values.values()), values)
+
+    def test_no_paid_invoice_no_payment_habits(self):
+        """A customer whose invoices are all still open has no payment delay
+        and no late rate: the count of paid invoices says so (0), where the
+        delay and the rate alone would read as "pays on time"."""
+        unpaid = self.env["res.partner"].create({"name": "Never paid", "is_company": True})
+        self._create_invoice(unpaid, 400, -50, -20)
+        self._register_payment(self._create_invoice(unpaid, 100, -30, -15), 40, -5)
+        as_salesman = unpaid.with_user(self.salesman)
+        self.env.invalidate_all()
+        self.assertEqual(as_salesman.paid_invoice_count, 0)
+        self.assertEqual(as_salesman.revenue_ltm, 500.0)
+        row = (
+            self.env["crm.customer.360"]
+            .with_user(self.salesman)
+            .search([("partner_id", "=", unpaid.id)])
+        )
+        self.assertEqual(row.paid_invoice_count, 0)
+        self.assertEqual(self.customer.with_user(self.salesman).paid_invoice_count, 2)
+        # the forms and the list hide the figures and say why
+        for model in ("res.partner", "crm.customer.360"):
+            arch = self.env[model].with_user(self.salesman).get_view(view_type="form")["arch"]
+            self.assertIn("No payment yet", arch, model)
+        for model, view_type in (
+            ("res.partner", "form"),
+            ("crm.customer.360", "form"),
+            ("crm.customer.360", "list"),
+        ):
+            arch = self.env[model].get_view(view_type=view_type)["arch"]
+            for name in ("avg_payment_delay_days", "late_payment_rate"):
+                self.assertRegex(
+                    arch,
+                    rf'name="{name}"[^>]*invisible="not paid_invoice_count"',
+                    f"{model} {view_type} {name}",
+                )
+
+    def test_unallocated_credits_beside_the_overdue(self):
+        """What the open credit notes and payments could settle once
+        reconciled, beside the overdue items still owed."""
+        receivable = self.env["partner.financial.snapshot"]._read_receivable([self.customer.id])
+        figures = receivable[self.customer.id]
+        # A (600) and B (500) are owed past due; D (150) and E (200) are
+        # credits not yet allocated, of any date
+        self.assertAlmostEqual(figures["overdue_owed_amount"], 1100.0, places=2)
+        self.assertAlmostEqual(figures["unallocated_credit_amount"], 350.0, places=2)
+        self.assertEqual(figures["unallocated_credit_count"], 2)
+        # the overdue amount itself keeps its meaning: E is past its date
+        self.assertAlmostEqual(figures["overdue_amount"], 900.0, places=2)
 
     def test_other_company_is_separate(self):
         company_2 = self.setup_other_company()["company"]

@@ -150,6 +150,20 @@ class TestFrench(InDirhams, CrmAccountingBridgeCommon):
         partner_form = as_user(self.env["res.partner"], self.salesman).get_views([(False, "form")])
         self.assertIn("Client 360", partner_form["views"]["form"]["arch"])
 
+    def test_no_payment_yet_in_french(self):
+        report = as_user(self.env["crm.customer.360"], self.salesman)
+        self.assertEqual(
+            report.fields_get(["paid_invoice_count"], ["string"])["paid_invoice_count"]["string"],
+            "Factures payées (12 mois)",
+        )
+        for model in (report, as_user(self.env["res.partner"], self.salesman)):
+            arch = model.get_views([(False, "form")])["views"]["form"]["arch"]
+            self.assertIn(
+                "Aucun paiement pour l'instant : ni retard de paiement ni taux de paiements "
+                "en retard.",
+                arch,
+            )
+
     def test_the_aging_bar_in_the_readers_language(self):
         self._create_invoice(self.customer, 12450, invoice_offset=-40, due_offset=-10)
         self._create_invoice(self.customer, 1000, invoice_offset=-5, due_offset=25)

@@ -4,9 +4,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
-from ..policy import LEVELS
+from ..policy import LEVELS, badge_text
 
 ALERTED_LEVELS = {"warning", "block"}
+# The alert's sentences carry the customer's figures and our judgement of it
+# (its credit limit): for internal users, not for the customer's portal user
+# who reads its own orders.
+TEXT_GROUPS = "base.group_user"
 
 
 class CrmCreditAlertMixin(models.AbstractModel):
@@ -36,9 +40,29 @@ class CrmCreditAlertMixin(models.AbstractModel):
         "invoices and credit limit.",
     )
     credit_alert_message = fields.Char(
+        groups=TEXT_GROUPS,
         string="Credit Alert Details",
         compute="_compute_credit_alert",
-        help="The customer's figures behind the credit alert.",
+        help="The customer's figures behind the credit alert; without an alert, "
+        "overdue invoices covered by credit notes or payments not yet allocated.",
+    )
+    credit_alert_badge = fields.Char(
+        groups=TEXT_GROUPS,
+        compute="_compute_credit_alert",
+        help="The alert in short, with its amount: the overdue amount not "
+        "covered, the amount over the credit limit, or the credit left.",
+    )
+    credit_alert_summary = fields.Char(
+        groups=TEXT_GROUPS,
+        compute="_compute_credit_alert",
+        help="The sentence of the credit banner: the level, then the details.",
+    )
+    credit_alert_overdue = fields.Boolean(
+        groups=TEXT_GROUPS,
+        string="Credit Alert Overdue Items",
+        compute="_compute_credit_alert",
+        help="The customer owes overdue items (covered by credits or not), "
+        "which the banner links to.",
     )
 
     def _credit_alert_depends(self):
@@ -61,32 +85,55 @@ class CrmCreditAlertMixin(models.AbstractModel):
         One assessment per company of the batch (a constant number of
         queries whatever the number of records or invoices). No customer, a
         record that shows no alert (see ``_credit_alert_shown``), or
-        accounting not ready (the bridge's banner says why): no alert.
+        accounting not ready (the bridge's banner says why): no alert. A
+        customer whose overdue items are all covered by unallocated credits
+        has no alert but a message, for accounting to reconcile.
         """
-        levels = dict.fromkeys(self, "none")
-        messages = dict.fromkeys(self, False)
+        values = dict.fromkeys(self, ("none", False, False, False, False))
         for company, records, assessments in self._credit_alert_shown()._credit_alert_by_company():
             figures = company._credit_alert_figures()
-            # one message per customer, however many of its records the batch has
-            partner_messages = {
-                partner_id: company._credit_alert_message(assessment, figures)
+            # one set of texts per customer, however many of its records the batch has
+            partner_values = {
+                partner_id: self._credit_alert_texts(company, assessment, figures)
                 for partner_id, assessment in assessments.items()
-                if assessment["level"] != "none"
+                if assessment["level"] != "none" or assessment["overdue_covered"]
             }
             for record in records:
                 partner_id = record.partner_id.commercial_partner_id._origin.id
-                if partner_id in partner_messages:
-                    levels[record] = assessments[partner_id]["level"]
-                    messages[record] = partner_messages[partner_id]
+                if partner_id in partner_values:
+                    values[record] = partner_values[partner_id]
         # One cache update per field rather than one assignment per record and
         # field: assigning costs more than the policy itself on a kanban page,
         # and no public API sets a field's values for a whole batch at once.
-        self.env.cache.update(
-            self, self._fields["credit_alert_level"], [levels[record] for record in self]
-        )
-        self.env.cache.update(
-            self, self._fields["credit_alert_message"], [messages[record] for record in self]
-        )
+        for index, name in enumerate(
+            (
+                "credit_alert_level",
+                "credit_alert_message",
+                "credit_alert_badge",
+                "credit_alert_summary",
+                "credit_alert_overdue",
+            )
+        ):
+            self.env.cache.update(
+                self, self._fields[name], [values[record][index] for record in self]
+            )
+
+    @api.model
+    def _credit_alert_texts(self, company, assessment, figures):
+        """``(level, message, badge, summary, overdue)`` of an assessment, in
+        the user's language: the banner's sentence starts with its level
+        ("Credit warning: ..."), and a customer whose overdue items are all
+        covered by credits gets no level and a note for accounting."""
+        level = assessment["level"]
+        message = company._credit_alert_message(assessment, figures)
+        if level == "block":
+            summary = self.env._("Credit blocked: %(details)s", details=message)
+        elif level == "warning":
+            summary = self.env._("Credit warning: %(details)s", details=message)
+        else:
+            summary = self.env._("No credit alert: %(details)s", details=message)
+        overdue = bool(assessment["overdue_counts"] or assessment["overdue_covered"])
+        return level, message, badge_text(assessment, figures, self.env) or False, summary, overdue
 
     def _search_credit_alert_level(self, operator, value):
         """Search the level without reading every record or partner.
@@ -168,6 +215,33 @@ class CrmCreditAlertMixin(models.AbstractModel):
             .items()
         ):
             yield company, records, company._credit_alert_assessments(records.partner_id)
+
+    def action_credit_alert_overdue_items(self):
+        """Open the customer's overdue items, from the credit banner.
+
+        The bridge's list of the customer's overdue entries
+        (``res.partner.action_view_overdue_invoices``), in the document's
+        company, under the reader's own access rules: a salesperson sees
+        the invoices Odoo lets them see. A user who may not read journal
+        entries at all gets the customer's Customer 360 page instead of an
+        access error.
+        """
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        if not partner:
+            return False
+        partner = partner.with_company(self.company_id or self.env.company)
+        if not self.env["account.move"].has_access("read"):
+            return partner.action_open_customer_360()
+        return partner.action_view_overdue_invoices()
+
+    def action_credit_alert_customer_360(self):
+        """Open the customer's Customer 360 page, from the credit banner."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        if not partner:
+            return False
+        return partner.with_company(self.company_id or self.env.company).action_open_customer_360()
 
     def _credit_alert_quotation_blocks(self):
         """Return ``{record: assessment}`` of the records whose customer is blocked.

@@ -9,7 +9,15 @@ take, whether a customer's figures got worse since an override. They are
 tested without a database (``tests/test_credit_assessment.py``).
 """
 
-from .assessment import LEVELS, SEVERITY, CreditPolicy, alert_message, assess, figures_worse
+from .assessment import (
+    LEVELS,
+    SEVERITY,
+    CreditPolicy,
+    alert_message,
+    assess,
+    badge_text,
+    figures_worse,
+)
 from .figure_formatter import FigureFormatter
 from .limits import (
     MAX_OVERRIDE_DAYS,

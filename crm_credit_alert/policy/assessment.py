@@ -35,27 +35,48 @@ def assess(figures, credit_limit, to_invoice, policy):
     """Apply ``policy`` to one customer's figures.
 
     ``figures``: the bridge's open receivable figures of the customer
-    (``receivable_balance``, ``overdue_amount``, ``overdue_invoice_count``,
-    ``oldest_overdue_days``), overdue counting from the policy's grace days;
-    ``credit_limit`` (0 when none applies) and ``to_invoice`` (confirmed
-    sales not yet invoiced) are Odoo's, in the company currency.
+    (``receivable_balance``, ``overdue_invoice_count``,
+    ``oldest_overdue_days``, ``overdue_owed_amount`` and the
+    ``unallocated_credit_amount`` and ``unallocated_credit_count`` of the
+    credit notes and payments not yet allocated), overdue counting from the
+    policy's grace days; ``credit_limit`` (0 when none applies) and
+    ``to_invoice`` (confirmed sales not yet invoiced) are Odoo's, in the
+    company currency.
 
-    Overdue items count when their amount reaches the minimum; they give a
-    warning, or a block once the oldest is ``block_days`` overdue. Under a
-    credit limit, credit use reaching the warning percentage warns, and a
-    limit exceeded blocks (or warns, when blocking on the limit is off).
+    The unallocated credits of the customer cover its overdue items first
+    (what accounting would reconcile): the overdue amount is what they leave
+    uncovered. Covered in full, the customer is not alerted for them, and the
+    message asks accounting to reconcile. Overdue items count when the
+    uncovered amount reaches the minimum; they give a warning, or a block
+    once the oldest still open is ``block_days`` overdue (which invoice a
+    credit settles is accounting's choice: the oldest is not assumed
+    settled). Under a credit limit, credit use reaching the warning
+    percentage warns, and a limit exceeded blocks (or warns, when blocking
+    on the limit is off).
 
     Returns a dict: ``level``, ``overdue_counts``, ``overdue_blocks`` (the
-    overdue invoices alone block), ``overdue_amount``,
-    ``overdue_invoice_count``, ``oldest_overdue_days``, ``credit_limit``,
-    ``credit_used``, ``credit_available``.
+    overdue invoices alone block), ``overdue_amount`` (uncovered),
+    ``overdue_owed_amount``, ``overdue_covered_amount``,
+    ``unallocated_credit_count``, ``overdue_covered`` (overdue items all
+    covered by credits), ``overdue_invoice_count``, ``oldest_overdue_days``,
+    ``credit_limit``, ``credit_used``, ``credit_available``.
     """
     rounding = policy.rounding
-    overdue_amount = figures["overdue_amount"]
+    owed = float(figures.get("overdue_owed_amount", figures["overdue_amount"]) or 0.0)
+    credits = float(figures.get("unallocated_credit_amount") or 0.0)
+    covered = max(min(owed, credits), 0.0)
+    overdue_amount = owed - covered
     overdue_counts = (
         float_compare(overdue_amount, 0, precision_rounding=rounding) > 0
         and float_compare(overdue_amount, policy.min_overdue_amount, precision_rounding=rounding)
         >= 0
+    )
+    # overdue items all settled by credits waiting to be allocated: a note
+    # for accounting, not an alert (from the same minimum as an alert)
+    overdue_covered = (
+        float_compare(owed, 0, precision_rounding=rounding) > 0
+        and float_compare(overdue_amount, 0, precision_rounding=rounding) <= 0
+        and float_compare(owed, policy.min_overdue_amount, precision_rounding=rounding) >= 0
     )
     level = "none"
     overdue_blocks = False
@@ -83,6 +104,10 @@ def assess(figures, credit_limit, to_invoice, policy):
         "overdue_counts": overdue_counts,
         "overdue_blocks": overdue_blocks,
         "overdue_amount": overdue_amount,
+        "overdue_owed_amount": owed,
+        "overdue_covered_amount": covered,
+        "unallocated_credit_count": int(figures.get("unallocated_credit_count") or 0),
+        "overdue_covered": overdue_covered,
         "overdue_invoice_count": figures["overdue_invoice_count"],
         "oldest_overdue_days": figures["oldest_overdue_days"],
         "credit_limit": credit_limit,
@@ -91,39 +116,76 @@ def assess(figures, credit_limit, to_invoice, policy):
     }
 
 
+def _overdue_part(assessment, figures, env):
+    """The overdue part of ``alert_message``, or None when nothing overdue counts."""
+    covered = assessment.get("overdue_covered_amount", 0.0)
+    is_covered = float_compare(covered, 0, precision_rounding=figures.rounding) > 0
+    if not assessment["overdue_counts"] and not assessment.get("overdue_covered"):
+        return None
+    count = assessment["overdue_invoice_count"]
+    # each term in a call of its own: the export skips a call nested in
+    # the arguments of another
+    if count == 1:
+        invoices = env._("1 overdue invoice")
+    else:
+        invoices = env._("%(count)s overdue invoices", count=figures.number(count))
+    credits = None
+    if is_covered:
+        if assessment["unallocated_credit_count"] == 1:
+            credits = env._("1 unallocated credit note / payment")
+        else:
+            credits = env._(
+                "%(count)s unallocated credit notes / payments",
+                count=figures.number(assessment["unallocated_credit_count"]),
+            )
+    if not assessment["overdue_counts"]:
+        # covered in full: nothing to chase, only to reconcile
+        return env._(
+            "%(invoices)s, %(amount)s, covered by %(credits)s: ask accounting to reconcile",
+            invoices=invoices,
+            amount=figures.amount(assessment["overdue_owed_amount"]),
+            credits=credits,
+        )
+    days = assessment["oldest_overdue_days"]
+    if days == 1:
+        oldest = env._("oldest 1 day overdue")
+    else:
+        oldest = env._("oldest %(days)s days overdue", days=figures.number(days))
+    if is_covered:
+        return env._(
+            "%(invoices)s, %(amount)s not covered (%(owed)s overdue, %(covered)s covered "
+            "by %(credits)s: ask accounting to reconcile), %(oldest)s",
+            invoices=invoices,
+            amount=figures.amount(assessment["overdue_amount"]),
+            owed=figures.amount(assessment["overdue_owed_amount"]),
+            covered=figures.amount(covered),
+            credits=credits,
+            oldest=oldest,
+        )
+    return env._(
+        "%(invoices)s, %(amount)s, %(oldest)s",
+        invoices=invoices,
+        amount=figures.amount(assessment["overdue_amount"]),
+        oldest=oldest,
+    )
+
+
 def alert_message(assessment, figures, env):
     """One plain sentence with the figures of ``assessment``.
 
     For example "3 overdue invoices, 12,450.00 MAD, oldest 47 days overdue;
     2,000.00 MAD of credit left", or an empty string when nothing is
-    overdue and no credit limit applies. ``figures`` is the
-    ``FigureFormatter`` of the reader's language and the company currency;
-    ``env`` translates (``env._``, as Odoo's environment does). An
+    overdue and no credit limit applies. Overdue items covered by credits
+    not yet allocated say so, and ask accounting to reconcile. ``figures``
+    is the ``FigureFormatter`` of the reader's language and the company
+    currency; ``env`` translates (``env._``, as Odoo's environment does). An
     assessment with an ``order_amount`` (an order that would go over the
     limit) names that order.
     """
     parts = []
-    if assessment["overdue_counts"]:
-        count = assessment["overdue_invoice_count"]
-        days = assessment["oldest_overdue_days"]
-        # each term in a call of its own: the export skips a call nested in
-        # the arguments of another
-        if count == 1:
-            invoices = env._("1 overdue invoice")
-        else:
-            invoices = env._("%(count)s overdue invoices", count=figures.number(count))
-        if days == 1:
-            oldest = env._("oldest 1 day overdue")
-        else:
-            oldest = env._("oldest %(days)s days overdue", days=figures.number(days))
-        parts.append(
-            env._(
-                "%(invoices)s, %(amount)s, %(oldest)s",
-                invoices=invoices,
-                amount=figures.amount(assessment["overdue_amount"]),
-                oldest=oldest,
-            )
-        )
+    overdue = _overdue_part(assessment, figures, env)
+    if overdue:
+        parts.append(overdue)
     if assessment["credit_limit"]:
         available = assessment["credit_available"]
         if float_compare(available, 0, precision_rounding=figures.rounding) >= 0:
@@ -149,6 +211,20 @@ def alert_message(assessment, figures, env):
         # the separator is the language's ("; " in English, " ; " in French)
         return env._("%(overdue)s; %(credit)s", overdue=parts[0], credit=parts[1])
     return parts[0] if parts else ""
+
+
+def badge_text(assessment, figures, env):
+    """The short text of the alert's badge, with the amount that matters:
+    "Overdue 12,450.00 MAD" (uncovered), "Over limit 500.00 MAD", or the
+    credit left under a limit whose use warns. Empty without an alert."""
+    if assessment["level"] == "none":
+        return ""
+    if assessment["overdue_counts"]:
+        return env._("Overdue %(amount)s", amount=figures.amount(assessment["overdue_amount"]))
+    available = assessment["credit_available"]
+    if float_compare(available, 0, precision_rounding=figures.rounding) < 0:
+        return env._("Over limit %(amount)s", amount=figures.amount(-available))
+    return env._("Credit left %(amount)s", amount=figures.amount(available))
 
 
 def figures_worse(given, assessment, rounding):

@@ -1,5 +1,6 @@
 from . import test_credit_activities
 from . import test_credit_assessment
+from . import test_credit_at_a_glance
 from . import test_credit_block
 from . import test_credit_confirmation_doors
 from . import test_credit_levels

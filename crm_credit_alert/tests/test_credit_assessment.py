@@ -18,6 +18,7 @@ from odoo.addons.crm_credit_alert.policy import (
     FigureFormatter,
     alert_message,
     assess,
+    badge_text,
     figures_worse,
     first_violation,
     limit_message,
@@ -51,11 +52,16 @@ def money(amount):
     return FIGURES.amount(amount)
 
 
-def figures(overdue=0.0, count=0, oldest=0, balance=None):
-    """Open receivable figures of a customer, as the bridge gives them."""
+def figures(overdue=0.0, count=0, oldest=0, balance=None, credits=0.0, credit_count=0):
+    """Open receivable figures of a customer, as the bridge gives them:
+    ``overdue`` owed past due, and ``credits`` not yet allocated (credit
+    notes and payments, ``credit_count`` of them)."""
     return {
-        "receivable_balance": overdue if balance is None else balance,
+        "receivable_balance": (overdue - credits) if balance is None else balance,
         "overdue_amount": overdue,
+        "overdue_owed_amount": overdue,
+        "unallocated_credit_amount": credits,
+        "unallocated_credit_count": credit_count,
         "overdue_invoice_count": count,
         "oldest_overdue_days": oldest,
     }
@@ -128,6 +134,10 @@ class TestAssessmentLevels(BaseCase):
                 "overdue_counts": True,
                 "overdue_blocks": False,
                 "overdue_amount": 300.0,
+                "overdue_owed_amount": 300.0,
+                "overdue_covered_amount": 0.0,
+                "unallocated_credit_count": 0,
+                "overdue_covered": False,
                 "overdue_invoice_count": 2,
                 "oldest_overdue_days": 47,
                 "credit_limit": 1000.0,
@@ -184,6 +194,96 @@ class TestAlertMessage(BaseCase):
     def test_overdue_under_the_minimum_is_not_named(self):
         assessment = assess(figures(100.0, 1, 10), 0.0, 0.0, CreditPolicy(min_overdue_amount=500))
         self.assertEqual(alert_message(assessment, FIGURES, English()), "")
+
+
+class TestUnallocatedCredits(BaseCase):
+    """Overdue invoices that credits not yet allocated (credit notes,
+    payments) cover: a note for accounting, not an alert; partly covered,
+    the policy applies to what is left."""
+
+    policy = CreditPolicy()
+
+    def _assess(self, receivable, credit_limit=0.0, **policy):
+        return assess(receivable, credit_limit, 0.0, CreditPolicy(**policy))
+
+    def _message(self, assessment):
+        return alert_message(assessment, FIGURES, English())
+
+    def test_fully_covered_no_alert_and_reconcile(self):
+        assessment = self._assess(figures(3000.0, 2, 90, credits=3000.0, credit_count=1))
+        self.assertEqual(assessment["level"], "none")
+        self.assertTrue(assessment["overdue_covered"])
+        self.assertFalse(assessment["overdue_counts"])
+        self.assertEqual(assessment["overdue_amount"], 0.0)
+        self.assertEqual(
+            self._message(assessment),
+            f"2 overdue invoices, {money(3000)}, covered by 1 unallocated credit note / "
+            "payment: ask accounting to reconcile",
+        )
+        self.assertEqual(badge_text(assessment, FIGURES, English()), "")
+        # more credit than owed: covered all the same
+        more = self._assess(figures(3000.0, 2, 90, credits=5000.0, credit_count=3))
+        self.assertEqual(more["level"], "none")
+        self.assertEqual(more["overdue_covered_amount"], 3000.0)
+        self.assertIn("covered by 3 unallocated credit notes / payments", self._message(more))
+
+    def test_partly_covered_on_the_net_amount(self):
+        # 3,000 overdue for 70 days, 2,000 of credits: 1,000 left, still old enough to block
+        assessment = self._assess(figures(3000.0, 2, 70, credits=2000.0, credit_count=2))
+        self.assertEqual(assessment["level"], "block")
+        self.assertEqual(assessment["overdue_amount"], 1000.0)
+        self.assertEqual(assessment["overdue_covered_amount"], 2000.0)
+        self.assertEqual(
+            self._message(assessment),
+            f"2 overdue invoices, {money(1000)} not covered ({money(3000)} overdue, "
+            f"{money(2000)} covered by 2 unallocated credit notes / payments: ask accounting "
+            "to reconcile), oldest 70 days overdue",
+        )
+        self.assertEqual(badge_text(assessment, FIGURES, English()), f"Overdue {money(1000)}")
+
+    def test_the_minimum_applies_to_the_net_amount(self):
+        # 1,000 overdue, 600 covered: the 400 left are under a minimum of 500
+        assessment = self._assess(
+            figures(1000.0, 1, 20, credits=600.0, credit_count=1), min_overdue_amount=500.0
+        )
+        self.assertEqual(assessment["level"], "none")
+        self.assertFalse(assessment["overdue_covered"])
+        self.assertEqual(self._message(assessment), "")
+        warned = self._assess(
+            figures(1000.0, 1, 20, credits=400.0, credit_count=1), min_overdue_amount=500.0
+        )
+        self.assertEqual((warned["level"], warned["overdue_amount"]), ("warning", 600.0))
+
+    def test_credits_with_nothing_overdue_say_nothing(self):
+        assessment = self._assess(figures(0.0, 0, 0, credits=800.0, credit_count=1))
+        self.assertEqual((assessment["level"], self._message(assessment)), ("none", ""))
+
+    def test_covered_overdue_beside_a_credit_limit(self):
+        # covered overdue, 1,500 over a limit of 1,000 (a balance of 2,500 not yet due)
+        assessment = self._assess(
+            figures(3000.0, 2, 90, credits=3000.0, credit_count=1, balance=2500.0), 1000.0
+        )
+        self.assertEqual(assessment["level"], "block")
+        self.assertEqual(
+            self._message(assessment),
+            f"2 overdue invoices, {money(3000)}, covered by 1 unallocated credit note / "
+            f"payment: ask accounting to reconcile; {money(1500)} over the credit limit of "
+            f"{money(1000)}",
+        )
+        self.assertEqual(badge_text(assessment, FIGURES, English()), f"Over limit {money(1500)}")
+
+
+class TestBadgeText(BaseCase):
+    """The badge carries the amount that matters."""
+
+    def _badge(self, receivable, credit_limit=0.0):
+        return badge_text(assess(receivable, credit_limit, 0.0, CreditPolicy()), FIGURES, English())
+
+    def test_badges(self):
+        self.assertEqual(self._badge(figures()), "")
+        self.assertEqual(self._badge(figures(12450.0, 3, 47)), f"Overdue {money(12450)}")
+        self.assertEqual(self._badge(figures(balance=850.0), 1000.0), f"Credit left {money(150)}")
+        self.assertEqual(self._badge(figures(balance=1200.0), 1000.0), f"Over limit {money(200)}")
 
 
 class TestFiguresWorse(BaseCase):

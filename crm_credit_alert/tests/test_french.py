@@ -81,6 +81,56 @@ class TestCreditAlertFrench(InDirhams, CrmCreditAlertCommon):
             "1 overdue invoice, 500.00 DH, oldest 1 day overdue",
         )
 
+    def _glance(self, record, user):
+        """``(level, message, badge, summary)`` of ``record`` as ``user``
+        reads it afresh, in plain text."""
+        self.env.invalidate_all()
+        record = as_user(record, user)
+        return (
+            record.credit_alert_level,
+            plain(record.credit_alert_message or ""),
+            plain(record.credit_alert_badge or ""),
+            plain(record.credit_alert_summary or ""),
+        )
+
+    def test_the_badge_and_the_banner_in_french(self):
+        level, message, badge, summary = self._glance(self.lead, self.salesman)
+        self.assertEqual(level, "warning")
+        self.assertEqual(badge, "En retard 12 450,00 DH")
+        self.assertEqual(summary, f"Avertissement de crédit : {message}")
+        english = self._glance(self.lead, self.english_salesman)
+        self.assertEqual(english[2], "Overdue 12,450.00 DH")
+        self.assertTrue(english[3].startswith("Credit warning: 3 overdue invoices, "))
+
+    def test_covered_overdue_invoices_in_french(self):
+        covered = self._create_customer("Client remboursé")
+        self._create_invoice(covered, 3000, -60, -40)
+        self._create_invoice(covered, 3000, 0, 0, move_type="out_refund")
+        lead = self._create_opportunity(covered)
+        self.assertEqual(
+            self._glance(lead, self.salesman)[3],
+            "Aucune alerte de crédit : 1 facture en retard, 3 000,00 DH, couverts par 1 avoir "
+            "/ paiement non lettré : demandez le lettrage à la comptabilité",
+        )
+        self.assertEqual(
+            self._glance(lead, self.english_salesman)[3],
+            "No credit alert: 1 overdue invoice, 3,000.00 DH, covered by 1 unallocated credit "
+            "note / payment: ask accounting to reconcile",
+        )
+        partly = self._create_customer("Client en partie remboursé")
+        self._create_invoice(partly, 3000, -60, -40)
+        self._create_unallocated_payment(partly, 1000, 0)
+        self._create_unallocated_payment(partly, 1000, -1)
+        lead = self._create_opportunity(partly)
+        level, message, badge, _summary = self._glance(lead, self.salesman)
+        self.assertEqual((level, badge), ("warning", "En retard 1 000,00 DH"))
+        self.assertEqual(
+            message,
+            "1 facture en retard, 1 000,00 DH non couverts (3 000,00 DH en retard, 2 000,00 DH "
+            "couverts par 2 avoirs / paiements non lettrés : demandez le lettrage à la "
+            "comptabilité), la plus ancienne avec 40 jours de retard",
+        )
+
     def test_the_refusal_and_the_override_note_in_french(self):
         customer = self._create_customer("Atlas Négoce")
         self._use_credit_limit(customer, limit=10000.0)
@@ -122,9 +172,10 @@ class TestCreditAlertFrench(InDirhams, CrmCreditAlertCommon):
         lead_model = as_user(self.env["crm.lead"], self.salesman)
         arch = lead_model.get_views([(False, "form")])["views"]["form"]["arch"]
         for text in (
-            "Avertissement de crédit :",
-            "Crédit bloqué : aucun nouveau devis ni aucune confirmation de commande sans "
-            "dérogation de crédit.",
+            'title="Avertissement de crédit"',
+            "Aucun nouveau devis ni aucune confirmation de commande sans dérogation de crédit.",
+            "Créances en retard",
+            "Client 360",
         ):
             self.assertIn(text, arch)
         field = lead_model.fields_get(["credit_alert_level"], ["string", "selection"])[

@@ -36,6 +36,14 @@ class ResPartner(models.Model):
         groups=MARGIN_GROUPS,
         help="Margin of the last 365 days divided by the revenue of the same invoices.",
     )
+    margin_missing_cost_count = fields.Integer(
+        string="Lines Without Cost (12 months)",
+        compute="_compute_margin_ltm",
+        groups=MARGIN_GROUPS,
+        help="Invoice and credit note lines of the last 365 days whose product had "
+        "no cost: the margin counts them at no cost (all profit, or all loss on "
+        "credit notes), and the profitability tier leaves them out.",
+    )
     margin_accounting_ready = fields.Boolean(
         compute="_compute_margin_ltm",
         help="The current company's accounting is set up, so margins are shown.",
@@ -48,8 +56,9 @@ class ResPartner(models.Model):
         groups=MARGIN_GROUPS,
         help="A: the customers that together make the top 80 % of the company's "
         "margin over the last 12 months; B: the next 15 %; C: the others. Empty "
-        "for customers without invoices in the last 12 months. Recomputed every "
-        "night and on demand.",
+        "for customers without invoices in the last 12 months. Lines of products "
+        "without cost are left out (empty when no line has a cost). Recomputed "
+        "every night and on demand.",
     )
 
     @api.depends("commercial_partner_id")
@@ -66,11 +75,11 @@ class ResPartner(models.Model):
             )
         currency = self.env.company.currency_id
         for partner in self:
-            revenue, margin, _invoiced = figures.get(
-                partner.commercial_partner_id.id, (0.0, 0.0, False)
-            )
+            customer = figures.get(partner.commercial_partner_id.id)
+            revenue, margin = (customer.revenue, customer.margin) if customer else (0.0, 0.0)
             partner.margin_accounting_ready = ready
             partner.margin_ltm = margin
+            partner.margin_missing_cost_count = customer.missing_cost_count if customer else 0
             # float sums: a revenue that cancels out is zero at the currency's precision
             partner.margin_percent_ltm = 0.0 if currency.is_zero(revenue) else margin / revenue
 
@@ -141,6 +150,11 @@ class ResPartner(models.Model):
         margins are not ranked one before the other: they share a tier.
         Customers with only credit notes have no tier, but their credit notes
         lower the company's total.
+
+        Lines whose cost is unknown (a product without cost) are left out:
+        their margin would be their whole revenue, or a loss on a credit
+        note. A customer with no invoice line of known cost has no tier, as
+        one without sales: its margin is not known.
         """
         today = fields.Date.context_today(self)
         figures = (
@@ -149,12 +163,12 @@ class ResPartner(models.Model):
             ._margin_by_customer(None, today - timedelta(days=LTM_DAYS), today)
         )
         currency = company.currency_id
-        total = sum(margin for _revenue, margin, _invoiced in figures.values())
+        total = sum(customer.costed_margin for customer in figures.values())
         ranked = sorted(
             (
-                (partner_id, margin)
-                for partner_id, (_r, margin, invoiced) in figures.items()
-                if invoiced
+                (partner_id, customer.costed_margin)
+                for partner_id, customer in figures.items()
+                if customer.costed_invoiced
             ),
             key=lambda item: (-item[1], item[0]),
         )

@@ -56,7 +56,9 @@ def margin_lines(where=None):
     commercial entity), ``company_id``, ``invoice_date``, ``move_type``,
     ``product_id``, ``user_id``, ``team_id``, ``quantity`` (in the
     product's unit), ``revenue`` and ``cost``, signed (credit notes
-    negative). ``where`` adds a condition on ``line`` and ``move``.
+    negative), and ``cost_missing``: the line's cost is unknown (see
+    ``line_cost_missing``), so its cost of 0 is no margin to trust. ``where``
+    adds a condition on ``line`` and ``move``.
 
     Amounts are double precision, like the margin of Odoo's invoice
     analysis: summing a million of them is a third faster than numeric,
@@ -78,7 +80,8 @@ def margin_lines(where=None):
                        * COALESCE(template_uom.factor / NULLIF(line_uom.factor, 0), 1)
                    )::float8 AS quantity,
                    (-line.balance)::float8 AS revenue,
-                   (%(sign)s * %(cost)s)::float8 AS cost
+                   (%(sign)s * %(cost)s)::float8 AS cost,
+                   %(cost_missing)s AS cost_missing
               FROM account_move_line line
               JOIN account_move move ON move.id = line.move_id
          LEFT JOIN product_product product ON product.id = line.product_id
@@ -105,6 +108,7 @@ def margin_lines(where=None):
             """,
         sign=sign,
         cost=line_cost(),
+        cost_missing=line_cost_missing(),
         where=where or SQL("TRUE"),
     )
 
@@ -134,6 +138,28 @@ def line_cost():
             END)
             """,
         order_rate=order_rate(),
+    )
+
+
+def line_cost_missing():
+    """Whether the cost of the line is unknown: the unit cost that
+    ``line_cost`` reads (the order line's, else the one at posting, else the
+    product's) is empty or zero. A product without cost (a service nobody
+    costed, a product whose cost was never set) would otherwise show its
+    whole revenue as margin, and its credit notes as a loss."""
+    return SQL(
+        """
+            (CASE
+                WHEN order_line.id IS NOT NULL THEN
+                    COALESCE(order_line.purchase_price, 0) = 0
+                ELSE
+                    COALESCE(
+                        line.posted_unit_cost,
+                        (product.standard_price ->> line.company_id::text)::numeric,
+                        0
+                    ) = 0
+            END)
+            """
     )
 
 

@@ -1,5 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from typing import NamedTuple
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.models import parse_read_group_spec
@@ -12,6 +14,18 @@ from ..services.margin_line_view import (  # noqa: F401 (REFRESHED_AT_KEY: tests
     REFRESHED_AT_KEY,
     MarginLineView,
 )
+
+
+class CustomerMargin(NamedTuple):
+    """The margin figures of one customer (``_margin_by_customer``)."""
+
+    revenue: float
+    margin: float
+    invoiced: bool
+    missing_cost_count: int = 0
+    costed_margin: float = 0.0
+    costed_invoiced: bool = False
+
 
 # Groups allowed to refresh the report on demand.
 REFRESH_GROUPS = ("sales_team.group_sale_manager", "account.group_account_invoice")
@@ -82,6 +96,13 @@ class SaleMarginCustomerReport(models.Model):
         "product's cost for lines without an order; negative on credit notes.",
     )
     margin = fields.Monetary(readonly=True)
+    missing_cost_count = fields.Integer(
+        string="Lines Without Cost",
+        readonly=True,
+        help="Invoice lines whose product had no cost: their cost counts as 0, "
+        "so their margin is their whole revenue (a loss on credit notes). Set the "
+        "product's cost, or the order line's.",
+    )
     margin_percent = fields.Float(
         string="Margin (%)",
         readonly=True,
@@ -118,7 +139,8 @@ class SaleMarginCustomerReport(models.Model):
                    line.revenue * account_currency_table.rate AS revenue,
                    line.cost * account_currency_table.rate AS cost,
                    (line.revenue - line.cost) * account_currency_table.rate AS margin,
-                   (line.revenue - line.cost) / NULLIF(line.revenue, 0) AS margin_percent
+                   (line.revenue - line.cost) / NULLIF(line.revenue, 0) AS margin_percent,
+                   line.cost_missing::int AS missing_cost_count
               FROM %(line_view)s line
          LEFT JOIN res_partner customer ON customer.id = line.partner_id
          LEFT JOIN product_product product ON product.id = line.product_id
@@ -224,10 +246,13 @@ class SaleMarginCustomerReport(models.Model):
 
     @api.model
     def _margin_by_customer(self, partner_ids, date_after, date_to):
-        """Return ``{commercial partner id: (revenue, margin, invoiced)}`` of
-        the lines invoiced after ``date_after`` and up to ``date_to``
-        included, live; ``invoiced`` says whether any of them is an invoice
-        (not only credit notes). ``partner_ids`` None means every customer.
+        """Return ``{commercial partner id: CustomerMargin}`` of the lines
+        invoiced after ``date_after`` and up to ``date_to`` included, live:
+        ``revenue``, ``margin``, ``invoiced`` (any of them is an invoice, not
+        only credit notes), ``missing_cost_count`` (lines whose cost is
+        unknown, see ``queries.margin_lines.line_cost_missing``), and the
+        ``costed_margin`` and ``costed_invoiced`` of the lines whose cost is
+        known. ``partner_ids`` None means every customer.
 
         Figures of the current company's group (the scope of the
         bridge's snapshot, all in the company's currency), whatever the user
@@ -248,11 +273,16 @@ class SaleMarginCustomerReport(models.Model):
             SQL(
                 """
                 SELECT lines.partner_id, SUM(lines.revenue), SUM(lines.revenue - lines.cost),
-                       BOOL_OR(lines.move_type = 'out_invoice')
+                       BOOL_OR(lines.move_type = 'out_invoice'),
+                       COUNT(*) FILTER (WHERE lines.cost_missing),
+                       COALESCE(SUM(lines.revenue - lines.cost)
+                                FILTER (WHERE NOT lines.cost_missing), 0),
+                       COALESCE(BOOL_OR(lines.move_type = 'out_invoice')
+                                FILTER (WHERE NOT lines.cost_missing), FALSE)
                   FROM (%s) lines
               GROUP BY lines.partner_id
                 """,
                 self._line_query(SQL(" AND ").join(conditions)),
             )
         )
-        return {partner_id: tuple(figures) for partner_id, *figures in rows}
+        return {partner_id: CustomerMargin(*figures) for partner_id, *figures in rows}

@@ -23,7 +23,15 @@ class TestFrench(TransactionCase):
         use_french(self.env, ["sale_margin_customer"])
         report = self.env["sale.margin.customer.report"].with_context(lang="fr_FR")
         fields = report.fields_get(
-            ["revenue", "cost", "margin", "margin_percent", "customer_count", "move_type"],
+            [
+                "revenue",
+                "cost",
+                "margin",
+                "margin_percent",
+                "customer_count",
+                "move_type",
+                "missing_cost_count",
+            ],
             ["string", "selection"],
         )
         self.assertEqual(
@@ -35,6 +43,7 @@ class TestFrench(TransactionCase):
                 "margin_percent": "Marge (%)",
                 "customer_count": "Clients",
                 "move_type": "Type",
+                "missing_cost_count": "Lignes sans coût",
             },
         )
         self.assertEqual(
@@ -43,5 +52,13 @@ class TestFrench(TransactionCase):
         partner = self.env["res.partner"].with_context(lang="fr_FR")
         tier = partner.fields_get(["profitability_tier"], ["string"])["profitability_tier"]
         self.assertEqual(tier["string"], "Catégorie de rentabilité")
+        arch = partner.get_view(view_type="form")["arch"]
+        self.assertIn(
+            "Des coûts manquent : la marge compte ces lignes sans coût, et la catégorie les "
+            "laisse de côté.",
+            arch,
+        )
+        search = report.get_view(view_type="search")["arch"]
+        self.assertIn("Coût manquant", search)
         action = self.env.ref("sale_margin_customer.sale_margin_customer_report_action")
         self.assertEqual(action.with_context(lang="fr_FR").name, "Marge par client")

@@ -151,6 +151,42 @@ class TestMarginReport(SaleMarginCustomerCommon):
         )
         self.assertTotals(self._of(manual), -1, -20, -15)
 
+    def test_lines_without_cost_are_flagged(self):
+        """A line whose cost is unknown (no cost on its order line, or on its
+        product when posted without order) is counted as a line without
+        cost, so that its margin reads as incomplete, not as a profit or a
+        loss; lines of known cost are not."""
+        uncosted = self._create_margin_product("Uncosted", price=80.0, cost=0.0)
+        order = self._create_order(
+            self.customer,
+            [(uncosted, 2, 80), (self.widget, 1, 100)],
+            user=self.salesman,
+        )
+        invoice = self._invoice_order(order)
+        # the salesperson's own invoice, read by the salesperson
+        rows = self._rows(self._of(invoice), report=self.Report.with_user(self.salesman))
+        self.assertEqual(
+            {row.product_id: row.missing_cost_count for row in rows},
+            {uncosted: 1, self.widget: 0},
+        )
+        credit_note = self._create_product_invoice(
+            self.customer, [(uncosted, 1, 80)], move_type="out_refund"
+        )
+        rows = self._rows(self._of(credit_note))
+        self.assertEqual((rows.missing_cost_count, rows.margin), (1, -80.0))
+        total = self.Report._read_group(
+            self._of(invoice | credit_note), aggregates=["missing_cost_count:sum"]
+        )
+        self.assertEqual(total, [(2,)])
+        # a cost given to the order line: known
+        order.order_line.filtered(lambda line: line.product_id == uncosted).purchase_price = 30.0
+        rows = self._rows(self._of(invoice))
+        self.env.invalidate_all()  # the rows read above, before the refresh
+        self.assertEqual(rows.mapped("missing_cost_count"), [0, 0])
+        # the customer's figures count them too
+        self.env.invalidate_all()
+        self.assertEqual(self.customer.with_user(self.salesman).margin_missing_cost_count, 1)
+
     def test_line_posted_before_install_uses_current_cost(self):
         invoice = self._create_product_invoice(self.customer, [(self.gadget, 5, 50)])
         self.env.flush_all()

@@ -21,24 +21,31 @@ class TestProfitabilityTier(SaleMarginCustomerCommon):
         super().setUpClass()
         cls.tier_company = cls.setup_other_company(name="Tier Company")["company"]
         cls.env.user.company_ids += cls.tier_company
-        # cost 0 in the tier company: the margin is the revenue
-        cls.unit = cls._create_margin_product("Margin Unit", price=100.0, cost=0.0)
+        # a unit sold 101 that costs 1 in the tier company: the margin of a
+        # unit is 100 (a line without cost has no margin a tier can rank)
+        cls.unit = cls._create_margin_product("Margin Unit", price=101.0, cost=0.0)
+        cls._cost_unit(cls.tier_company)
         cls.ranked = cls.env["res.partner"].create(
             [{"name": f"Tier customer {margin}", "is_company": True} for margin in CRAFTED_MARGINS]
         )
         for partner, margin in zip(cls.ranked, CRAFTED_MARGINS, strict=True):
             cls._create_product_invoice(
-                partner, [(cls.unit, margin / 100, 100)], company=cls.tier_company
+                partner, [(cls.unit, margin / 100, 101)], company=cls.tier_company
             )
         cls.prospect = cls.env["res.partner"].create({"name": "Tier prospect", "is_company": True})
         cls.former = cls.env["res.partner"].create({"name": "Tier former", "is_company": True})
         cls._create_product_invoice(
-            cls.former, [(cls.unit, 100, 100)], offset=-400, company=cls.tier_company
+            cls.former, [(cls.unit, 100, 101)], offset=-400, company=cls.tier_company
         )
         cls.top_contact = cls.env["res.partner"].create(
             {"name": "Tier top contact", "parent_id": cls.ranked[0].id}
         )
         cls.Partner = cls.env["res.partner"].with_company(cls.tier_company)
+
+    @classmethod
+    def _cost_unit(cls, company):
+        """The unit costs 1 in ``company`` (costs are per company)."""
+        cls.unit.with_company(company).standard_price = 1.0
 
     def _tiers(self, partners, company=None):
         self.env.invalidate_all()
@@ -98,7 +105,7 @@ class TestProfitabilityTier(SaleMarginCustomerCommon):
         # then 5,000 (25,200: A, it crosses 80 %), 3,000 and 1,000 (B, up to
         # 95 %), 500 and 300 (C)
         self._create_product_invoice(
-            self.ranked[5], [(self.unit, 200, 100)], company=self.tier_company
+            self.ranked[5], [(self.unit, 200, 101)], company=self.tier_company
         )
         self._update()
         self.assertEqual(self._tiers(self.ranked), ["A", "B", "B", "C", "C", "A"])
@@ -122,24 +129,56 @@ class TestProfitabilityTier(SaleMarginCustomerCommon):
         equals = self.env["res.partner"].create(
             [{"name": f"Tie customer {index}", "is_company": True} for index in range(5)]
         )
+        self._cost_unit(company)
         for partner in equals:
-            self._create_product_invoice(partner, [(self.unit, 20, 100)], company=company)
+            self._create_product_invoice(partner, [(self.unit, 20, 101)], company=company)
         self.assertEqual(set(self.Partner._profitability_tiers(company).values()), {"A"})
         # two equal customers across the line of 95 %: 5,000 and 3,000 (A),
         # 1,000 and 500 (B), then 500 again: 95 % before it, but not ranked
         # after the other 500, so B as well
         company_2 = self.setup_other_company(name="Tie Company 2")["company"]
         self.env.user.company_ids += company_2
+        self._cost_unit(company_2)
         for partner, units in zip(equals, (50, 30, 10, 5, 5), strict=True):
-            self._create_product_invoice(partner, [(self.unit, units, 100)], company=company_2)
+            self._create_product_invoice(partner, [(self.unit, units, 101)], company=company_2)
         tiers = self.Partner._profitability_tiers(company_2)
         self.assertEqual([tiers[partner.id] for partner in equals], ["A", "A", "B", "B", "B"])
+
+    def test_lines_without_cost_are_no_margin_to_rank(self):
+        """A product without cost shows its revenue as margin, and its credit
+        notes as a loss: the tier leaves such lines out, and a customer with
+        no line of known cost has no tier (its margin is not known)."""
+        free = self._create_margin_product("Uncosted service", price=500.0, cost=0.0)
+        uncosted = self.env["res.partner"].create({"name": "Uncosted", "is_company": True})
+        self._create_product_invoice(uncosted, [(free, 100, 500)], company=self.tier_company)
+        # a credit note of an uncosted line is no loss for the smallest customer
+        self._create_product_invoice(
+            self.ranked[5], [(free, 10, 500)], move_type="out_refund", company=self.tier_company
+        )
+        tiers = self.Partner._profitability_tiers(self.tier_company)
+        self.assertNotIn(uncosted.id, tiers, "50,000 of revenue at no cost is not tier A")
+        self.assertEqual([tiers[partner.id] for partner in self.ranked], EXPECTED_TIERS)
+        self._update()
+        self.assertEqual(self._tiers(uncosted), [False])
+        # the customer's page says so, for a salesperson too
+        self.env.invalidate_all()
+        as_salesman = uncosted.with_user(self.salesman).with_context(
+            allowed_company_ids=self.tier_company.ids
+        )
+        self.salesman.company_ids += self.tier_company
+        self.assertEqual(as_salesman.margin_missing_cost_count, 1)
+        self.assertAlmostEqual(as_salesman.margin_ltm, 50000.0)
+        smallest = self.ranked[5].with_company(self.tier_company)
+        self.assertEqual(smallest.margin_missing_cost_count, 1)
+        self.assertEqual(
+            self.ranked[0].with_company(self.tier_company).margin_missing_cost_count, 0
+        )
 
     def test_customer_with_only_credit_notes_has_no_tier(self):
         """A credit note for a sale older than 12 months is not a sale: the
         customer has no tier, though the refund lowers the company's margin."""
         self._create_product_invoice(
-            self.former, [(self.unit, 1, 100)], move_type="out_refund", company=self.tier_company
+            self.former, [(self.unit, 1, 101)], move_type="out_refund", company=self.tier_company
         )
         tiers = self.Partner._profitability_tiers(self.tier_company)
         self.assertNotIn(self.former.id, tiers)
