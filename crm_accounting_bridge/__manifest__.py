@@ -17,6 +17,7 @@
         "security/ir.model.access.csv",
         "views/aging_bar_templates.xml",
         "views/cash_cycle_chart_templates.xml",
+        "views/customer_360_chart_templates.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
