@@ -10,3 +10,4 @@ from . import test_readiness
 from . import test_sales_to_invoice
 from . import test_snapshot_queries
 from . import test_customer_360_dashboard
+from . import test_opportunity_summary
