@@ -20,6 +20,7 @@
         "views/customer_360_chart_templates.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
+        "wizards/crm_accounting_readiness_views.xml",
         "views/res_config_settings_views.xml",
         "report/crm_customer_360_views.xml",
         "report/crm_order_cash_cycle_views.xml",
