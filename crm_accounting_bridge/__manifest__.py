@@ -27,4 +27,9 @@
         "views/menus.xml",
     ],
     "demo": ["demo/crm_accounting_bridge_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "crm_accounting_bridge/static/tests/tours/crm_accounting_readiness_tour.js",
+        ],
+    },
 }

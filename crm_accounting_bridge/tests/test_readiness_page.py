@@ -2,7 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CrmAccountingBridgeCommon
 
@@ -127,3 +127,23 @@ class TestReadinessPage(CrmAccountingBridgeCommon):
             self.open_action.with_user(self.salesman).run()
         with self.assertRaises(AccessError):
             self.env["crm.accounting.readiness"].with_user(self.salesman).create({})
+
+
+@tagged("post_install", "-at_install")
+class TestReadinessPageTour(HttpCase):
+    """The accountant's readiness flow in a browser."""
+
+    def test_accountant_fixes_an_item(self):
+        company = self.env["res.company"].create({"name": "Readiness tour company"})
+        new_test_user(
+            self.env,
+            login="readiness_tour_accountant",
+            groups="account.group_account_manager,base.group_user",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        self.start_tour(
+            "/odoo/action-crm_accounting_bridge.crm_accounting_readiness_action",
+            "crm_accounting_readiness_tour",
+            login="readiness_tour_accountant",
+        )
