@@ -45,6 +45,8 @@ class TestReadinessPage(CrmAccountingBridgeCommon):
         self.assertEqual(page.total_count, 8)
         self.assertEqual(page.done_count, 2)
         self.assertAlmostEqual(page.progress, 25.0)
+        self.assertEqual(page.progress_text, "2 of 8 done")
+        self.assertEqual(page.display_name, "Accounting Readiness of Readiness page company")
         self.assertFalse(page.ready)
         missing = page.item_ids.filtered(lambda item: not item.done)
         self.assertEqual(missing.mapped("code"), BARE_MISSING)

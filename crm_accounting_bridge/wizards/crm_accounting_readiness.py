@@ -27,7 +27,8 @@ class CrmAccountingReadiness(models.TransientModel):
     )
     done_count = fields.Integer(string="Done", compute="_compute_progress")
     total_count = fields.Integer(string="Items Total", compute="_compute_progress")
-    progress = fields.Float(compute="_compute_progress")
+    progress = fields.Float(string="Progress (%)", compute="_compute_progress")
+    progress_text = fields.Char(string="Progress", compute="_compute_progress")
     ready = fields.Boolean(compute="_compute_progress")
     next_item_id = fields.Many2one(
         "crm.accounting.readiness.item",
@@ -40,7 +41,16 @@ class CrmAccountingReadiness(models.TransientModel):
         sanitize=False,
     )
 
+    @api.depends("company_id")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        for readiness in self:
+            readiness.display_name = self.env._(
+                "Accounting Readiness of %(company)s", company=readiness.company_id.name
+            )
+
     @api.depends("item_ids.done")
+    @api.depends_context("lang")
     def _compute_progress(self):
         for readiness in self:
             items = readiness.item_ids.sorted("sequence")
@@ -52,6 +62,11 @@ class CrmAccountingReadiness(models.TransientModel):
                 else 100.0
             )
             readiness.ready = readiness.done_count == readiness.total_count
+            readiness.progress_text = self.env._(
+                "%(done)s of %(total)s done",
+                done=readiness.done_count,
+                total=readiness.total_count,
+            )
             readiness.next_item_id = items.filtered(lambda item: not item.done)[:1]
 
     @api.depends("company_id")

@@ -10,7 +10,7 @@ registry.category("web_tour.tours").add("crm_accounting_readiness_tour", {
     steps: () => [
         {
             content: "The page says how many items are done",
-            trigger: ".o_form_view div[name='progress_count']:contains('2'):contains('8')",
+            trigger: ".o_form_view .o_field_widget[name='progress_text']:contains('2 of 8 done')",
         },
         {
             content: "The first missing item is the next step",
