@@ -126,19 +126,9 @@ class CrmLead(models.Model):
         its form's Customer 360 page when the dashboard does not list it (a
         prospect without invoices yet)."""
         self.ensure_one()
-        customer = self.partner_id.commercial_partner_id
-        if not customer:
+        if not self.partner_id:
             raise UserError(self.env._("Set a customer on the opportunity first."))
-        if not self.env["crm.customer.360"].search_count([("id", "in", customer.ids)]):
-            return customer.action_open_customer_360()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "crm.customer.360",
-            "res_id": customer.id,
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "name": self.env._("Customer 360"),
-        }
+        return self.partner_id.action_open_customer_360_dashboard()
 
     def _negotiated_term_fields(self):
         """Return ``(lead field, customer field)`` pairs applied when won.

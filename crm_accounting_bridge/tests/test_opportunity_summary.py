@@ -68,3 +68,13 @@ class TestOpportunitySummary(CrmAccountingBridgeCommon):
         )
         action = lead.with_user(self.salesman).action_open_customer_360()
         self.assertEqual((action["res_model"], action["res_id"]), ("res.partner", prospect.id))
+
+    def test_customer_form_opens_the_dashboard(self):
+        """The customer's Customer 360 page links to its dashboard, from a
+        contact too."""
+        arch = self.env["res.partner"].with_user(self.salesman).get_view(view_type="form")["arch"]
+        self.assertIn("action_open_customer_360_dashboard", arch)
+        action = self.contact.with_user(self.salesman).action_open_customer_360_dashboard()
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), ("crm.customer.360", self.customer.id)
+        )
