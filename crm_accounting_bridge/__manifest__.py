@@ -17,12 +17,19 @@
         "security/ir.model.access.csv",
         "views/aging_bar_templates.xml",
         "views/cash_cycle_chart_templates.xml",
+        "views/customer_360_chart_templates.xml",
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
+        "wizards/crm_accounting_readiness_views.xml",
         "views/res_config_settings_views.xml",
         "report/crm_customer_360_views.xml",
         "report/crm_order_cash_cycle_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/crm_accounting_bridge_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "crm_accounting_bridge/static/tests/tours/crm_accounting_readiness_tour.js",
+        ],
+    },
 }

@@ -16,6 +16,7 @@
         "security/crm_credit_alert_security.xml",
         "security/ir.model.access.csv",
         "views/crm_lead_views.xml",
+        "views/crm_customer_360_views.xml",
         "views/sale_order_views.xml",
         "views/sale_portal_templates.xml",
         "views/res_config_settings_views.xml",

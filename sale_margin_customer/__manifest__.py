@@ -17,6 +17,7 @@
         "security/ir.model.access.csv",
         "report/sale_margin_customer_report_views.xml",
         "views/res_partner_views.xml",
+        "views/crm_customer_360_views.xml",
         "views/crm_lead_views.xml",
         "views/menus.xml",
         "data/ir_cron_data.xml",

@@ -3,7 +3,7 @@
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_amount
 
 
@@ -29,6 +29,35 @@ class CrmLead(models.Model):
         copy=False,
         help="Credit limit agreed by a sales manager; written on the customer "
         "when the opportunity is won, unless accounting set another limit.",
+    )
+    # The customer's figures of the opportunity's summary panel: the
+    # snapshot of its commercial entity, readable by salespeople like the
+    # Customer 360 page (the partner fields' groups).
+    customer_financial_currency_id = fields.Many2one(
+        related="partner_id.commercial_partner_id.financial_currency_id",
+        string="Customer Figures Currency",
+    )
+    customer_receivable_balance = fields.Monetary(
+        related="partner_id.commercial_partner_id.receivable_balance",
+        string="Customer Receivable",
+        currency_field="customer_financial_currency_id",
+    )
+    customer_overdue_amount = fields.Monetary(
+        related="partner_id.commercial_partner_id.overdue_amount",
+        string="Customer Overdue",
+        currency_field="customer_financial_currency_id",
+    )
+    customer_overdue_invoice_count = fields.Integer(
+        related="partner_id.commercial_partner_id.overdue_invoice_count",
+        string="Customer Overdue Invoices",
+    )
+    customer_avg_payment_delay_days = fields.Float(
+        related="partner_id.commercial_partner_id.avg_payment_delay_days",
+        string="Customer Average Payment Delay (days)",
+    )
+    customer_late_payment_rate = fields.Float(
+        related="partner_id.commercial_partner_id.late_payment_rate",
+        string="Customer Late Payment Rate",
     )
     crm_accounting_ready = fields.Boolean(
         string="Accounting Ready",
@@ -91,6 +120,15 @@ class CrmLead(models.Model):
         if reaching_won:
             reaching_won._apply_negotiated_terms()
         return result
+
+    def action_open_customer_360(self):
+        """Open the Customer 360 dashboard of the opportunity's customer, or
+        its form's Customer 360 page when the dashboard does not list it (a
+        prospect without invoices yet)."""
+        self.ensure_one()
+        if not self.partner_id:
+            raise UserError(self.env._("Set a customer on the opportunity first."))
+        return self.partner_id.action_open_customer_360_dashboard()
 
     def _negotiated_term_fields(self):
         """Return ``(lead field, customer field)`` pairs applied when won.

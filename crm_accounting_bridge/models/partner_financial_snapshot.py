@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..queries.monthly import monthly
 from ..queries.receivable import receivable
 from ..queries.sales_to_invoice import SALES_TO_INVOICE_SOURCES, sales_to_invoice
 from ..queries.scope import SnapshotScope, company_scope
@@ -164,6 +165,35 @@ class PartnerFinancialSnapshot(models.AbstractModel):
             self._receivable_query(partner_ids, grace_days=grace_days)
         )
         return {row.pop("partner_id"): row for row in rows}
+
+    @api.model
+    def _read_monthly(self, partner_ids, first_month):
+        """Return ``{commercial partner id: {month: figures}}`` in one query.
+
+        The revenue and the payment habits of the snapshot, month by month
+        since ``first_month`` (see ``queries.monthly``): ``figures`` has
+        ``revenue``, and for the months in which invoices were paid in full
+        ``avg_delay``, ``late_rate`` and ``paid_count``.
+        """
+        if not partner_ids:
+            return {}
+        self._flush_snapshot_sources()
+        today = fields.Date.context_today(self)
+        rows = self.env.execute_query_dict(
+            monthly(self._snapshot_scope(partner_ids, today), first_month)
+        )
+        figures = defaultdict(lambda: defaultdict(dict))
+        for row in rows:
+            month = figures[row["partner_id"]][row["month"]]
+            if row["kind"] == "revenue":
+                month["revenue"] = float(row["revenue"])
+            else:
+                month.update(
+                    avg_delay=float(row["avg_delay"]),
+                    late_rate=float(row["late_rate"]),
+                    paid_count=row["paid_count"],
+                )
+        return {partner_id: dict(months) for partner_id, months in figures.items()}
 
     @api.model
     def _sales_to_invoice_query(self, partner_ids):

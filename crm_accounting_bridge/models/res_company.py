@@ -41,6 +41,45 @@ class ResCompany(models.Model):
             is_done() for _c, _l, is_done, _a in self.sudo()._crm_accounting_readiness_checks()
         )
 
+    def _crm_accounting_readiness_item_checks(self):
+        """Return ``{code: (label, check, action xml id)}`` of every item, in
+        the checklist's order, for the readiness page."""
+        self.ensure_one()
+        # sudo: as in _crm_accounting_readiness, the checks read configuration
+        # (accounts, journals, taxes); the page shows only labels and answers
+        return {
+            code: (label, is_done, action)
+            for code, label, is_done, action in self.sudo()._crm_accounting_readiness_checks()
+        }
+
+    def _crm_accounting_readiness_purposes(self):
+        """Return ``{code: what waits for the item}``, shown beside each item
+        of the readiness page. Extend it with the items you add."""
+        env = self.env
+        return {
+            "chart_of_accounts": env._("Every accounting figure: invoices need accounts."),
+            "receivable_account": env._(
+                "Customer balances, overdue amounts and credit alerts: they read "
+                "the receivable account."
+            ),
+            "income_account": env._("Invoicing sale orders; revenue and margins of customers."),
+            "sale_journal": env._("Invoicing sale orders."),
+            "sale_tax": env._("Quotations and invoices with the right sales tax."),
+            "payment_terms": env._("Due dates: overdue amounts and payment delays."),
+            "fiscal_country": env._("Taxes and fiscal positions of the country."),
+            "currency": env._("The amounts of every figure."),
+        }
+
+    def _crm_accounting_waiting_features(self):
+        """Return the labels of the sales features that stay off until every
+        readiness item is done. Addons add their own."""
+        return [
+            self.env._(
+                "The customer summary on opportunities (receivable, overdue, "
+                "payment behaviour); a banner says what is missing instead."
+            ),
+        ]
+
     def _crm_accounting_readiness_checks(self):
         """Return ``(code, label, check, action xml id)`` for every item.
 

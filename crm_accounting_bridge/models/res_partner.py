@@ -430,6 +430,23 @@ class ResPartner(models.Model):
             "views": [(False, "form")],
         }
 
+    def action_open_customer_360_dashboard(self):
+        """Open the Customer 360 dashboard of the commercial entity, or its
+        form's Customer 360 page when the dashboard does not list it (a
+        prospect without invoices yet)."""
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        if not self.env["crm.customer.360"].search_count([("id", "in", customer.ids)]):
+            return self.action_open_customer_360()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "crm.customer.360",
+            "res_id": customer.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "name": self.env._("Customer 360"),
+        }
+
     def _overdue_move_domain(self):
         """Domain of the entries counted by ``overdue_invoice_count``.
 

@@ -1,7 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_amount, format_date
 
 from ..models.partner_financial_snapshot import SNAPSHOT_FIELDS, SNAPSHOT_SOURCES
 
@@ -64,6 +64,42 @@ class CrmCustomer360(models.Model):
     cash_cycle_paid_count = fields.Integer(related="partner_id.cash_cycle_paid_count")
     cash_cycle_median_days = fields.Float(related="partner_id.cash_cycle_median_days")
     cash_cycle_chart = fields.Html(related="partner_id.cash_cycle_chart")
+    customer_payment_count = fields.Integer(related="partner_id.customer_payment_count")
+    # The counts of the stat buttons are the user's: each counts what the
+    # list it opens shows, under the same access rules.
+    invoice_count = fields.Integer(
+        string="Invoices",
+        compute="_compute_dashboard_counts",
+        help="Posted customer invoices and credit notes you may read.",
+    )
+    opportunity_count = fields.Integer(
+        string="Open Opportunities",
+        compute="_compute_dashboard_counts",
+        help="Opportunities neither won nor lost that you may read.",
+    )
+    pipeline_amount = fields.Monetary(
+        string="Open Pipeline",
+        compute="_compute_dashboard_counts",
+        help="Expected revenue of the open opportunities, in the current company's currency.",
+    )
+    order_count = fields.Integer(
+        string="Open Orders",
+        compute="_compute_dashboard_counts",
+        help="Quotations and confirmed orders not fully invoiced that you may read.",
+    )
+    revenue_chart = fields.Html(
+        string="Revenue by Month",
+        compute="_compute_monthly_charts",
+        sanitize=False,
+        help="Untaxed revenue invoiced per month over the last 12 months, net of credit notes.",
+    )
+    payment_chart = fields.Html(
+        string="Payment Behaviour by Month",
+        compute="_compute_monthly_charts",
+        sanitize=False,
+        help="Per month of full payment: average days paid after the due date "
+        "and share of invoices paid late.",
+    )
 
     @property
     def _table_query(self):
@@ -175,6 +211,248 @@ class CrmCustomer360(models.Model):
         one second without it. SET LOCAL ends with the transaction (a request).
         """
         self.env.cr.execute("SET LOCAL jit = off")
+
+    @api.depends_context("company", "allowed_company_ids", "uid")
+    def _compute_dashboard_counts(self):
+        """Count the records each stat button opens, one query per model for the batch.
+
+        Counted as the user, with the domains the buttons open: a salesperson
+        who sees their own documents only counts their own.
+        """
+        partner_ids = self.partner_id.ids
+        invoices = self._dashboard_group("account.move", self._invoice_domain(partner_ids))
+        leads = self._dashboard_group(
+            "crm.lead", self._opportunity_domain(partner_ids), ["expected_revenue:sum"]
+        )
+        orders = self._dashboard_group("sale.order", self._order_domain(partner_ids))
+        for row in self:
+            partner_id = row.partner_id.id
+            row.invoice_count = invoices.get(partner_id, (0,))[0]
+            row.opportunity_count, row.pipeline_amount = leads.get(partner_id, (0, 0.0))
+            row.order_count = orders.get(partner_id, (0,))[0]
+
+    def _dashboard_group(self, model_name, domain, aggregates=()):
+        """Return ``{commercial partner id: (count, *aggregates)}`` of the
+        records of ``model_name`` in ``domain`` that the user may read.
+
+        Amounts are converted from each company's currency into the current
+        company's (opportunities' expected revenue is in their company's).
+        """
+        model = self.env[model_name]
+        if not model.has_access("read"):
+            return {}
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        totals = {}
+        groups = model._read_group(domain, ["partner_id", "company_id"], ["__count", *aggregates])
+        for partner, record_company, count, *amounts in groups:
+            commercial_id = partner.commercial_partner_id.id
+            source_currency = record_company.currency_id or company.currency_id
+            amounts = [
+                source_currency._convert(amount or 0.0, company.currency_id, company, today)
+                for amount in amounts
+            ]
+            previous = totals.get(commercial_id, (0, *[0.0] * len(amounts)))
+            totals[commercial_id] = tuple(
+                left + right for left, right in zip(previous, (count, *amounts), strict=True)
+            )
+        return totals
+
+    @api.model
+    def _invoice_domain(self, partner_ids):
+        """Posted customer invoices and credit notes of the customers, in
+        the current company's group (the snapshot's books)."""
+        return [
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "posted"),
+            ("commercial_partner_id", "in", partner_ids),
+            ("company_id", "child_of", self.env.company.root_id.id),
+        ]
+
+    @api.model
+    def _opportunity_domain(self, partner_ids):
+        """Open opportunities of the customers: active (not lost) and not in
+        a won stage, as Odoo's own pipeline counts them."""
+        return [
+            ("type", "=", "opportunity"),
+            ("partner_id.commercial_partner_id", "in", partner_ids),
+            "|",
+            ("stage_id", "=", False),
+            ("stage_id.is_won", "=", False),
+        ]
+
+    @api.model
+    def _order_domain(self, partner_ids):
+        """Open orders of the customers: quotations and confirmed orders
+        not fully invoiced."""
+        return [
+            ("partner_id.commercial_partner_id", "in", partner_ids),
+            ("state", "in", ("draft", "sent", "sale")),
+            ("invoice_status", "!=", "invoiced"),
+        ]
+
+    @api.depends_context("company", "lang")
+    def _compute_monthly_charts(self):
+        """Render the revenue and payment charts of the batch from one query."""
+        months = self.env["crm.order.cash.cycle"]._cycle_chart_months(
+            fields.Date.context_today(self)
+        )
+        figures = self._customer_360_monthly_figures(self.partner_id.ids, months[0])
+        labels = {month: format_date(self.env, month, date_format="MMM yy") for month in months}
+        for row in self:
+            row_figures = figures.get(row.partner_id.id, {})
+            row.revenue_chart = row._render_revenue_chart(labels, row_figures)
+            row.payment_chart = row._render_payment_chart(labels, row_figures)
+
+    @api.model
+    def _customer_360_monthly_figures(self, partner_ids, first_month):
+        """Return ``{partner id: {month: figures}}`` for the charts.
+
+        The snapshot's ``_read_monthly``; an addon adds its own keys to the
+        figures (``margin``: sale_margin_customer), which the revenue chart
+        shows when any customer of the batch has them.
+        """
+        return self.env["partner.financial.snapshot"]._read_monthly(partner_ids, first_month)
+
+    def _render_revenue_chart(self, labels, figures):
+        """One bar per month (``labels``: month: label) of the revenue, and
+        of the margin beside it when the figures have one, scaled on the
+        largest amount."""
+        currency = self.currency_id or self.env.company.currency_id
+        show_margin = any("margin" in month for month in figures.values())
+        largest = max(
+            (
+                abs(month.get(key) or 0.0)
+                for month in figures.values()
+                for key in ("revenue", "margin")
+            ),
+            default=0.0,
+        )
+
+        def height(amount):
+            return round(90.0 * amount / largest, 2) if amount and amount > 0 and largest else 0
+
+        bars = []
+        for month, label in labels.items():
+            values = figures.get(month, {})
+            revenue = values.get("revenue", 0.0)
+            margin = values.get("margin", 0.0)
+            title = self.env._(
+                "%(month)s: revenue %(revenue)s",
+                month=label,
+                revenue=format_amount(self.env, revenue, currency),
+            )
+            if show_margin:
+                title = self.env._(
+                    "%(month)s: revenue %(revenue)s, margin %(margin)s",
+                    month=label,
+                    revenue=format_amount(self.env, revenue, currency),
+                    margin=format_amount(self.env, margin, currency),
+                )
+            bars.append(
+                {
+                    "label": label,
+                    "title": title,
+                    "revenue_height": height(revenue),
+                    "margin_height": height(margin),
+                }
+            )
+        total_revenue = sum(month.get("revenue", 0.0) for month in figures.values())
+        return self.env["ir.qweb"]._render(
+            "crm_accounting_bridge.customer_360_revenue_chart",
+            {
+                "bars": bars if largest else [],
+                "show_margin": show_margin,
+                "total_revenue": format_amount(self.env, total_revenue, currency),
+                "total_margin": format_amount(
+                    self.env, sum(month.get("margin", 0.0) for month in figures.values()), currency
+                ),
+            },
+        )
+
+    def _render_payment_chart(self, labels, figures):
+        """One bar per month of full payment (``labels``: month: label): its
+        height the share of invoices paid late, above it the average days
+        paid after the due date (negative: early)."""
+        bars = []
+        for month, label in labels.items():
+            values = figures.get(month, {})
+            paid = values.get("paid_count", 0)
+            late_rate = values.get("late_rate", 0.0)
+            delay = values.get("avg_delay", 0.0)
+            bars.append(
+                {
+                    "label": label,
+                    "paid": paid,
+                    "delay": str(round(delay)) if paid else "",
+                    "height": round(90.0 * late_rate, 2) if paid else 0,
+                    "title": self.env._(
+                        "%(month)s: %(paid)s invoices paid in full, %(late)s%% late, "
+                        "%(delay)s days after the due date on average",
+                        month=label,
+                        paid=paid,
+                        late=round(100 * late_rate),
+                        delay=round(delay, 1),
+                    )
+                    if paid
+                    else self.env._("%(month)s: no invoice paid in full", month=label),
+                }
+            )
+        return self.env["ir.qweb"]._render(
+            "crm_accounting_bridge.customer_360_payment_chart",
+            {"bars": bars if any(bar["paid"] for bar in bars) else []},
+        )
+
+    def action_view_invoices(self):
+        """Open the invoices and credit notes that ``invoice_count`` counts."""
+        self.ensure_one()
+        self.env["account.move"].check_access("read")
+        action = self.env["ir.actions.actions"]._for_xml_id("account.action_move_out_invoice_type")
+        action["domain"] = self._invoice_domain(self.partner_id.ids)
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        action["display_name"] = self.env._(
+            "Invoices of %(partner)s", partner=self.partner_id.display_name
+        )
+        return action
+
+    def action_view_overdue_invoices(self):
+        """Open the entries that ``overdue_invoice_count`` counts."""
+        self.ensure_one()
+        return self.partner_id.action_view_overdue_invoices()
+
+    def action_view_customer_payments(self):
+        """Open the customer's confirmed payments."""
+        self.ensure_one()
+        return self.partner_id.action_view_customer_payments()
+
+    def action_view_opportunities(self):
+        """Open the opportunities that ``opportunity_count`` counts."""
+        self.ensure_one()
+        self.env["crm.lead"].check_access("read")
+        action = self.env["ir.actions.actions"]._for_xml_id("crm.crm_lead_opportunities")
+        action["domain"] = self._opportunity_domain(self.partner_id.ids)
+        action["context"] = {
+            "default_type": "opportunity",
+            "default_partner_id": self.partner_id.id,
+        }
+        action["display_name"] = self.env._(
+            "Open opportunities of %(partner)s", partner=self.partner_id.display_name
+        )
+        return action
+
+    def action_view_orders(self):
+        """Open the quotations and orders that ``order_count`` counts."""
+        self.ensure_one()
+        self.env["sale.order"].check_access("read")
+        action = self.env["ir.actions.actions"]._for_xml_id(
+            "sale.action_quotations_with_onboarding"
+        )
+        action["domain"] = self._order_domain(self.partner_id.ids)
+        action["context"] = {"default_partner_id": self.partner_id.id}
+        action["display_name"] = self.env._(
+            "Open orders of %(partner)s", partner=self.partner_id.display_name
+        )
+        return action
 
     def action_view_cash_cycles(self):
         """Open the order-to-cash report on the customer's cycles."""

@@ -9,3 +9,6 @@ from . import test_negotiated_terms
 from . import test_readiness
 from . import test_sales_to_invoice
 from . import test_snapshot_queries
+from . import test_customer_360_dashboard
+from . import test_opportunity_summary
+from . import test_readiness_page

@@ -28,6 +28,7 @@ SAME_IN_FRENCH = frozenset(
         "Backend",
         "Backends",
         "Canada (zohocloud.ca)",
+        "Code",
         "Confirmation",
         "Contact",
         "Contacts",

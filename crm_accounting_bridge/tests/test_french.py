@@ -138,7 +138,12 @@ class TestFrench(InDirhams, CrmAccountingBridgeCommon):
                 "jours)",
                 "Chiffre d'affaires 12 mois",
             ],
-            "form": ["Balance âgée de l'encours", "Ventes et habitudes de paiement", "Créances"],
+            "form": [
+                "Balance âgée de l'encours",
+                "Comportement de paiement",
+                "Pipeline et commandes",
+                "Créances",
+            ],
             "search": ["Mes clients", "En retard de plus de 90 jours"],
         }.items():
             for text in texts:

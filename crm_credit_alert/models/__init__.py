@@ -5,3 +5,4 @@ from . import crm_credit_alert_mixin
 from . import crm_lead
 from . import sale_order
 from . import payment_transaction
+from . import crm_customer_360

@@ -216,3 +216,13 @@ class ResCompany(models.Model):
         """
         self.ensure_one()
         return alert_message(assessment, figures or self._credit_alert_figures(), self.env)
+
+    def _crm_accounting_waiting_features(self):
+        """Credit alerts and blocks stay off until accounting is ready."""
+        return [
+            *super()._crm_accounting_waiting_features(),
+            self.env._(
+                "Credit alerts on opportunities, quotations and orders, and the "
+                "blocks of customers over their limits or long overdue."
+            ),
+        ]

@@ -13,3 +13,4 @@ from . import test_credit_settings
 from . import test_figure_formatter
 from . import test_french
 from . import test_tours
+from . import test_credit_screens

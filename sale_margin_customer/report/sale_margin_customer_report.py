@@ -286,3 +286,36 @@ class SaleMarginCustomerReport(models.Model):
             )
         )
         return {partner_id: CustomerMargin(*figures) for partner_id, *figures in rows}
+
+    @api.model
+    def _margin_by_customer_month(self, partner_ids, first_month, date_to):
+        """Return ``{commercial partner id: {first day of month: margin}}`` of
+        the lines invoiced from ``first_month`` up to ``date_to`` included,
+        live, with the scope and rules of ``_margin_by_customer``."""
+        company = self.env.company
+        self._flush_line_sources()
+        snapshot = self.env["partner.financial.snapshot"].with_company(company)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT lines.partner_id, date_trunc('month', lines.invoice_date)::date,
+                       SUM(lines.revenue - lines.cost)
+                  FROM (%s) lines
+              GROUP BY lines.partner_id, date_trunc('month', lines.invoice_date)
+                """,
+                self._line_query(
+                    SQL(
+                        "%s AND move.invoice_date >= %s AND move.invoice_date <= %s "
+                        "AND move.commercial_partner_id = ANY(%s)",
+                        snapshot._company_scope(SQL("line.company_id")),
+                        first_month,
+                        date_to,
+                        list(partner_ids),
+                    )
+                ),
+            )
+        )
+        margins = {}
+        for partner_id, month, margin in rows:
+            margins.setdefault(partner_id, {})[month] = margin
+        return margins
