@@ -59,6 +59,10 @@ class CrmLead(models.Model):
         related="partner_id.commercial_partner_id.late_payment_rate",
         string="Customer Late Payment Rate",
     )
+    customer_paid_invoice_count = fields.Integer(
+        related="partner_id.commercial_partner_id.paid_invoice_count",
+        string="Customer Paid Invoices",
+    )
     crm_accounting_ready = fields.Boolean(
         string="Accounting Ready",
         compute="_compute_crm_accounting_ready",

@@ -51,6 +51,21 @@ class TestOpportunitySummary(CrmAccountingBridgeCommon):
         self.assertAlmostEqual(values["customer_avg_payment_delay_days"], 10.0, places=1)
         self.assertEqual(values["customer_late_payment_rate"], 1.0)
 
+    def test_no_payment_yet(self):
+        """A customer that never paid shows no payment delay nor late rate
+        (0.0 days and 0 % would read as a perfect payer), and says why."""
+        newcomer = self.env["res.partner"].create({"name": "Newcomer", "is_company": True})
+        self._create_invoice(newcomer, 300, -5, 25)
+        lead = self.env["crm.lead"].create(
+            {"name": "New deal", "type": "opportunity", "partner_id": newcomer.id}
+        )
+        lead = lead.with_user(self.salesman)
+        self.assertEqual(lead.customer_paid_invoice_count, 0)
+        self.assertEqual(self.lead.with_user(self.salesman).customer_paid_invoice_count, 1)
+        arch = lead.get_view(view_type="form")["arch"]
+        self.assertIn('invisible="not customer_paid_invoice_count"', arch)
+        self.assertIn("No payment yet", arch)
+
     def test_link_opens_the_customer_360_dashboard(self):
         action = self.lead.with_user(self.salesman).action_open_customer_360()
         self.assertEqual(
