@@ -290,8 +290,12 @@ class ResPartner(models.Model):
                     "buckets": [
                         {
                             "css": css,
-                            "label": self._fields[name]._description_string(self.env),
-                            "amount": format_amount(self.env, amount, currency),
+                            # "Not Due: 1,000.00 DH"; in French, a space before the colon
+                            "text": self.env._(
+                                "%(bucket)s: %(amount)s",
+                                bucket=self._fields[name]._description_string(self.env),
+                                amount=format_amount(self.env, amount, currency),
+                            ),
                             "width": round(100.0 * amount / total, 2),
                         }
                         for name, css, amount in buckets

@@ -179,8 +179,9 @@ class TestFrench(InDirhams, CrmAccountingBridgeCommon):
         bar = as_user(self.customer, self.salesman).aging_bar
         self.assertIn(f"12{NBSP}450,00{NBSP}DH", bar, "no line break inside an amount")
         french = plain(bar)
-        self.assertIn("Non échu: 1 000,00 DH", french)
-        self.assertIn("1-30 jours: 12 450,00 DH", french)
+        # French typography: a space before the colon
+        self.assertIn("Non échu : 1 000,00 DH", french)
+        self.assertIn("1-30 jours : 12 450,00 DH", french)
         other = self.env["res.partner"].create({"name": "Sans encours", "is_company": True})
         self.assertIn("Aucun encours", as_user(other, self.salesman).aging_bar)
 
