@@ -2,9 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """``python3 tools/screenshots``: the README's pictures, taken on the demo's story.
 
-For each language (English, French), builds the demo's story in a database
-of its own (``crm_accounting_screens_en``, ``_fr``: the demo database you
-use stays as it is), starts Odoo on a free port of localhost, logs in as the
+For each language (English, French), builds the demo's story afresh in a
+database of its own (``crm_accounting_screens_en``, ``_fr``: the demo
+database you use stays as it is), starts Odoo on a free port of localhost, logs in as the
 story's users and writes each screen of ``screens.py`` as
 ``<addon>/static/description/screenshots/<name>_<en|fr>.png``.
 
@@ -122,9 +122,10 @@ def admin_rpc(base_url, database):
 
 
 def build_story(lang, db_options, work):
-    """The story in ``lang``, in a database of its own: its name."""
+    """The story in ``lang``, built afresh in a database of its own (with the
+    addons as they are now, dates relative to today): its name."""
     database = f"crm_accounting_screens_{lang[:2]}"
-    say(f"\n{lang}: the story in '{database}' (built on first use, a few minutes)")
+    say(f"\n{lang}: the story in '{database}' (built afresh, a few minutes)")
     subprocess.run(
         [
             sys.executable,
@@ -132,6 +133,7 @@ def build_story(lang, db_options, work):
             *db_options,
             "-d",
             database,
+            "--reset",
             "--lang",
             lang,
             "--install-log",

@@ -76,11 +76,18 @@ SCREENS = (
     ),
     Screen(
         "crm_accounting_bridge",
+        "readiness",
+        "accountant",
+        lambda rpc: action("crm_accounting_bridge.crm_accounting_readiness_action"),
+    ),
+    Screen(
+        "crm_accounting_bridge",
         "cash_cycle",
         "manager",
         lambda rpc: action("crm_accounting_bridge.crm_order_cash_cycle_action"),
     ),
-    Screen("crm_credit_alert", "pipeline", "salesperson", lambda rpc: "/odoo/crm"),
+    # the list: every alerted opportunity on one screen, with its badge
+    Screen("crm_credit_alert", "pipeline", "salesperson", lambda rpc: "/odoo/crm?view_type=list"),
     Screen(
         "crm_credit_alert",
         "blocked_opportunity",
