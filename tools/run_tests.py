@@ -368,6 +368,8 @@ FAULT_SCRIPTS = (
     # HubSpot down 24 s (8 s of 500s, of 429s, of calls never answered)
     # three times: about 2 min 20 s
     ("provider_outage.py", "--outage", "24", "--retry-after", "3", "--timeout", "3"),
+    ("kill_runner.py", "--contacts", "500"),
+    ("channel_capacity.py", "--records", "30", "--versions", "4"),
 )
 
 
