@@ -365,11 +365,16 @@ FAULT_SCRIPTS = (
     ("kill_worker.py", "--records", "30", "--versions", "4", "--kills", "6", "--events", "1000"),
     ("restart_postgres.py", "--records", "30", "--versions", "4"),
     ("two_nodes.py", "--records", "30", "--versions", "4"),
+    # HubSpot down 24 s (8 s of 500s, of 429s, of calls never answered)
+    # three times: about 2 min 20 s
+    ("provider_outage.py", "--outage", "24", "--retry-after", "3", "--timeout", "3"),
+    ("kill_runner.py", "--contacts", "500"),
+    ("channel_capacity.py", "--records", "30", "--versions", "4"),
 )
 
 
 def fault_scripts(run, setup):
-    """Odoo nodes killed, PostgreSQL restarted, two nodes: nothing lost, nothing twice.
+    """Nodes killed, PostgreSQL restarted, two nodes, the API down: nothing lost, nothing twice.
 
     Each script starts real Odoo servers on a private cluster of its own
     and prints its verdict; a script that fails or cannot run fails here.

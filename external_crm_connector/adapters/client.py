@@ -5,7 +5,9 @@
 Every call has a timeout; HTTP 429 waits as long as ``Retry-After`` says and
 5xx answers are retried with an exponential backoff, a few times within the
 call. When the other side is still unavailable, the caller gets an
-``ExternalCrmTransientError`` and the inbox tries again later.
+``ExternalCrmTransientError`` and tries again later: after ``retry_after``
+seconds when the provider said so, else after its own backoff (the inbox's,
+or queue_job's retry pattern for the jobs).
 """
 
 import email.utils
@@ -58,6 +60,7 @@ class RestClient:
         sleep=time.sleep,
         destinations=None,
         secrets=(),
+        pause=None,
     ):
         self.base_url = (base_url or "").rstrip("/")
         self.token = token
@@ -70,6 +73,9 @@ class RestClient:
         self.max_wait = max_wait
         self.session = session or requests.Session()
         self.sleep = sleep
+        # the wait the provider asked of the whole account (``remaining()``,
+        # ``hold(seconds)``), shared with the backend's other jobs; None: none
+        self.pause = pause
         self.calls = 0
 
     def _auth_headers(self):
@@ -200,6 +206,7 @@ class RestClient:
             attempt += 1
             last = attempt >= self.max_attempts
             url = self._url(method, path)
+            self._wait_pause(method, path)
             self.calls += 1
             try:
                 response = self.session.request(
@@ -219,8 +226,10 @@ class RestClient:
             except (requests.ConnectionError, requests.Timeout) as error:
                 wait = self.backoff * 2 ** (attempt - 1)
                 if last:
+                    # no delay said by the provider: the caller's own backoff
+                    # (queue_job's retry pattern) spaces the next tries
                     raise self._error(
-                        ExternalCrmTransientError, f"{method} {path}: {error}", retry_after=wait
+                        ExternalCrmTransientError, f"{method} {path}: {error}"
                     ) from error
                 self.sleep(min(wait, self.max_wait))
                 continue
@@ -233,15 +242,18 @@ class RestClient:
                 continue
             self._check_answer(method, path, response)
             if status == 429 or status >= 500:
-                wait = self._retry_after(response) if status in self.RETRY_AFTER_STATUSES else None
-                if wait is None:
-                    wait = self.backoff * 2 ** (attempt - 1)
+                told = self._retry_after(response) if status in self.RETRY_AFTER_STATUSES else None
+                wait = told if told is not None else self.backoff * 2 ** (attempt - 1)
                 _logger.info("%s %s answered %s, attempt %s", method, path, status, attempt)
+                if told and self.pause is not None:
+                    self.pause.hold(told)
                 if last or wait > self.max_wait:
+                    # only a delay the provider said travels with the error:
+                    # otherwise the caller's backoff spaces the next tries
                     raise self._error(
                         ExternalCrmTransientError,
                         f"{method} {path} answered HTTP {status}",
-                        retry_after=wait,
+                        retry_after=told,
                     )
                 self.sleep(wait)
                 continue
@@ -250,6 +262,26 @@ class RestClient:
             if status >= 400:
                 raise self._api_error(method, path, response)
             return self._decode(method, path, response)
+
+    def _wait_pause(self, method, path):
+        """Wait the pause the provider asked of the account, or leave it to the caller.
+
+        A pause longer than the client waits within a call is an
+        ``ExternalCrmTransientError`` that says how long is left: the job
+        runs again then, without calling.
+        """
+        if self.pause is None:
+            return
+        remaining = self.pause.remaining()
+        if not remaining:
+            return
+        if remaining > self.max_wait:
+            raise self._error(
+                ExternalCrmTransientError,
+                f"{method} {path}: the provider asked to wait, {remaining:.0f} s more",
+                retry_after=remaining,
+            )
+        self.sleep(remaining)
 
     def _decode(self, method, path, response):
         """The JSON of a successful answer; a page that is not JSON is temporary.

@@ -27,12 +27,14 @@ def call_settings(backend, backend_sudo):
     """The keyword arguments of a ``RestClient`` that every client takes.
 
     The client calls only the allowed destinations (``_destinations``), with
-    the backend's timeout and backoff.
+    the backend's timeout and backoff, and waits the Retry-After the provider
+    gave any call of the backend (``_api_pause``).
     """
     return {
         "timeout": backend_sudo.api_timeout or 30,
         "backoff": backend._api_backoff(),
         "destinations": backend._destinations(),
+        "pause": backend._api_pause(),
     }
 
 

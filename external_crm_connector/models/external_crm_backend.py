@@ -18,6 +18,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..adapters.provider import PROVIDERS, get_provider
+from ..services.api_pause import ApiPause
 from ..services.queue_jobs import WAITING_JOB_STATES
 from ..services.webhook_settings import DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD_LIMIT, token_hash
 from .external_crm_event_inbox import DEFAULT_BATCH_SIZE
@@ -114,6 +115,13 @@ class ExternalCrmBackend(models.Model):
         help="HubSpot: the private app's access token.",
     )
     api_timeout = fields.Integer(string="API Timeout (s)", default=30)
+    api_paused_until = fields.Datetime(
+        string="API Paused Until",
+        readonly=True,
+        copy=False,
+        help="The external CRM asked to wait (Retry-After) until this time: no call of "
+        "this backend is made before.",
+    )
     sync_scope = fields.Selection(
         [
             ("create_update", "Create and update"),
@@ -394,6 +402,11 @@ class ExternalCrmBackend(models.Model):
             return max(0.0, float(value)) if value else 1.0
         except ValueError:
             return 1.0
+
+    def _api_pause(self):
+        """The wait the provider asked of this backend, shared by its jobs (``ApiPause``)."""
+        self.ensure_one()
+        return ApiPause(self)
 
     def _as_integration_user(self):
         """This backend as its integration user, in its company (no superuser).

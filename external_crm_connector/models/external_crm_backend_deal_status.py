@@ -19,6 +19,7 @@ from odoo.tools import split_every
 
 from ..adapters.provider import DEAL_STATUS, get_provider
 from ..services.deal_status import FIGURES, deal_values, order_figures
+from ..services.queue_jobs import PROVIDER_JOB_RETRIES
 from ..services.write_back import MISSING, TWICE, named_properties, naming_problem, write_job
 from .external_crm_protected_mixin import connector_edit
 
@@ -191,7 +192,9 @@ class ExternalCrmBackendDealStatus(models.AbstractModel):
                         name=self.name,
                     )
                 self.with_delay(
-                    channel=self._channel_name(), description=description
+                    channel=self._channel_name(),
+                    description=description,
+                    max_retries=PROVIDER_JOB_RETRIES,
                 )._write_deal_status(updates)
                 queued += len(updates)
         return queued

@@ -41,6 +41,7 @@ DESTINATION_FIELDS = (
 DERIVED_FIELDS = (
     "webhook_token_hash",
     "channel_id",
+    "api_paused_until",
     "salesforce_access_token",
     "salesforce_instance_url",
     "salesforce_user_id",

@@ -4,7 +4,8 @@
 
 import logging
 
-from odoo import api, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..services.queue_jobs import job_waiting
@@ -16,6 +17,48 @@ _logger = logging.getLogger(__name__)
 class ExternalCrmBackendJobs(models.AbstractModel):
     _name = "external.crm.backend.jobs"
     _description = "External CRM Backend: Inbox Jobs"
+
+    job_capacity = fields.Integer(
+        string="Parallel Jobs",
+        compute="_compute_job_capacity",
+        inverse="_inverse_job_capacity",
+        help="Jobs of this backend (inbox batches, import and pull pages, write-backs) that "
+        "run at the same time: the capacity of its queue channel, 1 by default. The "
+        "events of one record are applied in order whatever the capacity. Set by "
+        "administrators; queue_job's runner reads it from the database, unless the "
+        "server configures its channels (then use the channel line).",
+    )
+    job_channel_line = fields.Char(
+        string="Channel Line",
+        compute="_compute_job_capacity",
+        help="The line of this backend's channel in the channels of queue_job's runner "
+        "([queue_job] channels, or ODOO_QUEUE_JOB_CHANNELS), for servers that configure "
+        "them: the runner then ignores the capacity stored in the database.",
+    )
+
+    @api.depends("channel_id")
+    def _compute_job_capacity(self):
+        for backend in self:
+            # sudo: the capacity of the backend's own channel, shown to its managers
+            channel = backend.channel_id.sudo()
+            backend.job_capacity = channel.capacity if channel else 1
+            backend.job_channel_line = (
+                f"{channel.complete_name}:{channel.capacity}" if channel else False
+            )
+
+    def _inverse_job_capacity(self):
+        if not self.env.is_system():
+            raise AccessError(
+                self.env._("Only administrators set how many jobs of a backend run at once.")
+            )
+        for backend in self:
+            if backend.job_capacity < 1:
+                raise ValidationError(self.env._("A backend runs at least one job at a time."))
+            backend._ensure_channel()
+            # sudo: job channels belong to the queue manager; the administrator
+            # sets the capacity of the backend's own channel (queue_job tells
+            # its runner to reload the channels)
+            backend.channel_id.sudo().capacity = backend.job_capacity
 
     def _ensure_channel(self):
         """One queue channel per backend, under ``root.external_crm``."""

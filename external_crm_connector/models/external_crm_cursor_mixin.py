@@ -2,6 +2,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from ..services.queue_jobs import PROVIDER_JOB_RETRIES
 from .external_crm_field_map import OBJECT_KINDS, check_parent_access
 from .external_crm_protected_mixin import connector_edit
 
@@ -35,7 +36,8 @@ class ExternalCrmCursorMixin(models.AbstractModel):
         """Queue ``method_name`` of this cursor as the backend's integration user.
 
         One job at a time per cursor (identity key), on the backend's channel,
-        so that the pages of a kind are read in order.
+        so that the pages of a kind are read in order; it outlasts an outage
+        of the provider of hours (``PROVIDER_JOB_RETRIES``).
         """
         self.ensure_one()
         backend = self.backend_id
@@ -44,6 +46,7 @@ class ExternalCrmCursorMixin(models.AbstractModel):
             channel=backend._channel_name(),
             identity_key=f"{self._table}:{self.id}",
             description=description,
+            max_retries=PROVIDER_JOB_RETRIES,
         )
         getattr(delayable, method_name)()
 

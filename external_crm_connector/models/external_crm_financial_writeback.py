@@ -17,6 +17,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import split_every
 
 from ..adapters.provider import WRITE_BACK, get_provider
+from ..services.queue_jobs import PROVIDER_JOB_RETRIES
 from ..services.write_back import MISSING, TWICE, named_properties, naming_problem, write_job
 from .external_crm_protected_mixin import connector_edit
 
@@ -125,7 +126,9 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
                         name=self.name,
                     )
                 self.with_delay(
-                    channel=self._channel_name(), description=description
+                    channel=self._channel_name(),
+                    description=description,
+                    max_retries=PROVIDER_JOB_RETRIES,
                 )._write_financial_status(updates)
                 queued += len(updates)
         return queued

@@ -4,10 +4,9 @@ import json
 
 from odoo import fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..adapters.provider import InboxItem, get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+from ..services.queue_jobs import retry_later
 from .external_crm_protected_mixin import connector_edit
 
 # records read by one queue job
@@ -123,7 +122,7 @@ class ExternalCrmPullCursor(models.Model):
                 cursor.object_kind, cursor.run_since, cursor.after or None, limit=PULL_PAGE_SIZE
             )
         except ExternalCrmTransientError as error:
-            raise RetryableJobError(str(error), seconds=error.retry_after) from error
+            raise retry_later(error) from error
         except ExternalCrmError as error:
             cursor.write({"state": "failed", "last_error": str(error)})
             return str(error)

@@ -2,10 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..adapters.provider import get_provider
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+from ..services.queue_jobs import retry_later
 from .external_crm_protected_mixin import connector_edit
 from .external_crm_pull_cursor import pulled_item
 
@@ -73,7 +72,7 @@ class ExternalCrmSyncCursor(models.Model):
                 cursor.object_kind, cursor.after or None, limit=PAGE_SIZE
             )
         except ExternalCrmTransientError as error:
-            raise RetryableJobError(str(error), seconds=error.retry_after) from error
+            raise retry_later(error) from error
         except ExternalCrmError as error:
             cursor.write({"state": "failed", "last_error": str(error)})
             return str(error)

@@ -8,9 +8,8 @@ both write properties of the external records their bindings point to, in
 a queue job, and record on each binding what the external CRM accepted.
 """
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..exceptions import ExternalCrmError, ExternalCrmTransientError
+from .queue_jobs import retry_later
 
 MISSING = "missing"
 TWICE = "twice"
@@ -47,7 +46,7 @@ def write_job(bindings, updates, write, record, noun):
     try:
         refused = write({binding.external_id: values[binding.id] for binding in bindings})
     except ExternalCrmTransientError as error:
-        raise RetryableJobError(str(error), seconds=error.retry_after) from error
+        raise retry_later(error) from error
     except ExternalCrmError as error:
         return str(error)
     refused = refused or {}

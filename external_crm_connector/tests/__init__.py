@@ -33,3 +33,5 @@ from . import test_fuzzing
 from . import test_french
 from . import test_cycle_source
 from . import test_tours
+from . import test_outage
+from . import test_channel_capacity

@@ -84,6 +84,8 @@ class FakeHubSpot(FakeApiServer):
             failure = next((f for f in self.failures if f[0] in parsed.path), None)
             if failure:
                 self.failures.remove(failure)
+        if self._outage_answer(handler, method, parsed.path):
+            return None
         if handler.headers.get("Authorization") != f"Bearer {self.token}":
             return self._send(
                 handler,

@@ -4,12 +4,21 @@
 
 Each fake (HubSpot, Salesforce, Zoho, Pipedrive) answers like its provider
 in ``_handle``; this base serves the requests, records them and plays the
-failures a test scripts (429 with Retry-After, 5xx) in order.
+failures a test scripts (429 with Retry-After, 5xx) in order. An outage
+(``down``) answers every call the same way until it is lifted, and ``log``
+keeps the time, path and answer of every call: a fault script checks from it
+that the connector waited as long as it was told.
 """
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# the status of an outage whose calls are accepted and never answered
+HANG = 0
+# how long such a call is held (longer than any client timeout)
+HANG_SECONDS = 600
 
 
 class FakeApiServer:
@@ -21,7 +30,17 @@ class FakeApiServer:
         self.failures = []  # [(path fragment, status, retry_after)]
         self.raw_answers = []  # [(path fragment, status, body, content type)]
         self.requests = []
+        # while set, every call answers (status, Retry-After) or, with
+        # status HANG, is accepted and never answered
+        self.down = None
+        # [(time, method, path, status, Retry-After)] of every call; status
+        # HANG for a call left without an answer
+        self.log = []
+        # called with the path of each answer sent (a fault script's trigger)
+        self.on_answer = None
         self.lock = threading.Lock()
+        self.log_lock = threading.Lock()  # _send runs under ``lock`` too
+        self.stopped = threading.Event()
         self.server = None
         self.thread = None
 
@@ -37,6 +56,23 @@ class FakeApiServer:
         with self.lock:
             for _time in range(times):
                 self.raw_answers.append((fragment, status, body, content_type))
+
+    def _outage_answer(self, handler, method, path):
+        """Answer the call as the outage says (``down``); True when it did."""
+        down = self.down
+        if down is None:
+            return False
+        status, retry_after = down
+        if status == HANG:
+            with self.log_lock:
+                self.log.append((time.time(), method, path, HANG, None))
+            # accepted, never answered: the caller's timeout ends the call
+            self.stopped.wait(HANG_SECONDS)
+            handler.close_connection = True
+            return True
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        self._send(handler, status, {"status": "error", "message": "unavailable"}, headers)
+        return True
 
     def _raw_answer(self, handler, path):
         """Send the next raw answer scripted for ``path``; True when one was sent."""
@@ -95,6 +131,7 @@ class FakeApiServer:
         return self
 
     def stop(self):
+        self.stopped.set()
         if self.server:
             self.server.shutdown()
             self.server.server_close()
@@ -103,11 +140,19 @@ class FakeApiServer:
     def _send(self, handler, status, payload=None, headers=None):
         """Answer ``payload`` as JSON (no body when it is None)."""
         body = b"" if payload is None else json.dumps(payload).encode()
+        headers = {**self.default_headers, **(headers or {})}
+        with self.log_lock:
+            path = handler.path.split("?", 1)[0]
+            self.log.append(
+                (time.time(), handler.command, path, status, headers.get("Retry-After"))
+            )
+        if self.on_answer:
+            self.on_answer(path)
         handler.send_response(status)
         if payload is not None:
             handler.send_header("Content-Type", self.content_type)
         handler.send_header("Content-Length", str(len(body)))
-        for name, value in {**self.default_headers, **(headers or {})}.items():
+        for name, value in headers.items():
             handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(body)

@@ -101,8 +101,10 @@ def prepare(work, database):
 class Node:
     """One Odoo server: its own process and port, ``workers`` HTTP workers."""
 
-    def __init__(self, name, work, pg, database, runner=False, workers=2):
+    def __init__(self, name, work, pg, database, runner=False, workers=2, channels="root:2"):
         self.name = name
+        # the runner's server-wide channels (None: the channels of the database)
+        self.channels = channels
         self.work = work
         self.pg = pg
         self.database = database
@@ -119,9 +121,11 @@ class Node:
                 {
                     "ODOO_QUEUE_JOB_HOST": "127.0.0.1",
                     "ODOO_QUEUE_JOB_PORT": str(self.port),
-                    "ODOO_QUEUE_JOB_CHANNELS": "root:2",
+                    "ODOO_QUEUE_JOB_MAX_CAPACITY": "2",
                 }
             )
+            if self.channels:
+                env["ODOO_QUEUE_JOB_CHANNELS"] = self.channels
         # the connector server-wide: while PostgreSQL is unreachable, its
         # webhook answers 503 (try again) instead of Odoo's 404
         load = (
@@ -140,6 +144,9 @@ class Node:
             "--limit-time-real", "600", "--log-level", "warn", f"--logfile={log}",
         ]
         # fmt: on
+        if self.runner:
+            # "Worker WorkerJobRunner (<pid>) alive": which process is the runner
+            cmd += ["--log-handler", "odoo.service.server:INFO"]
         self.process = subprocess.Popen(cmd, env=env, cwd=self.work, start_new_session=True)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -163,6 +170,15 @@ class Node:
             ["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True
         ).stdout
         return [int(pid) for pid in out.split()]
+
+    def runner_pids(self):
+        """The pids of the job runner processes the node started, oldest first."""
+        log = self.work / f"node-{self.name}.log"
+        pids = []
+        for line in log.read_text(errors="replace").splitlines():
+            if "Worker WorkerJobRunner (" in line and line.rstrip().endswith("alive"):
+                pids.append(int(line.split("Worker WorkerJobRunner (", 1)[1].split(")", 1)[0]))
+        return pids
 
     def kill(self):
         """Kill the node and its workers at once (no clean shutdown)."""
@@ -411,9 +427,17 @@ class Scenario:
     verdict: Verdict = field(default_factory=Verdict)
     nodes: list = field(default_factory=list)
 
-    def node(self, name, runner=False, workers=2):
+    def node(self, name, runner=False, workers=2, channels="root:2"):
         """A started node, stopped at the end of the scenario whatever happens."""
-        node = Node(name, self.work, self.pg, self.database, runner=runner, workers=workers)
+        node = Node(
+            name,
+            self.work,
+            self.pg,
+            self.database,
+            runner=runner,
+            workers=workers,
+            channels=channels,
+        )
         self.nodes.append(node)
         return node.start()
 
