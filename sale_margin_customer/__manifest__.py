@@ -4,7 +4,7 @@
     "name": "Sale Margin per Customer",
     "summary": "Margin per customer from posted invoices, margin analysis by segment "
     "and customer profitability tiers",
-    "version": "18.0.1.0.3",
+    "version": "18.0.1.1.0",
     "category": "Sales/Sales",
     "website": "https://github.com/accounting-first/odoo-crm-accounting",
     "author": "Accounting First",

@@ -369,7 +369,8 @@ FAULT_SCRIPTS = (
     # three times: about 2 min 20 s
     ("provider_outage.py", "--outage", "24", "--retry-after", "3", "--timeout", "3"),
     ("kill_runner.py", "--contacts", "500"),
-    ("channel_capacity.py", "--records", "30", "--versions", "4"),
+    # channel_capacity.py is left out (the 30-minute budget): the pytest suite
+    # asks queue_job's own channel manager the same (test_channel_capacity.py)
 )
 
 

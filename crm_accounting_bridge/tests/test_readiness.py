@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
-from .common import CrmAccountingBridgeCommon
+from .common import BARE_MISSING, CrmAccountingBridgeCommon
 
 ALL_CODES = {
     "chart_of_accounts",
@@ -29,17 +29,7 @@ class TestAccountingReadiness(CrmAccountingBridgeCommon):
         return {item["code"] for item in company._crm_accounting_readiness()}
 
     def test_company_without_chart_of_accounts(self):
-        self.assertEqual(
-            self._codes(self.bare_company),
-            {
-                "chart_of_accounts",
-                "receivable_account",
-                "income_account",
-                "sale_journal",
-                "sale_tax",
-                "fiscal_country",
-            },
-        )
+        self.assertEqual(self._codes(self.bare_company), set(BARE_MISSING))
         self.assertFalse(self.bare_company._crm_accounting_ready())
         for item in self.bare_company._crm_accounting_readiness():
             self.assertIn(item["code"], ALL_CODES)

@@ -4,17 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import CrmAccountingBridgeCommon
-
-# The items a company without a chart of accounts misses, in their order.
-BARE_MISSING = [
-    "chart_of_accounts",
-    "receivable_account",
-    "income_account",
-    "sale_journal",
-    "sale_tax",
-    "fiscal_country",
-]
+from .common import BARE_MISSING, CrmAccountingBridgeCommon
 
 
 @tagged("post_install", "-at_install")
