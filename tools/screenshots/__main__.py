@@ -9,7 +9,7 @@ story's users and writes each screen of ``screens.py`` as
 ``<addon>/static/description/screenshots/<name>_<en|fr>.png``.
 
     python3 tools/screenshots               # every screen, English and French
-    python3 tools/screenshots --lang fr_FR --only blocked_opportunity
+    python3 tools/screenshots --lang fr_FR --only blocked_opportunity --reuse
 
 Database server: PGHOST (and PGPORT, PGUSER, PGPASSWORD) when set, else the
 demo's private cluster in .demo/pg, as tools/demo.
@@ -121,11 +121,12 @@ def admin_rpc(base_url, database):
     return rpc
 
 
-def build_story(lang, db_options, work):
+def build_story(lang, db_options, work, reuse=False):
     """The story in ``lang``, built afresh in a database of its own (with the
-    addons as they are now, dates relative to today): its name."""
+    addons as they are now, dates relative to today), or the one built
+    before with ``reuse``: its name."""
     database = f"crm_accounting_screens_{lang[:2]}"
-    say(f"\n{lang}: the story in '{database}' (built afresh, a few minutes)")
+    say(f"\n{lang}: the story in '{database}' ({'reused' if reuse else 'built afresh'})")
     subprocess.run(
         [
             sys.executable,
@@ -133,7 +134,7 @@ def build_story(lang, db_options, work):
             *db_options,
             "-d",
             database,
-            "--reset",
+            *([] if reuse else ["--reset"]),
             "--lang",
             lang,
             "--install-log",
@@ -161,8 +162,9 @@ def capture(database, screens, db_options, out, suffix, log, data_dir=None):
             target = path / f"{screen.name}_{suffix}.png"
             session = odoo_session(base_url, database, screen.login, passwords[screen.login])
             browser.open(base_url, session, screen.where(rpc))
-            for selector in screen.clicks:
-                browser.click(selector)
+            for click in screen.clicks:
+                selector, text = (click, None) if isinstance(click, str) else click
+                browser.click(selector, text and text[suffix])
             browser.screenshot(target)
             paths.append(target)
             say(f"  {target} ({screen.login})")
@@ -177,6 +179,11 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="screenshots", description=__doc__.split("\n\n")[0])
     parser.add_argument("--lang", choices=LANGS, action="append", help="default: both")
     parser.add_argument("--only", action="append", help="screen names (default: all)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="take the pictures on the stories built by the last run (same day, same code)",
+    )
     args = parser.parse_args(argv)
     screens = [s for s in SCREENS if not args.only or s.name in args.only]
     if not screens:
@@ -185,7 +192,7 @@ def main(argv=None):
     work.mkdir(parents=True, exist_ok=True)
     db_options = database_server()
     for lang in args.lang or LANGS:
-        database = build_story(lang, db_options, work)
+        database = build_story(lang, db_options, work, args.reuse)
         capture(database, screens, db_options, ROOT, lang[:2], work / f"server-{lang}.log")
     return 0
 

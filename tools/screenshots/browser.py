@@ -126,7 +126,7 @@ class Browser:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         return result.get("result", {}).get("value")
 
-    def open(self, base_url, session_id, url, timeout=60):
+    def open(self, base_url, session_id, url, timeout=120):
         """Open ``url`` with the session ``session_id``; wait until the web client is idle."""
         self.call("Network.clearBrowserCookies")
         self.call("Network.setCookie", name="session_id", value=session_id, url=base_url)
@@ -142,15 +142,19 @@ class Browser:
             return self.open(base_url, session_id, url, timeout)
         return self
 
-    def click(self, selector, timeout=30):
-        """Click the first element of ``selector`` once it exists; wait until idle."""
+    def click(self, selector, text=None, timeout=30):
+        """Click the first element of ``selector`` (whose text contains
+        ``text``, when given) once it exists; wait until the client is idle."""
+        find = (
+            f"[...document.querySelectorAll({json.dumps(selector)})]"
+            f".find(e => e.textContent.includes({json.dumps(text or '')}))"
+        )
         deadline = time.monotonic() + timeout
-        expression = f"document.querySelector({json.dumps(selector)})"
-        while not self.evaluate(f"!!{expression}"):
+        while not self.evaluate(f"!!{find}"):
             if time.monotonic() > deadline:
-                raise BrowserError(f"nothing matches {selector}")
+                raise BrowserError(f"nothing matches {selector} {text or ''}")
             time.sleep(0.25)
-        self.evaluate(f"{expression}.click()")
+        self.evaluate(f"{find}.click()")
         time.sleep(0.5)
         while not self.evaluate(READY):
             if time.monotonic() > deadline:

@@ -17,7 +17,9 @@ class Screen:
     name: str
     login: str
     where: object  # rpc -> URL
-    clicks: tuple = field(default=())  # selectors clicked, in order, before the picture
+    # clicked in order before the picture: a selector, or (selector, text in
+    # each language) for the element whose text contains it
+    clicks: tuple = field(default=())
 
 
 def action(xmlid, record_id=None):
@@ -56,6 +58,8 @@ def backend_id(rpc, provider):
     return backend
 
 
+SEARCH_OPTIONS = ".o_searchview_dropdown_toggler"
+FILTER = ".o_filter_menu .o-dropdown-item"
 BLOCKED = "Riad Céramique"
 LATE_PAYER = "Atlas Bâtiment SARL"
 
@@ -86,8 +90,19 @@ SCREENS = (
         "manager",
         lambda rpc: action("crm_accounting_bridge.crm_order_cash_cycle_action"),
     ),
-    # the list: every alerted opportunity on one screen, with its badge
-    Screen("crm_credit_alert", "pipeline", "salesperson", lambda rpc: "/odoo/crm?view_type=list"),
+    # the pipeline filtered on its credit alerts: the cards and their badges
+    Screen(
+        "crm_credit_alert",
+        "pipeline",
+        "salesperson",
+        lambda rpc: "/odoo/crm",
+        clicks=(
+            SEARCH_OPTIONS,
+            (FILTER, {"en": "Credit warning", "fr": "Avertissement de crédit"}),
+            (FILTER, {"en": "Credit blocked", "fr": "Crédit bloqué"}),
+            SEARCH_OPTIONS,
+        ),
+    ),
     Screen(
         "crm_credit_alert",
         "blocked_opportunity",
