@@ -328,6 +328,26 @@ def wait_started(pg, database, backend_id, prefix, timeout=60):
     return done, count_events(pg, database, backend_id, "received", prefix)
 
 
+def wait_applied(pg, database, backend_id, prefix, count, timeout=300):
+    """Wait until ``count`` events of a run are applied (or set aside as older
+    versions): ``(applied, waiting in the inbox)`` then."""
+    deadline = time.monotonic() + timeout
+    applied = 0
+    while time.monotonic() < deadline:
+        applied = int(
+            cluster.psql(
+                pg,
+                database,
+                f"SELECT count(*) FROM external_crm_event WHERE backend_id = {backend_id} "
+                f"AND state != 'received' AND external_event_id LIKE '{prefix}-%'",
+            )
+        )
+        if applied >= count:
+            break
+        time.sleep(0.05)
+    return applied, count_events(pg, database, backend_id, "received", prefix)
+
+
 def running_job(pg, database, node, method, timeout=60):
     """The job of ``method`` that a worker of ``node`` runs now: ``(pid, uuid)``.
 
