@@ -17,9 +17,10 @@ jobs where the old one left them.
    fake holds, no event failed, each record stored once.
 2. ``--events`` deliveries to the generic door (``--events / 5`` contacts,
    5 versions each, shuffled); the runner is killed while the inbox jobs
-   apply them, once a third is applied (the rest still being posted). Verdict: the new runner started, every event stored and
-   applied once, one partner and one binding per contact with its newest
-   version, no event failed.
+   apply them, once a third is applied (the rest still being posted).
+   Verdict: the new runner started, every event stored and applied once,
+   one partner and one binding per contact with its newest version, no
+   event failed.
 
     python3 tools/faults/kill_runner.py [--companies 300] [--contacts 1000] [--deals 200]
         [--pages 3] [--events 2000] [--work DIR]
