@@ -468,3 +468,34 @@ class TestConcurrency(HttpCase):
         self.assertEqual(statuses, [202])
         self.assertEqual(self._received(), 2)
         self.assertTrue(self._waiting_jobs(), "a job will apply the delivery's events")
+
+    def test_events_stored_by_a_job_while_the_waiting_job_starts_are_left_to_a_job(self):
+        """The same race, for a job that stores events (a page of an initial
+        import or of a pull) and finds the inbox job waiting: that job starts
+        before the page commits (seen when the job runner was killed in an
+        initial import: tools/faults)."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["external.crm.backend"].browse(self.backend_id)._schedule_inbox_processing()
+            _commit(cr)
+        with self.registry.cursor() as page:
+            self._store(page, self._contact("page-1", "PAGE-1", 0))
+            env = self._integration_env(page)
+            env["external.crm.backend"].browse(self.backend_id)._schedule_inbox_processing()
+            with self.registry.cursor() as job:
+                job.execute(
+                    "UPDATE queue_job SET state = 'started' WHERE identity_key = %s",
+                    (f"external_crm_inbox:{self.backend_id}",),
+                )
+                _commit(job)
+                env = self._integration_env(job)
+                result = env["external.crm.backend"].browse(self.backend_id)._process_inbox()
+                job.execute(
+                    "UPDATE queue_job SET state = 'done' WHERE identity_key = %s",
+                    (f"external_crm_inbox:{self.backend_id}",),
+                )
+                _commit(job)
+            self.assertEqual(result, "nothing to process")
+            _commit(page)
+        self.assertEqual(self._received(), 1)
+        self.assertTrue(self._waiting_jobs(), "a job will apply the page's events")
