@@ -86,7 +86,7 @@ class ExternalCrmBackendJobs(models.AbstractModel):
         suffix = ":held" if held else (":retry" if retry else "")
         return f"external_crm_inbox:{self.id}{suffix}"
 
-    def _schedule_inbox_processing(self, eta=None, force=False, held=False):
+    def _schedule_inbox_processing(self, eta=None, force=False, held=False, recheck=True):
         """Make sure a queue job will process the inbox of these backends.
 
         One job at a time waits per backend: a webhook that finds one waiting
@@ -95,10 +95,17 @@ class ExternalCrmBackendJobs(models.AbstractModel):
         query on the webhook's hot path. A job at ``eta`` (retries) and a job
         for ``held`` events have keys of their own, so that a retry due in
         minutes never delays the others.
+
+        The job found waiting may start, and take the snapshot in which it
+        reads the inbox, before this transaction commits: it would not see
+        the events stored here. So the check is made again after the commit
+        (``recheck``): a job still waiting then starts after it, and sees them.
         """
         for backend in self:
             identity = backend._inbox_identity_key(retry=bool(eta), held=held)
             if not force and self.env.execute_query(SQL("SELECT %s", job_waiting(identity)))[0][0]:
+                if recheck and not eta and not held:
+                    backend._recheck_inbox_after_commit()
                 continue
             backend._as_integration_user().with_delay(
                 channel=backend._channel_name(),
@@ -106,6 +113,20 @@ class ExternalCrmBackendJobs(models.AbstractModel):
                 eta=eta,
                 description=self.env._("Process the inbox of %(name)s", name=backend.name),
             )._process_inbox()
+
+    def _recheck_inbox_after_commit(self):
+        """After the commit, in a new transaction: a job for the inbox, if none waits."""
+        backend_ids = self.env.cr.postcommit.data.setdefault("external_crm_inbox_recheck", set())
+        if not backend_ids:
+            registry, uid, context = self.env.registry, self.env.uid, self.env.context
+
+            @self.env.cr.postcommit.add
+            def recheck():
+                with registry.cursor() as cr:
+                    backends = api.Environment(cr, uid, context)[self._name].browse(backend_ids)
+                    backends.exists()._schedule_inbox_processing(recheck=False)
+
+        backend_ids.update(self.ids)
 
     def _process_inbox(self):
         """Job: process the next batch of received events of this backend.

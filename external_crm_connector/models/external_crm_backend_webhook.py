@@ -129,5 +129,5 @@ class ExternalCrmBackendWebhook(models.AbstractModel):
             # cannot see these events. Read again now that they are
             # committed; a job still waiting starts after this read, and sees them.
             with registry.cursor() as cr:
-                self.with_env(self.env(cr=cr))._schedule_inbox_processing()
+                self.with_env(self.env(cr=cr))._schedule_inbox_processing(recheck=False)
         return new_ids
