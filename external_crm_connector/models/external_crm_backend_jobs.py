@@ -3,6 +3,7 @@
 """The queue jobs of a backend's inbox: one channel per backend, one job waiting."""
 
 import logging
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -12,6 +13,9 @@ from ..services.queue_jobs import job_waiting
 from .external_crm_protected_mixin import connector_edit
 
 _logger = logging.getLogger(__name__)
+
+# seconds after which a job comes back for events left to another job
+HELD_EVENTS_DELAY = 2
 
 
 class ExternalCrmBackendJobs(models.AbstractModel):
@@ -78,20 +82,30 @@ class ExternalCrmBackendJobs(models.AbstractModel):
         # sudo: the channel name is technical routing, not business data
         return self.sudo().channel_id.complete_name or "root.external_crm"
 
-    def _inbox_identity_key(self, retry=False):
-        return f"external_crm_inbox:{self.id}{':retry' if retry else ''}"
+    def _inbox_identity_key(self, retry=False, held=False):
+        suffix = ":held" if held else (":retry" if retry else "")
+        return f"external_crm_inbox:{self.id}{suffix}"
 
-    def _schedule_inbox_processing(self, eta=None, force=False):
+    def _schedule_inbox_processing(self, eta=None, force=False, held=False, recheck=True):
         """Make sure a queue job will process the inbox of these backends.
 
         One job at a time waits per backend: a webhook that finds one waiting
         only adds its events, which that job will take. The check reads the
         queue_job partial index on ``identity_key`` first, a single indexed
-        query on the webhook's hot path.
+        query on the webhook's hot path. A job at ``eta`` (retries) and a job
+        for ``held`` events have keys of their own, so that a retry due in
+        minutes never delays the others.
+
+        The job found waiting may start, and take the snapshot in which it
+        reads the inbox, before this transaction commits: it would not see
+        the events stored here. So the check is made again after the commit
+        (``recheck``): a job still waiting then starts after it, and sees them.
         """
         for backend in self:
-            identity = backend._inbox_identity_key(retry=bool(eta))
+            identity = backend._inbox_identity_key(retry=bool(eta), held=held)
             if not force and self.env.execute_query(SQL("SELECT %s", job_waiting(identity)))[0][0]:
+                if recheck and not eta and not held:
+                    backend._recheck_inbox_after_commit()
                 continue
             backend._as_integration_user().with_delay(
                 channel=backend._channel_name(),
@@ -100,20 +114,42 @@ class ExternalCrmBackendJobs(models.AbstractModel):
                 description=self.env._("Process the inbox of %(name)s", name=backend.name),
             )._process_inbox()
 
+    def _recheck_inbox_after_commit(self):
+        """After the commit, in a new transaction: a job for the inbox, if none waits."""
+        backend_ids = self.env.cr.postcommit.data.setdefault("external_crm_inbox_recheck", set())
+        if not backend_ids:
+            registry, uid, context = self.env.registry, self.env.uid, self.env.context
+
+            @self.env.cr.postcommit.add
+            def recheck():
+                with registry.cursor() as cr:
+                    backends = api.Environment(cr, uid, context)[self._name].browse(backend_ids)
+                    backends.exists()._schedule_inbox_processing(recheck=False)
+
+        backend_ids.update(self.ids)
+
     def _process_inbox(self):
         """Job: process the next batch of received events of this backend.
 
         Events are taken in arrival order; the events of one record are
         applied in order (see ``_inbox_batch``). When more events wait, the
         next job is queued before this one starts working, so that a channel
-        with a capacity above 1 processes several batches at once.
+        with a capacity above 1 processes several batches at once; when events
+        were left to the job applying the older events of their records, a
+        job comes back for them a moment later.
         """
         self.ensure_one()
         if not self.active:
             return "backend archived"
-        events, full = self.env["external.crm.event"]._inbox_batch(self)
-        if full:
+        events, more = self.env["external.crm.event"]._inbox_batch(self)
+        if more == "full":
             self._schedule_inbox_processing(force=True)
+        elif more == "held":
+            # the job applying their older events runs now, and, not full,
+            # queues no other: come back once it is done
+            self._schedule_inbox_processing(
+                eta=fields.Datetime.now() + timedelta(seconds=HELD_EVENTS_DELAY), held=True
+            )
         if not events:
             return "nothing to process"
         events._process()

@@ -123,4 +123,11 @@ class ExternalCrmBackendWebhook(models.AbstractModel):
                 inbox._store_items(backend, refused, company_id=company_id)
             if new_ids and not job_waiting:
                 backend._schedule_inbox_processing(force=True)
+        if new_ids and job_waiting:
+            # the job seen waiting may have started, and taken the snapshot
+            # in which it reads the inbox, before this delivery committed: it
+            # cannot see these events. Read again now that they are
+            # committed; a job still waiting starts after this read, and sees them.
+            with registry.cursor() as cr:
+                self.with_env(self.env(cr=cr))._schedule_inbox_processing(recheck=False)
         return new_ids

@@ -119,13 +119,18 @@ class ExternalCrmEventInbox(models.AbstractModel):
 
     @api.model
     def _inbox_batch(self, backend):
-        """Lock the next events to process: ``(events, more may wait)``.
+        """Lock the next events to process: ``(events, more)``.
 
         SQL because the ORM has no row-locking search: ``FOR UPDATE SKIP
         LOCKED`` lets jobs of one backend run side by side without ever taking
         the same event. A record is left out of the batch while an older event
         of it is not in the batch (taken by another job, or waiting for a
         retry), so that the changes of one record always apply in order.
+
+        ``more`` is ``"full"`` when the batch is full (more may wait),
+        ``"held"`` when events were left out because another job applies the
+        older events of their records now (they need a job once it is done),
+        else False.
         """
         self.flush_model()
         limit = backend.batch_size or DEFAULT_BATCH_SIZE
@@ -154,7 +159,9 @@ class ExternalCrmEventInbox(models.AbstractModel):
         )
         held = set(map(tuple, held))
         ids = [event_id for event_id, kind, ext in rows if (kind, ext) not in held]
-        return self.browse(ids), len(rows) >= limit
+        if len(rows) >= limit:
+            return self.browse(ids), "full"
+        return self.browse(ids), "held" if len(ids) < len(rows) else False
 
     @api.model
     def _backends_waiting(self):

@@ -368,3 +368,134 @@ class TestConcurrency(HttpCase):
             self._refusals(warm),
             {("bad_signature", self.backend_id): 20, ("unknown_token", None): 20},
         )
+
+    def _contact(self, event_id, record, version):
+        return {
+            "event_id": event_id,
+            "object": "contact",
+            "id": record,
+            "updated_at": iso(moment(-3, 10, version)),
+            "data": {"name": f"{record} v{version}", "email": f"{record.lower()}@ex.example"},
+        }
+
+    def _store(self, cr, *items):
+        """Store ``items`` in the inbox in ``cr``, as a delivery that found a job waiting."""
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        integration = env["external.crm.backend"].browse(self.backend_id)._as_integration_user()
+        parsed = get_provider(integration).parse_delivery(json.dumps(list(items)).encode())
+        return integration.env["external.crm.event"]._store_items(integration, parsed)
+
+    def _integration_env(self, cr):
+        return api.Environment(cr, self.integration_uid, {"allowed_company_ids": [self.company_id]})
+
+    def _received(self):
+        return self._count(
+            "external.crm.event",
+            [("backend_id", "=", self.backend_id), ("state", "=", "received")],
+        )
+
+    def _waiting_jobs(self):
+        return self._count(
+            "queue.job",
+            [
+                ("identity_key", "=like", f"external_crm_inbox:{self.backend_id}%"),
+                ("state", "in", ("pending", "enqueued")),
+            ],
+        )
+
+    def test_a_newer_event_held_by_a_running_job_is_left_to_a_job(self):
+        """Two inbox jobs at once: the second finds the older event of a record
+        locked by the first, leaves its newer event (the events of a record
+        apply in order), and is not full. A job must then still come for the
+        newer event, or it waits in the inbox with no job (seen when the job
+        runner was killed in a batch of 1,000 events: tools/faults)."""
+        with self.registry.cursor() as cr:
+            self._store(cr, self._contact("held-1", "HELD-1", 0))
+            _commit(cr)
+        with self.registry.cursor() as first:
+            backend = self._integration_env(first)["external.crm.backend"].browse(self.backend_id)
+            batch, _more = backend.env["external.crm.event"]._inbox_batch(backend)
+            self.assertEqual(len(batch), 1, "the first job locks the older event")
+            with self.registry.cursor() as cr:
+                self._store(cr, self._contact("held-2", "HELD-1", 1))
+                _commit(cr)
+            with self.registry.cursor() as second:
+                env = self._integration_env(second)
+                result = env["external.crm.backend"].browse(self.backend_id)._process_inbox()
+                _commit(second)
+            self.assertEqual(result, "nothing to process", "the newer event is left")
+            batch._process()
+            _commit(first)
+        self.assertEqual(self._received(), 1)
+        self.assertTrue(self._waiting_jobs(), "a job will apply the newer event")
+
+    def test_a_delivery_committed_after_the_waiting_job_started_is_left_to_a_job(self):
+        """A delivery finds a job waiting for the inbox, so queues none; that
+        job starts, and takes its snapshot, before the delivery commits (here
+        the delivery waits for an identical one stored at the same moment).
+        The job cannot see the delivery's events: a job must still come for
+        them, or they wait in the inbox with no job."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["external.crm.backend"].browse(self.backend_id)._schedule_inbox_processing()
+            _commit(cr)
+        self.assertEqual(self._waiting_jobs(), 1)
+        first = self._contact("late-1", "LATE-1", 0)
+        statuses = []
+        with self.registry.cursor() as held:
+            self._store(held, first)
+            thread = self._post_in_thread([first, self._contact("late-2", "LATE-2", 0)], statuses)
+            # the delivery has seen the job waiting, and waits for ``held``
+            self._wait_for_a_lock_wait()
+            with self.registry.cursor() as job:
+                # what queue_job does: the job marked started (committed),
+                # then run in a new transaction
+                job.execute(
+                    "UPDATE queue_job SET state = 'started' WHERE identity_key = %s",
+                    (f"external_crm_inbox:{self.backend_id}",),
+                )
+                _commit(job)
+                env = self._integration_env(job)
+                result = env["external.crm.backend"].browse(self.backend_id)._process_inbox()
+                job.execute(
+                    "UPDATE queue_job SET state = 'done' WHERE identity_key = %s",
+                    (f"external_crm_inbox:{self.backend_id}",),
+                )
+                _commit(job)
+            self.assertEqual(result, "nothing to process")
+            held.rollback()
+            thread.join(60)
+        self.assertEqual(statuses, [202])
+        self.assertEqual(self._received(), 2)
+        self.assertTrue(self._waiting_jobs(), "a job will apply the delivery's events")
+
+    def test_events_stored_by_a_job_while_the_waiting_job_starts_are_left_to_a_job(self):
+        """The same race, for a job that stores events (a page of an initial
+        import or of a pull) and finds the inbox job waiting: that job starts
+        before the page commits (seen when the job runner was killed in an
+        initial import: tools/faults)."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["external.crm.backend"].browse(self.backend_id)._schedule_inbox_processing()
+            _commit(cr)
+        with self.registry.cursor() as page:
+            self._store(page, self._contact("page-1", "PAGE-1", 0))
+            env = self._integration_env(page)
+            env["external.crm.backend"].browse(self.backend_id)._schedule_inbox_processing()
+            with self.registry.cursor() as job:
+                job.execute(
+                    "UPDATE queue_job SET state = 'started' WHERE identity_key = %s",
+                    (f"external_crm_inbox:{self.backend_id}",),
+                )
+                _commit(job)
+                env = self._integration_env(job)
+                result = env["external.crm.backend"].browse(self.backend_id)._process_inbox()
+                job.execute(
+                    "UPDATE queue_job SET state = 'done' WHERE identity_key = %s",
+                    (f"external_crm_inbox:{self.backend_id}",),
+                )
+                _commit(job)
+            self.assertEqual(result, "nothing to process")
+            _commit(page)
+        self.assertEqual(self._received(), 1)
+        self.assertTrue(self._waiting_jobs(), "a job will apply the page's events")

@@ -328,6 +328,50 @@ def wait_started(pg, database, backend_id, prefix, timeout=60):
     return done, count_events(pg, database, backend_id, "received", prefix)
 
 
+def wait_applied(pg, database, backend_id, prefix, count, timeout=300):
+    """Wait until ``count`` events of a run are applied (or set aside as older
+    versions): ``(applied, waiting in the inbox)`` then."""
+    deadline = time.monotonic() + timeout
+    applied = 0
+    while time.monotonic() < deadline:
+        applied = int(
+            cluster.psql(
+                pg,
+                database,
+                f"SELECT count(*) FROM external_crm_event WHERE backend_id = {backend_id} "
+                f"AND state != 'received' AND external_event_id LIKE '{prefix}-%'",
+            )
+        )
+        if applied >= count:
+            break
+        time.sleep(0.05)
+    return applied, count_events(pg, database, backend_id, "received", prefix)
+
+
+def running_job(pg, database, node, method, timeout=60):
+    """The job of ``method`` that a worker of ``node`` runs now: ``(pid, uuid)``.
+
+    queue_job writes the pid of the process running a job on it
+    (``worker_pid``); the pid must be a live child of the node, not a
+    worker already gone. ``(None, None)`` when none ran within ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = cluster.psql(
+            pg,
+            database,
+            "SELECT worker_pid, uuid FROM queue_job WHERE state = 'started' "
+            f"AND method_name = '{method}' AND worker_pid IS NOT NULL ORDER BY date_started",
+        )
+        children = set(node.worker_pids())
+        for line in rows.splitlines():
+            pid, uuid = line.split("|")
+            if int(pid) in children:
+                return int(pid), uuid
+        time.sleep(0.05)
+    return None, None
+
+
 def odoo_shell(pg, database, script):
     """Run ``script`` in an Odoo shell on ``database``; the finished process."""
     # fmt: off
