@@ -447,27 +447,28 @@ class TestConcurrency(HttpCase):
             thread = self._post_in_thread([first, self._contact("late-2", "LATE-2", 0)], statuses)
             # the delivery has seen the job waiting, and waits for ``held``
             self._wait_for_a_lock_wait()
-            with self.registry.cursor() as job:
-                # what queue_job does: the job marked started (committed),
-                # then run in a new transaction
-                job.execute(
-                    "UPDATE queue_job SET state = 'started' WHERE identity_key = %s",
-                    (f"external_crm_inbox:{self.backend_id}",),
-                )
-                _commit(job)
-                env = self._integration_env(job)
-                result = env["external.crm.backend"].browse(self.backend_id)._process_inbox()
-                job.execute(
-                    "UPDATE queue_job SET state = 'done' WHERE identity_key = %s",
-                    (f"external_crm_inbox:{self.backend_id}",),
-                )
-                _commit(job)
+            result = self._run_the_waiting_inbox_job()
             self.assertEqual(result, "nothing to process")
             held.rollback()
             thread.join(60)
         self.assertEqual(statuses, [202])
         self.assertEqual(self._received(), 2)
         self.assertTrue(self._waiting_jobs(), "a job will apply the delivery's events")
+
+    def _run_the_waiting_inbox_job(self):
+        """Run the waiting inbox job as queue_job does: marked started
+        (committed), then run in a new transaction, then marked done."""
+        identity = f"external_crm_inbox:{self.backend_id}"
+        with self.registry.cursor() as job:
+            job.execute(
+                "UPDATE queue_job SET state = 'started' WHERE identity_key = %s", (identity,)
+            )
+            _commit(job)
+            env = self._integration_env(job)
+            result = env["external.crm.backend"].browse(self.backend_id)._process_inbox()
+            job.execute("UPDATE queue_job SET state = 'done' WHERE identity_key = %s", (identity,))
+            _commit(job)
+        return result
 
     def test_events_stored_by_a_job_while_the_waiting_job_starts_are_left_to_a_job(self):
         """The same race, for a job that stores events (a page of an initial
@@ -482,19 +483,7 @@ class TestConcurrency(HttpCase):
             self._store(page, self._contact("page-1", "PAGE-1", 0))
             env = self._integration_env(page)
             env["external.crm.backend"].browse(self.backend_id)._schedule_inbox_processing()
-            with self.registry.cursor() as job:
-                job.execute(
-                    "UPDATE queue_job SET state = 'started' WHERE identity_key = %s",
-                    (f"external_crm_inbox:{self.backend_id}",),
-                )
-                _commit(job)
-                env = self._integration_env(job)
-                result = env["external.crm.backend"].browse(self.backend_id)._process_inbox()
-                job.execute(
-                    "UPDATE queue_job SET state = 'done' WHERE identity_key = %s",
-                    (f"external_crm_inbox:{self.backend_id}",),
-                )
-                _commit(job)
+            result = self._run_the_waiting_inbox_job()
             self.assertEqual(result, "nothing to process")
             _commit(page)
         self.assertEqual(self._received(), 1)

@@ -40,11 +40,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import print, run_scenario, running_job, send, versions, wait_applied
 from provider_outage import (
     act,
-    check_cursors,
-    check_imported,
+    check_import_after_kill,
     hubspot_backend,
     number,
-    settled,
     start_fake,
     wait_for,
 )
@@ -109,16 +107,7 @@ def _scenario(run, fake):
         restarted,
         f"runner {current_runner(node)} after {time.monotonic() - begun:.1f} s",
     )
-    complete = wait_for(lambda: settled(run, backend_id), 900, step=1)
-    print(f"  settled {time.monotonic() - begun:.0f} s after the kill")
-    run.verdict.check("the import completed", complete)
-    check_cursors(run, backend_id, "external_crm_sync_cursor", "done", "import")
-    check_imported(run, backend_id, fake, "import")
-    events = number(run, f"SELECT count(*) FROM external_crm_event WHERE backend_id = {backend_id}")
-    held = sum(len(fake.objects[kind]) for kind in ("company", "contact", "deal"))
-    run.verdict.check("each record stored once", events == held, f"{events} events, {held} held")
-    reads = len(fake.calls("/crm/v3/objects/", "GET"))
-    print(f"  {reads} pages read from the fake for {total} pages")
+    check_import_after_kill(run, backend_id, fake, begun, total)
     _events(run, node)
 
 

@@ -52,13 +52,10 @@ from harness import (
 )
 from provider_outage import (
     act,
-    check_cursors,
-    check_imported,
+    check_import_after_kill,
     hubspot_backend,
     number,
-    settled,
     start_fake,
-    wait_for,
 )
 
 DATABASE = "faults_kill_worker"
@@ -197,18 +194,7 @@ def _import(run, node, fake):
         killed and pid not in node.runner_pids() and 0 < stored < total,
         f"worker {pid}",
     )
-    complete = wait_for(lambda: settled(run, backend_id), 900, step=1)
-    print(f"  settled {time.monotonic() - begun:.0f} s after the kill")
-    run.verdict.check("the import completed", complete)
-    check_cursors(run, backend_id, "external_crm_sync_cursor", "done", "import")
-    check_imported(run, backend_id, fake, "import")
-    events = number(run, f"SELECT count(*) FROM external_crm_event WHERE backend_id = {backend_id}")
-    held_records = sum(len(fake.objects[kind]) for kind in ("company", "contact", "deal"))
-    run.verdict.check(
-        "each record stored once", events == held_records, f"{events} events, {held_records} held"
-    )
-    reads = len(fake.calls("/crm/v3/objects/", "GET"))
-    print(f"  {reads} pages read from the fake for {total} pages (the killed one read again)")
+    check_import_after_kill(run, backend_id, fake, begun, total)
 
 
 def main(argv=None):

@@ -195,6 +195,21 @@ def outage(fake, seconds, retry_after):
     return thread
 
 
+def check_import_after_kill(run, backend_id, fake, begun, total):
+    """An initial import interrupted by a kill at ``begun`` (monotonic time),
+    of ``total`` pages: it settles, completes, and stores each record once."""
+    complete = wait_for(lambda: settled(run, backend_id), 900, step=1)
+    print(f"  settled {time.monotonic() - begun:.0f} s after the kill")
+    run.verdict.check("the import completed", complete)
+    check_cursors(run, backend_id, "external_crm_sync_cursor", "done", "import")
+    check_imported(run, backend_id, fake, "import")
+    events = number(run, f"SELECT count(*) FROM external_crm_event WHERE backend_id = {backend_id}")
+    held = sum(len(fake.objects[kind]) for kind in ("company", "contact", "deal"))
+    run.verdict.check("each record stored once", events == held, f"{events} events, {held} held")
+    reads = len(fake.calls("/crm/v3/objects/", "GET"))
+    print(f"  {reads} pages read from the fake for {total} pages (a killed page is read again)")
+
+
 def check_imported(run, backend_id, fake, label):
     """Partners, bindings, opportunities and events against what ``fake`` holds."""
     verdict = run.verdict
