@@ -4,7 +4,7 @@
     "name": "CRM Accounting Bridge",
     "summary": "Accounting readiness, partner financial snapshot and Customer 360 "
     "for salespeople, from posted journal items",
-    "version": "18.0.2.3.0",
+    "version": "18.0.2.4.0",
     "category": "Sales/CRM",
     "website": "https://github.com/accounting-first/odoo-crm-accounting",
     "author": "Accounting First",
@@ -27,6 +27,7 @@
         "views/menus.xml",
     ],
     "demo": ["demo/crm_accounting_bridge_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_tests": [
             "crm_accounting_bridge/static/tests/tours/crm_accounting_readiness_tour.js",

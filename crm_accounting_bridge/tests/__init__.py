@@ -12,3 +12,5 @@ from . import test_snapshot_queries
 from . import test_customer_360_dashboard
 from . import test_opportunity_summary
 from . import test_readiness_page
+from . import test_open_item_summary
+from . import test_open_item_concurrency

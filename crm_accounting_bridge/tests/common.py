@@ -8,6 +8,8 @@ from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+from .open_items import OpenItemSummaryChecked
+
 # The readiness items a company without a chart of accounts misses, in their order.
 BARE_MISSING = [
     "chart_of_accounts",
@@ -19,7 +21,7 @@ BARE_MISSING = [
 ]
 
 
-class CrmAccountingBridgeCommon(AccountTestInvoicingCommon):
+class CrmAccountingBridgeCommon(OpenItemSummaryChecked, AccountTestInvoicingCommon):
     """Customers, invoices and payments with dates relative to today."""
 
     @classmethod

@@ -3,10 +3,15 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 from ..policy import LEVELS, badge_text
 
 ALERTED_LEVELS = {"warning", "block"}
+# Sorting by the alert puts the most severe last in ascending order, first
+# in descending order, as a priority would; the badge column sorts the same.
+LEVEL_RANKS = {"none": 0, "warning": 1, "block": 2}
+SORTED_BY_LEVEL = ("credit_alert_level", "credit_alert_badge")
 # The alert's sentences carry the customer's figures and our judgement of it
 # (its credit limit): for internal users, not for the customer's portal user
 # who reads its own orders.
@@ -204,6 +209,47 @@ class CrmCreditAlertMixin(models.AbstractModel):
         if not company_domains:
             return expression.FALSE_DOMAIN
         return expression.AND([expression.OR(company_domains), self._credit_alert_shown_domain()])
+
+    @api.model
+    def fields_get(self, allfields=None, attributes=None):
+        """Describe the alert as sortable and groupable without classifying
+        any customer: Odoo asks ``_field_to_sql`` for the expression to find
+        out, and a placeholder of the same type answers it."""
+        return super(
+            CrmCreditAlertMixin, self.with_context(crm_credit_alert_describing=True)
+        ).fields_get(allfields, attributes)
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        """The alert level as SQL, so that lists, kanban and pivot group by it.
+
+        Not stored (see the class), so never stale: the expression selects
+        the records of blocked and warned customers with the same search as
+        the "Credit warning" and "Credit blocked" filters, when the query
+        runs. The customers are classified once per level and query.
+        """
+        if fname != "credit_alert_level":
+            return super()._field_to_sql(alias, fname, query, flush)
+        if self.env.context.get("crm_credit_alert_describing"):
+            return SQL("'none'::varchar")
+        record_id = SQL.identifier(alias, "id")
+        records = self.with_context(active_test=False)
+        return SQL(
+            "CASE WHEN %s IN %s THEN 'block' WHEN %s IN %s THEN 'warning' ELSE 'none' END",
+            record_id,
+            records._search(self._credit_alert_domain({"block"})).subselect(),
+            record_id,
+            records._search(self._credit_alert_domain({"warning"})).subselect(),
+        )
+
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        """Sort by the alert's severity (``LEVEL_RANKS``), from the level or its badge."""
+        if field_name not in SORTED_BY_LEVEL:
+            return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
+        level = self._field_to_sql(alias, "credit_alert_level", query)
+        rank = SQL("CASE %s", level)
+        for key, value in LEVEL_RANKS.items():
+            rank = SQL("%s WHEN %s THEN %s", rank, key, value)
+        return SQL("%s END %s", rank, direction)
 
     def _credit_alert_by_company(self):
         """Yield ``(company, records, assessments)`` for the records of

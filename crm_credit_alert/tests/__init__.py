@@ -14,3 +14,4 @@ from . import test_figure_formatter
 from . import test_french
 from . import test_tours
 from . import test_credit_screens
+from . import test_credit_group_sort

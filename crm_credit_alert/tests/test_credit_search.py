@@ -6,9 +6,8 @@ from odoo.tests import tagged
 from .common import CrmCreditAlertCommon
 
 
-@tagged("post_install", "-at_install")
-class TestCreditSearch(CrmCreditAlertCommon):
-    """The "Credit warning" and "Credit blocked" filters."""
+class CreditPipelineCase(CrmCreditAlertCommon):
+    """Opportunities of customers at every level, archived and won ones too."""
 
     @classmethod
     def setUpClass(cls):
@@ -43,6 +42,11 @@ class TestCreditSearch(CrmCreditAlertCommon):
             | cls.lead_won
             | cls.lead_lost
         )
+
+
+@tagged("post_install", "-at_install")
+class TestCreditSearch(CreditPipelineCase):
+    """The "Credit warning" and "Credit blocked" filters."""
 
     def _search(self, operator, value, user=None):
         leads = self.env["crm.lead"].with_context(active_test=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 from odoo import Command
 from odoo.tests import new_test_user
 
+from odoo.addons.crm_accounting_bridge.tests.open_items import OpenItemSummaryChecked
 from odoo.addons.external_crm_connector.adapters.provider import get_provider
 
 from .clock import EARLIER, iso
@@ -41,8 +42,9 @@ def hubspot_v1(secret, body):
     return hashlib.sha256(secret.encode() + body).hexdigest()
 
 
-class ExternalCrmCase:
-    """Backends, users and delivery helpers shared by the connector tests."""
+class ExternalCrmCase(OpenItemSummaryChecked):
+    """Backends, users and delivery helpers shared by the connector tests;
+    every test checks the open item summary at its end."""
 
     @classmethod
     def _setup_connector(cls):
