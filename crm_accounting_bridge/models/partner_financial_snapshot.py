@@ -98,7 +98,7 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         return company_scope(column, self._snapshot_root_path())
 
     @api.model
-    def _receivable_query(self, partner_ids=None, today=None, grace_days=0):
+    def _receivable_query(self, partner_ids=None, today=None, grace_days=0, columns=None):
         """Return the SQL of the open receivable figures, one row per commercial entity.
 
         Columns: ``partner_id`` and every name of ``RECEIVABLE_FIELDS``, never
@@ -106,10 +106,11 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         part of the snapshot that reads open items only: the snapshot joins
         it to the other figures, and callers that need only what is owed and
         how late (credit alerts) run it alone, without paying for revenue and
-        payment habits. ``grace_days`` as in ``_snapshot_query``.
+        payment habits. ``grace_days`` as in ``_snapshot_query``; ``columns``:
+        only these names of ``RECEIVABLE_FIELDS`` (all by default).
         """
         today = today or fields.Date.context_today(self)
-        return receivable(self._snapshot_scope(partner_ids, today), grace_days)
+        return receivable(self._snapshot_scope(partner_ids, today), grace_days, columns)
 
     @api.model
     def _snapshot_query(self, partner_ids=None, today=None, grace_days=0):

@@ -12,75 +12,61 @@ from odoo.tools import SQL
 from .open_item_summary import TABLE
 
 
-def receivable(scope, grace_days):
+def receivable(scope, grace_days, columns=None):
     """The open receivable figures of ``scope``, one row per commercial entity.
 
-    Columns: ``partner_id``, ``receivable_balance``, the ``overdue`` figures
-    (an item is overdue more than ``grace_days`` past due) and the ``aging``
-    buckets (counted from the due date), never NULL. Partners without open
-    receivable items have no row.
+    Columns: ``partner_id``, ``receivable_balance``, the overdue figures
+    (an item is overdue more than ``grace_days`` past due) and the aging
+    buckets (counted from the due date), never NULL; only the names of
+    ``columns`` when given (a list sorted or filtered by a few of them).
+    Partners without open receivable items have no row.
     """
+    figures = receivable_columns(grace_days)
     return SQL(
         """
             WITH open_item AS (
                 %(open_items)s
             )
-            SELECT partner_id,
-                   SUM(residual) AS receivable_balance,
-                   %(overdue)s,
-                   %(aging)s
+            SELECT partner_id, %(columns)s
               FROM open_item
           GROUP BY partner_id
             """,
         open_items=open_items(scope),
-        overdue=overdue(grace_days),
-        aging=aging(),
+        columns=SQL(", ").join(
+            SQL("%s AS %s", figures[name], SQL.identifier(name))
+            for name in (columns if columns is not None else figures)
+        ),
     )
 
 
-def overdue(grace_days):
-    """Columns of the ``open_item`` more than ``grace_days`` past due:
-    ``overdue_amount``, ``overdue_invoice_count`` and ``oldest_overdue_days``
-    (the last two of items still owed, not of credits); and what could settle
-    them once accounting reconciles: ``overdue_owed_amount`` (the overdue
-    items still owed, without the credits), ``unallocated_credit_amount``
-    (positive) and ``unallocated_credit_count``, the credit notes and
-    payments not yet allocated, whatever their date."""
-    return SQL(
-        """COALESCE(SUM(residual) FILTER (WHERE days_late > %(grace_days)s), 0)
-                       AS overdue_amount,
-                   COUNT(DISTINCT move_id)
-                       FILTER (WHERE days_late > %(grace_days)s AND residual > 0)
-                       AS overdue_invoice_count,
-                   COALESCE(
-                       MAX(days_late) FILTER (WHERE days_late > %(grace_days)s AND residual > 0),
-                       0
-                   ) AS oldest_overdue_days,
-                   COALESCE(
-                       SUM(residual) FILTER (WHERE days_late > %(grace_days)s AND residual > 0),
-                       0
-                   ) AS overdue_owed_amount,
-                   COALESCE(-SUM(residual) FILTER (WHERE residual < 0), 0)
-                       AS unallocated_credit_amount,
-                   COUNT(DISTINCT move_id) FILTER (WHERE residual < 0)
-                       AS unallocated_credit_count""",
-        grace_days=grace_days,
-    )
+def receivable_columns(grace_days):
+    """``{column: aggregate}`` of ``receivable`` over ``open_item``.
 
-
-def aging():
-    """Columns of the ``open_item`` by days past due: ``aging_not_due``,
-    ``aging_1_30``, ``aging_31_60``, ``aging_61_90`` and ``aging_over_90``."""
-    return SQL(
-        """COALESCE(SUM(residual) FILTER (WHERE days_late <= 0), 0) AS aging_not_due,
-                   COALESCE(SUM(residual) FILTER (WHERE days_late BETWEEN 1 AND 30), 0)
-                       AS aging_1_30,
-                   COALESCE(SUM(residual) FILTER (WHERE days_late BETWEEN 31 AND 60), 0)
-                       AS aging_31_60,
-                   COALESCE(SUM(residual) FILTER (WHERE days_late BETWEEN 61 AND 90), 0)
-                       AS aging_61_90,
-                   COALESCE(SUM(residual) FILTER (WHERE days_late > 90), 0) AS aging_over_90"""
-    )
+    Overdue: ``overdue_amount``, ``overdue_invoice_count`` and
+    ``oldest_overdue_days`` (the last two of items still owed, not of
+    credits), and what could settle them once accounting reconciles:
+    ``overdue_owed_amount`` (the overdue items still owed, without the
+    credits), ``unallocated_credit_amount`` (positive) and
+    ``unallocated_credit_count``, the credit notes and payments not yet
+    allocated, whatever their date. Aging by days past due: ``aging_not_due``,
+    ``aging_1_30``, ``aging_31_60``, ``aging_61_90`` and ``aging_over_90``.
+    """
+    overdue = SQL("days_late > %s", grace_days)
+    owed_overdue = SQL("days_late > %s AND residual > 0", grace_days)
+    return {
+        "receivable_balance": SQL("SUM(residual)"),
+        "overdue_amount": SQL("COALESCE(SUM(residual) FILTER (WHERE %s), 0)", overdue),
+        "overdue_invoice_count": SQL("COUNT(DISTINCT move_id) FILTER (WHERE %s)", owed_overdue),
+        "oldest_overdue_days": SQL("COALESCE(MAX(days_late) FILTER (WHERE %s), 0)", owed_overdue),
+        "overdue_owed_amount": SQL("COALESCE(SUM(residual) FILTER (WHERE %s), 0)", owed_overdue),
+        "unallocated_credit_amount": SQL("COALESCE(-SUM(residual) FILTER (WHERE residual < 0), 0)"),
+        "unallocated_credit_count": SQL("COUNT(DISTINCT move_id) FILTER (WHERE residual < 0)"),
+        "aging_not_due": SQL("COALESCE(SUM(residual) FILTER (WHERE days_late <= 0), 0)"),
+        "aging_1_30": SQL("COALESCE(SUM(residual) FILTER (WHERE days_late BETWEEN 1 AND 30), 0)"),
+        "aging_31_60": SQL("COALESCE(SUM(residual) FILTER (WHERE days_late BETWEEN 31 AND 60), 0)"),
+        "aging_61_90": SQL("COALESCE(SUM(residual) FILTER (WHERE days_late BETWEEN 61 AND 90), 0)"),
+        "aging_over_90": SQL("COALESCE(SUM(residual) FILTER (WHERE days_late > 90), 0)"),
+    }
 
 
 def open_items(scope):

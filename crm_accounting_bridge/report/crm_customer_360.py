@@ -3,7 +3,32 @@
 from odoo import api, fields, models
 from odoo.tools import SQL, format_amount, format_date
 
-from ..models.partner_financial_snapshot import SNAPSHOT_FIELDS, SNAPSHOT_SOURCES
+from ..models.partner_financial_snapshot import (
+    RECEIVABLE_FIELDS,
+    SNAPSHOT_FIELDS,
+    SNAPSHOT_SOURCES,
+)
+
+# Columns of the report a search can sort and filter by from the open item
+# summary alone, without the payment history of every customer.
+OPEN_ITEM_SEARCH_FIELDS = {
+    "id",
+    "partner_id",
+    "company_id",
+    "currency_id",
+    "user_id",
+    "country_id",
+    *(set(RECEIVABLE_FIELDS) & set(SNAPSHOT_FIELDS)),
+}
+
+
+class _OpenItemColumns(frozenset):
+    """The figures a search sorts and filters by (see ``_search``).
+
+    A class of its own so that only ``_search`` can ask for a report of
+    these columns alone: a context sent over RPC holds lists and strings,
+    never this, and cannot make a read return partial figures.
+    """
 
 
 class CrmCustomer360(models.Model):
@@ -103,7 +128,11 @@ class CrmCustomer360(models.Model):
 
     @property
     def _table_query(self):
-        # see _search: the rows of known customers only, when only they are read
+        # see _search: the rows of known customers only, when only they are
+        # read; the figures a search needs only, when it needs open items only
+        columns = self.env.context.get("crm_customer_360_search_columns")
+        if isinstance(columns, _OpenItemColumns):
+            return self._customer_360_query(search_columns=columns)
         return self._customer_360_query(self._customer_360_context_ids())
 
     @api.model
@@ -122,10 +151,31 @@ class CrmCustomer360(models.Model):
         return None
 
     @api.model
-    def _customer_360_query(self, partner_ids=None):
-        """The report's rows: all customers, or those of ``partner_ids`` only."""
+    def _customer_360_query(self, partner_ids=None, search_columns=None):
+        """The report's rows: all customers, or those of ``partner_ids`` only.
+
+        With ``search_columns`` (names of ``RECEIVABLE_FIELDS``), the rows
+        of all customers with those figures only, from the open item
+        summary; the other figures are 0. The rows are the same either way:
+        customers (``customer_rank``) and partners with open items, active,
+        or archived with an open balance.
+        """
         snapshot = self.env["partner.financial.snapshot"]
         company = snapshot._snapshot_company()
+        if search_columns is None:
+            figures = snapshot._snapshot_query(partner_ids)
+            columns = SNAPSHOT_FIELDS
+            # who has open items (the rows' rule), beside the whole snapshot
+            open_items = SQL(
+                "LEFT JOIN (%s) open_item ON open_item.partner_id = partner.id",
+                snapshot._receivable_query(partner_ids, columns=["receivable_balance"]),
+            )
+            open_item = SQL.identifier("open_item")
+        else:
+            columns = sorted(search_columns | {"receivable_balance"})
+            figures = snapshot._receivable_query(columns=columns)
+            # the figures are the open items' already
+            open_items, open_item = SQL(), SQL.identifier("snapshot")
         return SQL(
             """
             SELECT partner.id AS id,
@@ -137,11 +187,12 @@ class CrmCustomer360(models.Model):
                    %(snapshot_columns)s
               FROM res_partner partner
          LEFT JOIN (%(snapshot)s) snapshot ON snapshot.partner_id = partner.id
+                   %(open_items)s
              WHERE partner.id = partner.commercial_partner_id
                AND ((partner.active
-                     AND (partner.customer_rank > 0 OR snapshot.partner_id IS NOT NULL))
+                     AND (partner.customer_rank > 0 OR %(open_item)s.partner_id IS NOT NULL))
                     -- archived with an open balance: still in the books' totals
-                    OR snapshot.receivable_balance != 0)
+                    OR %(open_item)s.receivable_balance != 0)
                -- the group's customers that the user may open: shared ones
                -- and those of an active company or a parent of one, as
                -- Odoo's rule on partners reads them
@@ -158,9 +209,15 @@ class CrmCustomer360(models.Model):
                     None if name == "last_payment_date" else 0,
                     SQL.identifier(name),
                 )
+                if name in columns
+                else SQL(
+                    "%s AS %s", None if name == "last_payment_date" else 0, SQL.identifier(name)
+                )
                 for name in SNAPSHOT_FIELDS
             ),
-            snapshot=snapshot._snapshot_query(partner_ids),
+            snapshot=figures,
+            open_items=open_items,
+            open_item=open_item,
             partner_company=snapshot._company_scope(SQL("partner.company_id")),
             # sudo: the parents of the active companies, which the user may
             # not belong to; only their ids are read, as Odoo's partner rule
@@ -174,12 +231,15 @@ class CrmCustomer360(models.Model):
 
     @api.model
     def _search(self, domain, offset=0, limit=None, order=None):
-        """Compute the rows of the customers asked for only, when ids are asked for.
+        """Compute only what the search needs.
 
         Reading rows (a page of the list, a form) searches ``[("id", "in",
         ids)]``: the statement then aggregates these customers' journal items
         instead of everyone's, with the same result since each row depends on
-        its customer only.
+        its customer only. A search that sorts and filters by open item
+        figures alone (the list's default: open balance, by overdue amount)
+        computes those figures for every customer from the open item
+        summary, and ``_fetch_query`` reads the page it selected in full.
         """
         self._disable_jit()
         report = self
@@ -191,13 +251,52 @@ class CrmCustomer360(models.Model):
             and all(isinstance(id_, int) for id_ in domain[0][2])
         ):
             report = self.with_context(crm_customer_360_ids=list(domain[0][2]))
-        return super(CrmCustomer360, report)._search(
+        else:
+            columns = self._open_item_search_columns(domain, order or self._order)
+            if columns is not None:
+                report = self.with_context(crm_customer_360_search_columns=columns)
+        query = super(CrmCustomer360, report)._search(
             domain, offset=offset, limit=limit, order=order
         )
+        if report is not self and "crm_customer_360_search_columns" in report.env.context:
+            query.crm_customer_360_page_only = True
+        return query
+
+    @api.model
+    def _open_item_search_columns(self, domain, order):
+        """The open item figures ``domain`` and ``order`` use, or None when
+        they use anything else (then the search computes every figure)."""
+        if self.env.context.get("crm_customer_360_full"):
+            return None
+        names = {term.split()[0].split(".")[0] for term in (order or "").split(",") if term.strip()}
+        for leaf in domain:
+            if isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str):
+                names.add(leaf[0].split(".")[0])
+            elif not isinstance(leaf, str):
+                return None
+        if not names <= OPEN_ITEM_SEARCH_FIELDS:
+            return None
+        return _OpenItemColumns(names & set(RECEIVABLE_FIELDS))
 
     def _fetch_query(self, query, fields):
+        """Read the page a search of open item figures selected, in full
+        (see ``_search``), in the order that search gave it."""
         self._disable_jit()
+        if getattr(query, "crm_customer_360_page_only", False):
+            ids = list(query)
+            page = super()._fetch_query(self._search([("id", "in", ids)]), fields)
+            fetched = set(page._ids)
+            return self.browse([id_ for id_ in ids if id_ in fetched])
         return super()._fetch_query(query, fields)
+
+    @api.model
+    def _read_group(
+        self, domain, groupby=(), aggregates=(), having=(), offset=0, limit=None, order=None
+    ):
+        """Group with every figure: the groups' totals are of all figures."""
+        return super(CrmCustomer360, self.with_context(crm_customer_360_full=True))._read_group(
+            domain, groupby, aggregates, having, offset, limit, order
+        )
 
     @api.model
     def _disable_jit(self):

@@ -14,3 +14,4 @@ from . import test_opportunity_summary
 from . import test_readiness_page
 from . import test_open_item_summary
 from . import test_open_item_concurrency
+from . import test_customer_360_search
