@@ -502,17 +502,24 @@ class CrmCustomer360(models.Model):
             {"bars": bars if any(bar["paid"] for bar in bars) else []},
         )
 
+    def _dashboard_action(self, model_name, xml_id, domain, context, title):
+        """The action of a stat button: the records it counts, under the
+        reader's own access rules (refused clearly without read access)."""
+        self.ensure_one()
+        self.env[model_name].check_access("read")
+        action = self.env["ir.actions.actions"]._for_xml_id(xml_id)
+        action.update(domain=domain, context=context, display_name=title)
+        return action
+
     def action_view_invoices(self):
         """Open the invoices and credit notes that ``invoice_count`` counts."""
-        self.ensure_one()
-        self.env["account.move"].check_access("read")
-        action = self.env["ir.actions.actions"]._for_xml_id("account.action_move_out_invoice_type")
-        action["domain"] = self._invoice_domain(self.partner_id.ids)
-        action["context"] = {"default_move_type": "out_invoice", "create": False}
-        action["display_name"] = self.env._(
-            "Invoices of %(partner)s", partner=self.partner_id.display_name
+        return self._dashboard_action(
+            "account.move",
+            "account.action_move_out_invoice_type",
+            self._invoice_domain(self.partner_id.ids),
+            {"default_move_type": "out_invoice", "create": False},
+            self.env._("Invoices of %(partner)s", partner=self.partner_id.display_name),
         )
-        return action
 
     def action_view_overdue_invoices(self):
         """Open the entries that ``overdue_invoice_count`` counts."""
@@ -526,32 +533,23 @@ class CrmCustomer360(models.Model):
 
     def action_view_opportunities(self):
         """Open the opportunities that ``opportunity_count`` counts."""
-        self.ensure_one()
-        self.env["crm.lead"].check_access("read")
-        action = self.env["ir.actions.actions"]._for_xml_id("crm.crm_lead_opportunities")
-        action["domain"] = self._opportunity_domain(self.partner_id.ids)
-        action["context"] = {
-            "default_type": "opportunity",
-            "default_partner_id": self.partner_id.id,
-        }
-        action["display_name"] = self.env._(
-            "Open opportunities of %(partner)s", partner=self.partner_id.display_name
+        return self._dashboard_action(
+            "crm.lead",
+            "crm.crm_lead_opportunities",
+            self._opportunity_domain(self.partner_id.ids),
+            {"default_type": "opportunity", "default_partner_id": self.partner_id.id},
+            self.env._("Open opportunities of %(partner)s", partner=self.partner_id.display_name),
         )
-        return action
 
     def action_view_orders(self):
         """Open the quotations and orders that ``order_count`` counts."""
-        self.ensure_one()
-        self.env["sale.order"].check_access("read")
-        action = self.env["ir.actions.actions"]._for_xml_id(
-            "sale.action_quotations_with_onboarding"
+        return self._dashboard_action(
+            "sale.order",
+            "sale.action_quotations_with_onboarding",
+            self._order_domain(self.partner_id.ids),
+            {"default_partner_id": self.partner_id.id},
+            self.env._("Open orders of %(partner)s", partner=self.partner_id.display_name),
         )
-        action["domain"] = self._order_domain(self.partner_id.ids)
-        action["context"] = {"default_partner_id": self.partner_id.id}
-        action["display_name"] = self.env._(
-            "Open orders of %(partner)s", partner=self.partner_id.display_name
-        )
-        return action
 
     def action_view_cash_cycles(self):
         """Open the order-to-cash report on the customer's cycles."""
