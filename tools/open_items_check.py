@@ -33,9 +33,10 @@ def main(argv=None):
     parser.add_argument("--limit", type=int, default=20, help="differences shown (20)")
     parser.add_argument("--repair", action="store_true", help="rebuild the summary when it differs")
     args, odoo_args = parser.parse_known_args(argv)
+    # imported here to say clearly when Odoo is missing, instead of a traceback
     try:
-        import odoo
-        from odoo.modules.registry import Registry
+        import odoo  # noqa: PLC0415
+        from odoo.modules.registry import Registry  # noqa: PLC0415
     except ImportError:
         print("Odoo 18.0 is not installed in this python3 (import odoo failed).")
         return 2
