@@ -136,8 +136,11 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
     def _financial_status(self, partners):
         """``{partner id: {property: value}}`` in the backend's company.
 
-        The level is crm_credit_alert's when it is installed; otherwise an
-        overdue amount gives "warning". Amounts in the company currency.
+        The level is crm_credit_alert's when it is installed, and the
+        overdue amount the one its level judges (past the policy's grace
+        days, net of credit notes and payments accounting has not matched
+        yet), as the badge in Odoo shows it; otherwise the bridge's overdue
+        amount, which gives "warning". Amounts in the company currency.
         """
         self.ensure_one()
         company = self.company_id
@@ -148,20 +151,23 @@ class ExternalCrmBackendWriteback(models.AbstractModel):
             ["overdue_amount", "credit_available", "credit_limit_applies"]
         )
         currency = company.currency_id
-        levels = {}
+        assessments = None
         if hasattr(company, "_credit_alert_assessments"):
             assessments = company._credit_alert_assessments(partners)
-            levels = {
-                partner_id: assessment["level"] for partner_id, assessment in assessments.items()
-            }
         status_name = (self.writeback_status_property or "").strip()
         overdue_name = (self.writeback_overdue_property or "").strip()
         available_name = (self.writeback_available_property or "").strip()
         result = {}
         for partner in partners:
-            overdue = currency.round(partner.overdue_amount)
-            commercial_id = partner.commercial_partner_id.id
-            level = levels.get(commercial_id) or ("warning" if overdue > 0 else "none")
+            assessment = (assessments or {}).get(partner.commercial_partner_id.id)
+            if assessment:
+                level, overdue = assessment["level"], currency.round(assessment["overdue_amount"])
+            else:
+                overdue = currency.round(partner.overdue_amount)
+                level = "warning" if overdue > 0 else "none"
+                if assessments is not None:
+                    # credit alerts say nobody has a level while accounting is not ready
+                    level = "none"
             values = {}
             if status_name:
                 values[status_name] = level

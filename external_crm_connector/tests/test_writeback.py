@@ -93,6 +93,24 @@ class TestFinancialWriteback(ExternalCrmCase, CrmAccountingBridgeCommon):
             },
         )
 
+    def test_overdue_covered_by_a_credit_note_not_allocated(self):
+        """The amount written beside the level is the one the level judges:
+        overdue items covered by a credit note accounting has not matched
+        yet give no alert and no overdue amount, as on the badge in Odoo."""
+        self._create_invoice(self.late, 1000.0, move_type="out_refund", due_offset=5)
+        self._write_back()
+        self.assertEqual(
+            self._written()["9101"],
+            {"odoo_credit_status": "none", "odoo_overdue_amount": 0.0, "odoo_credit_available": ""},
+        )
+
+    def test_overdue_partly_covered(self):
+        self._create_invoice(self.late, 400.0, move_type="out_refund", due_offset=5)
+        self._write_back()
+        written = self._written()["9101"]
+        self.assertIn(written["odoo_credit_status"], ("warning", "block"))
+        self.assertEqual(written["odoo_overdue_amount"], 600.0)
+
     def test_credit_available_under_a_limit(self):
         self.env.company.account_use_credit_limit = True
         self.fine.credit_limit = 5000.0
