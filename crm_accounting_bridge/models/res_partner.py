@@ -180,6 +180,13 @@ class ResPartner(models.Model):
         compute="_compute_customer_payment_count",
         groups=FIGURE_GROUPS,
     )
+    customer_360_listed = fields.Boolean(
+        string="Listed in Customer 360",
+        compute="_compute_customer_360_listed",
+        groups=FIGURE_GROUPS,
+        help="Customer 360 lists the commercial entity (a customer, or a partner "
+        "with open items): its dashboard exists.",
+    )
     # An aggregate of the customer's won opportunities, for salespeople like
     # the snapshot; the order-to-cash report itself is for managers.
     cash_cycle_paid_count = fields.Integer(
@@ -382,6 +389,16 @@ class ResPartner(models.Model):
             counts[commercial_id] = counts.get(commercial_id, 0) + count
         for partner in self:
             partner.customer_payment_count = counts.get(partner.commercial_partner_id._origin.id, 0)
+
+    @api.depends("commercial_partner_id", "customer_rank")
+    @api.depends_context("company")
+    def _compute_customer_360_listed(self):
+        """One search of the report's rows for the batch, by id (see
+        ``crm.customer.360._search``: only these customers are computed)."""
+        commercial_ids = self.commercial_partner_id._origin.ids
+        listed = set(self.env["crm.customer.360"].search([("id", "in", commercial_ids)]).ids)
+        for partner in self:
+            partner.customer_360_listed = partner.commercial_partner_id._origin.id in listed
 
     def action_view_overdue_invoices(self):
         """Open the entries that ``overdue_invoice_count`` counts.

@@ -93,3 +93,15 @@ class TestOpportunitySummary(CrmAccountingBridgeCommon):
         self.assertEqual(
             (action["res_model"], action["res_id"]), ("crm.customer.360", self.customer.id)
         )
+
+    def test_dashboard_link_only_where_there_is_a_dashboard(self):
+        """A prospect's form does not link to itself: the link shows where
+        Customer 360 lists the customer (a contact of a customer too)."""
+        prospect = self.env["res.partner"].create({"name": "Prospect Ltd", "is_company": True})
+        partners = (prospect | self.customer | self.contact).with_user(self.salesman)
+        self.assertEqual([partner.customer_360_listed for partner in partners], [False, True, True])
+        arch = self.env["res.partner"].with_user(self.salesman).get_view(view_type="form")["arch"]
+        self.assertIn('name="action_open_customer_360_dashboard"', arch)
+        self.assertRegex(
+            arch, r'action_open_customer_360_dashboard"[^>]*invisible="not customer_360_listed"'
+        )
