@@ -12,9 +12,9 @@ ALERTED_LEVELS = {"warning", "block"}
 # in descending order, as a priority would; the badge column sorts the same.
 LEVEL_RANKS = {"none": 0, "warning": 1, "block": 2}
 SORTED_BY_LEVEL = ("credit_alert_level", "credit_alert_badge")
-# The alert's sentences carry the customer's figures and our judgement of it
-# (its credit limit): for internal users, not for the customer's portal user
-# who reads its own orders.
+# The alert is our judgement of the customer, and its sentences carry the
+# customer's figures (its credit limit): for internal users, not for the
+# customer's portal user who reads its own orders.
 TEXT_GROUPS = "base.group_user"
 
 
@@ -38,6 +38,7 @@ class CrmCreditAlertMixin(models.AbstractModel):
 
     credit_alert_level = fields.Selection(
         selection=LEVELS,
+        groups=TEXT_GROUPS,
         string="Credit Alert",
         compute="_compute_credit_alert",
         search="_search_credit_alert_level",

@@ -240,8 +240,9 @@ class TestCreditAtAGlance(CrmCreditAlertCommon):
         self.assertEqual(self._read(lead), ("none", False, False, False))
 
     def test_the_customer_does_not_read_our_figures(self):
-        """A customer's portal user reads its own orders: the alert's
-        sentences (its overdue figures, its credit limit) stay internal."""
+        """A customer's portal user reads its own orders: the alert (our
+        judgement of the customer) and its sentences (its overdue figures,
+        its credit limit) stay internal."""
         customer = self._create_customer("Portal customer")
         self._use_credit_limit(customer, limit=1000.0)
         self._create_invoice(customer, 1500, -60, -30)
@@ -251,6 +252,7 @@ class TestCreditAtAGlance(CrmCreditAlertCommon):
         order.message_subscribe(portal.partner_id.ids)  # as sending the quotation does
         order.with_user(portal).read(["name"])  # the order itself stays readable
         for name in (
+            "credit_alert_level",
             "credit_alert_message",
             "credit_alert_badge",
             "credit_alert_summary",
