@@ -115,6 +115,11 @@ class Eraser:
         # the chatter keeps who wrote, not the address they wrote from
         messages = self.env["mail.message"].sudo().search([("author_id", "=", partner.id)])
         messages.write({"email_from": False, "reply_to": False})
+        if "name" in values:
+            # the messages of its own chatter keep its name as their subject
+            self.env["mail.message"].sudo().search(
+                [("model", "=", "res.partner"), ("res_id", "=", partner.id)]
+            ).write({"record_name": values["name"]})
         bindings = (
             self.env["external.crm.binding"]
             .sudo()

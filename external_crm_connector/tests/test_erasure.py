@@ -163,6 +163,13 @@ class TestErasure(ExternalCrmCase, CrmAccountingBridgeCommon):
         self.assertFalse(self.company_partner.email)
         self._check_person_erased(self.person)
         self.assertEqual(self._register().partner_id, self.company_partner | self.person)
+        # the messages of its own chatter kept a copy of its name as their subject
+        self.assertEqual(self.message.record_name, self.company_partner.name)
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [("model", "=", "res.partner"), ("record_name", "ilike", "Atlas")]
+            )
+        )
 
     def test_a_customer_with_posted_invoices_keeps_its_legal_identity(self):
         self._create_invoice(self.company_partner, 1200.0)
