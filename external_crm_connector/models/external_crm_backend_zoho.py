@@ -183,14 +183,31 @@ class ExternalCrmBackendZoho(models.AbstractModel):
         the backend's API base URL follows it.
         """
         self.ensure_one()
-        token, api_domain, expires_at = refresh_access_token(
-            self.zoho_accounts_url or ACCOUNTS_URLS[self.zoho_data_centre or "com"],
-            self.zoho_client_id,
-            self.zoho_client_secret,
-            self.zoho_refresh_token,
-            timeout=self.api_timeout or 30,
-            destinations=self._destinations(),
-        )
+        # Zoho's accounts server limits renewals: its Retry-After holds every
+        # job of the backend, as any call's does (see ``ApiPause``)
+        pause = self._api_pause()
+        remaining = pause.remaining()
+        if remaining:
+            raise ExternalCrmTransientError(
+                self.env._(
+                    "Zoho asked to wait before renewing the access token of %(name)s.",
+                    name=self.name,
+                ),
+                retry_after=remaining,
+            )
+        try:
+            token, api_domain, expires_at = refresh_access_token(
+                self.zoho_accounts_url or ACCOUNTS_URLS[self.zoho_data_centre or "com"],
+                self.zoho_client_id,
+                self.zoho_client_secret,
+                self.zoho_refresh_token,
+                timeout=self.api_timeout or 30,
+                destinations=self._destinations(),
+            )
+        except ExternalCrmTransientError as error:
+            if error.retry_after:
+                pause.hold(error.retry_after)
+            raise
         vals = {"zoho_access_token": token, "zoho_access_token_expiry": expires_at}
         if api_domain and api_domain.rstrip("/") != (self.api_base_url or "").rstrip("/"):
             vals["api_base_url"] = api_domain.rstrip("/")

@@ -35,3 +35,4 @@ from . import test_cycle_source
 from . import test_tours
 from . import test_outage
 from . import test_channel_capacity
+from . import test_zoho_token_pause

@@ -100,6 +100,16 @@ class FakeZoho(FakeApiServer):
                 (method, parsed.path, parsed.query, dict(handler.headers), raw.decode())
             )
         if parsed.path == "/oauth/v2/token" and method == "POST":
+            with self.lock:
+                failure = next((f for f in self.failures if f[0] in parsed.path), None)
+                if failure:
+                    self.failures.remove(failure)
+            if failure:
+                # the accounts server limits renewals: 429 with Retry-After
+                _fragment, status, retry_after = failure
+                headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+                error = {"error": "Access Denied", "error_description": "too many requests"}
+                return self._send(handler, status, error, headers)
             return self._token(handler, {k: v[0] for k, v in parse_qs(raw.decode()).items()})
         with self.lock:
             failure = next((f for f in self.failures if f[0] in parsed.path), None)
