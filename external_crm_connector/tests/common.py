@@ -47,6 +47,13 @@ class ExternalCrmCase(OpenItemSummaryChecked):
     every test checks the open item summary at its end."""
 
     @classmethod
+    def _own_transactions_in_test(cls):
+        """What a job writes in a transaction of its own (the pause a provider
+        asks for) is written in the test's transaction, as HttpCase does."""
+        cls.registry.enter_test_mode(cls.cr)
+        cls.addClassCleanup(cls.registry.leave_test_mode)
+
+    @classmethod
     def _setup_connector(cls):
         cls.company = cls.env.company
         cls.morocco = cls.env.ref("base.ma")

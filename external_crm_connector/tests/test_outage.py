@@ -29,10 +29,7 @@ class TestProviderOutage(ExternalCrmCase, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # what a job writes in a transaction of its own (the pause a provider
-        # asks for) is written in the test's transaction, as HttpCase does
-        cls.registry.enter_test_mode(cls.cr)
-        cls.addClassCleanup(cls.registry.leave_test_mode)
+        cls._own_transactions_in_test()
         cls._setup_connector()
         cls.hubspot = cls._setup_fake_hubspot(TOKEN, name="HubSpot outage", pull_enabled=True)
 

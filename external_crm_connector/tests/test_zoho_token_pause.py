@@ -19,9 +19,7 @@ class TestZohoTokenPause(ZohoCase, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # the pause is written in a transaction of its own: here, the test's
-        cls.registry.enter_test_mode(cls.cr)
-        cls.addClassCleanup(cls.registry.leave_test_mode)
+        cls._own_transactions_in_test()
 
     def _renew_refused(self):
         """Renew, and return the error it raised. Not in ``assertRaises``,
