@@ -311,9 +311,22 @@ def recompute_check(env, model, ids, methods, names):
 
 
 def _sample(cr, query, size, rng):
-    cr.execute(query)
-    ids = [row[0] for row in cr.fetchall()]
-    return sorted(rng.sample(ids, min(size, len(ids))))
+    """``size`` of the ids of ``query`` drawn with ``rng``, in id order.
+
+    The positions are drawn here and the ids fetched by position, so that
+    only the sample comes to Python (ten times the default data set has
+    9 million journal items).
+    """
+    cr.execute(f"SELECT count(*) FROM ({query}) AS q")
+    total = cr.fetchone()[0]
+    positions = rng.sample(range(total), min(size, total))
+    cr.execute(
+        f"""SELECT id FROM (SELECT q.id, row_number() OVER (ORDER BY q.id) - 1 AS position
+                              FROM ({query}) AS q) AS numbered
+             WHERE position = ANY(%s) ORDER BY id""",
+        [positions],
+    )
+    return [row[0] for row in cr.fetchall()]
 
 
 INVOICE_AMOUNTS = [
