@@ -20,6 +20,7 @@ the transaction (rolled back with the rest).
 
     python3 tools/bench/bench_open_items.py                  # N = 10,000
     python3 tools/bench/bench_open_items.py --invoices 2000 --batch 250
+    python3 tools/bench/bench_open_items.py --size large --invoices 500 --batch 250
 
 Target (issue 20): with the summary at most 10 % slower than without.
 """
@@ -35,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dataset import DEFAULT_DB, DEFAULT_PG_DIR, ensure_dataset
+from dataset import add_dataset_arguments, ensure_dataset_of
 
 from odoo import Command, fields
 
@@ -149,13 +150,12 @@ def measure(env, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--pg-dir", default=str(DEFAULT_PG_DIR))
-    parser.add_argument("--db", default=DEFAULT_DB)
+    add_dataset_arguments(parser)
     parser.add_argument("--invoices", type=int, default=10_000, help="invoices per side")
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--strict", action="store_true", help="exit 1 when the target is missed")
     args = parser.parse_args(argv)
-    bench_db = ensure_dataset(args.pg_dir, args.db)
+    bench_db = ensure_dataset_of(args)
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f} at start"
