@@ -320,10 +320,12 @@ def _sample(cr, query, size, rng):
     cr.execute(f"SELECT count(*) FROM ({query}) AS q")
     total = cr.fetchone()[0]
     positions = rng.sample(range(total), min(size, total))
+    # a join, not ``position = ANY(...)``: that would scan the array for every id
     cr.execute(
         f"""SELECT id FROM (SELECT q.id, row_number() OVER (ORDER BY q.id) - 1 AS position
                               FROM ({query}) AS q) AS numbered
-             WHERE position = ANY(%s) ORDER BY id""",
+              JOIN unnest(%s::bigint[]) AS drawn(position) USING (position)
+          ORDER BY id""",
         [positions],
     )
     return [row[0] for row in cr.fetchall()]
