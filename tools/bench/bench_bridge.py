@@ -12,6 +12,7 @@ inside one transaction that is rolled back.
 
     python3 tools/bench/bench_bridge.py             # builds the data set on first run
     python3 tools/bench/bench_bridge.py --explain   # plus EXPLAIN ANALYZE of the snapshot
+    python3 tools/bench/bench_bridge.py --size large  # ten times as many customers and invoices
 
 Targets (issue 2): full snapshot for 80 customers under 100 ms, and no slower
 than 1.5 times the native credit field alone.
@@ -30,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dataset import DEFAULT_DB, DEFAULT_PG_DIR, ensure_dataset
+from dataset import add_dataset_arguments, ensure_dataset_of
 
 # figures appear as they come, even through a pipe
 print = functools.partial(builtins.print, flush=True)
@@ -315,8 +316,7 @@ def load_average():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--pg-dir", default=str(DEFAULT_PG_DIR), help="private cluster folder")
-    parser.add_argument("--db", default=DEFAULT_DB, help="benchmark database")
+    add_dataset_arguments(parser)
     parser.add_argument("--rebuild", action="store_true", help="generate the data set again")
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
@@ -341,7 +341,7 @@ def main(argv=None):
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
     started = time.time()
-    bench_db = ensure_dataset(args.pg_dir, args.db, rebuild=args.rebuild)
+    bench_db = ensure_dataset_of(args, rebuild=args.rebuild)
     info = bench_db.info
     if args.addons_path:
         bench_db.addons_path = str(Path(args.addons_path).resolve())

@@ -3,14 +3,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Benchmark of crm_credit_alert on the opportunity kanban (issue 3).
 
-On the bridge's data set (200,000 posted invoices), reads one kanban page of
+On the bridge's data set (200,000 posted invoices; 2,000,000 with
+``--size large``), reads one kanban page of
 80 opportunities as the web client does (``web_search_read`` with the
 kanban's fields), side by side in the same run with the same read plus the
 alert fields ``credit_alert_level`` and ``credit_alert_message``. Two pages:
 the opportunities of the 80 busiest customers (the most invoices, the
 heaviest page there can be), and the first page of the pipeline.
 
-    python3 tools/bench/bench_credit_alert.py
+    python3 tools/bench/bench_credit_alert.py [--size large]
 
 Also prints the CPU time of both reads (steadier than wall time here) and
 the time spent in SQL statements, beside what the target leaves for all the
@@ -37,7 +38,7 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_bridge import PAGE_SIZE, customer_page, invoice_counts, timed
-from dataset import DEFAULT_DB, DEFAULT_PG_DIR, ensure_dataset, install_modules
+from dataset import add_dataset_arguments, ensure_dataset_of, install_modules
 
 print = functools.partial(builtins.print, flush=True)
 
@@ -230,15 +231,14 @@ def print_sql_times(args, pages, results, in_sql):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--pg-dir", default=str(DEFAULT_PG_DIR))
-    parser.add_argument("--db", default=DEFAULT_DB)
+    add_dataset_arguments(parser)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument(
         "--cpu-repeats", type=int, default=60, help="runs of the CPU time measure (0: none)"
     )
     args = parser.parse_args(argv)
-    bench_db = ensure_dataset(args.pg_dir, args.db)
+    bench_db = ensure_dataset_of(args)
     ensure_module(bench_db)
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, "

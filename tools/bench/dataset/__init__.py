@@ -27,13 +27,19 @@ Other benchmarks reuse it::
     with bench_db.environment() as env:
         ...
 
-Command line: ``python3 tools/bench/dataset [--rebuild]`` (``--help``).
+or, with the options ``--pg-dir``, ``--size`` and ``--db`` of every benchmark::
+
+    parser = argparse.ArgumentParser()
+    add_dataset_arguments(parser)
+    bench_db = ensure_dataset_of(parser.parse_args())
+
+Command line: ``python3 tools/bench/dataset [--size large] [--rebuild]`` (``--help``).
 
 What is where, in the order of a build:
 
 - ``build.py``: ``ensure_dataset`` (reuse or build, the marker), ``check_dataset``;
 - ``database.py``: ``BenchDatabase``, the cluster, the template database, installs;
-- ``params.py``: the size (``Params``) and the shape (shares, payment terms);
+- ``params.py``: the size (``Params``, ``--size``) and the shape (shares, payment terms);
 - ``generator.py``: the steps of a generation, in their order;
 - ``prototypes.py``: one document of every kind through the ORM;
 - ``customers.py``: customers and contacts, their ranks and credit limits;
@@ -44,10 +50,11 @@ What is where, in the order of a build:
 - ``leads.py``, ``orders.py``: opportunities and sale orders (ORM);
 - ``bulk.py``: copies of prototype rows, ids, numbering, the bulk load;
 - ``consistency.py``: the checks of a built data set;
-- ``cli.py`` and ``__main__.py``: the command line.
+- ``cli.py`` and ``__main__.py``: the command line, and the options the benchmarks share.
 """
 
 from .build import check_dataset, ensure_dataset
+from .cli import add_dataset_arguments, default_db, ensure_dataset_of
 from .consistency import DatasetError, log
 from .database import (
     DEFAULT_DB,
@@ -56,4 +63,4 @@ from .database import (
     install_modules,
     start_cluster,
 )
-from .params import Params
+from .params import SIZES, Params, params_of_size

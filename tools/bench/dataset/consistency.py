@@ -311,9 +311,24 @@ def recompute_check(env, model, ids, methods, names):
 
 
 def _sample(cr, query, size, rng):
-    cr.execute(query)
-    ids = [row[0] for row in cr.fetchall()]
-    return sorted(rng.sample(ids, min(size, len(ids))))
+    """``size`` of the ids of ``query`` drawn with ``rng``, in id order.
+
+    The positions are drawn here and the ids fetched by position, so that
+    only the sample comes to Python (ten times the default data set has
+    9 million journal items).
+    """
+    cr.execute(f"SELECT count(*) FROM ({query}) AS q")
+    total = cr.fetchone()[0]
+    positions = rng.sample(range(total), min(size, total))
+    # a join, not ``position = ANY(...)``: that would scan the array for every id
+    cr.execute(
+        f"""SELECT id FROM (SELECT q.id, row_number() OVER (ORDER BY q.id) - 1 AS position
+                              FROM ({query}) AS q) AS numbered
+              JOIN unnest(%s::bigint[]) AS drawn(position) USING (position)
+          ORDER BY id""",
+        [positions],
+    )
+    return [row[0] for row in cr.fetchall()]
 
 
 INVOICE_AMOUNTS = [
@@ -438,8 +453,23 @@ def run_orm_checks(env, seed=42):
     log(f"ORM checks: Odoo's compute methods agree on {checked} sampled records")
 
 
+def check_open_item_summary(env):
+    """The bridge's open item summary equals a full recomputation from the journal items."""
+    started = time.time()
+    count, rows = env["account.move.line"]._open_item_summary_differences(limit=10)
+    if count:
+        examples = [(row["kind"], row["move_id"], row["partner_id"]) for row in rows]
+        raise DatasetError(
+            f"open item summary: {count} rows differ from the journal items, "
+            f"e.g. (kind, entry, partner) {examples}"
+        )
+    log(f"open item summary: equal to its recomputation ({time.time() - started:.1f} s)")
+
+
 def run_bridge_checks(env, seed=42):
-    """The bridge's receivable balance equals Odoo's ``credit``, and ORM sums."""
+    """The bridge's open item summary is exact, its receivable balance equals
+    Odoo's ``credit``, and ORM sums."""
+    check_open_item_summary(env)
     rng = random.Random(seed)
     cr = env.cr
     customers = _sample(

@@ -90,7 +90,7 @@ PLAN_CUSTOMERS = """
     SELECT i AS num, %(first)s + i - 1 AS partner_id,
            ((%(adj)s)::text[])[1 + (i * 7 + i / 24) %% %(n_adj)s] || ' '
            || ((%(nouns)s)::text[])[1 + (i * 13 + i / 31) %% %(n_nouns)s] || ' '
-           || to_char(i, 'FM00000') AS name,
+           || to_char(i, %(number)s) AS name,
            round((random() * 9 + 1)::numeric, 0) AS limit_factor,
            random() < 0.75 AS has_limit
       FROM generate_series(1, %(n)s) i
@@ -112,7 +112,7 @@ PLAN_CONTACTS = """
     UPDATE bench_customer
        SET contact_id = %(first)s + num / %(every)s - 1,
            contact_name = ((%(names)s)::text[])[1 + num %% %(n_names)s]
-                          || ' ' || to_char(num, 'FM00000')
+                          || ' ' || to_char(num, %(number)s)
      WHERE num %% %(every)s = 0
 """
 FINISH_PARTNERS = """
@@ -142,9 +142,17 @@ FINISH_PARTNERS = """
 """
 
 
+def number_format(customers):
+    """The ``to_char`` format of the customers' numbers in their names: five
+    digits, more when there are more customers (a number too long for its
+    format would come out as ``#####``)."""
+    return "FM" + "0" * max(5, len(str(customers)))
+
+
 def plan_customers(cr, params):
     """Temp table ``bench_customer``: one row per customer (and its contact, if any)."""
     cr.execute("SELECT setseed(%s)", [params.seed])  # the same data set on every build
+    number = number_format(params.customers)
     first = reserve_ids(cr, "res_partner", params.customers)
     cr.execute(
         PLAN_CUSTOMERS,
@@ -155,6 +163,7 @@ def plan_customers(cr, params):
             "n_adj": len(ADJECTIVES),
             "nouns": NOUNS,
             "n_nouns": len(NOUNS),
+            "number": number,
         },
     )
     cr.execute(RANK_CUSTOMERS)
@@ -167,6 +176,7 @@ def plan_customers(cr, params):
             "every": params.contacts_every,
             "names": FIRST_NAMES,
             "n_names": len(FIRST_NAMES),
+            "number": number,
         },
     )
 

@@ -148,7 +148,8 @@ def _write_orders(cr, order):
         "(SELECT d.*, %(tpl)s AS tpl_id FROM bench_deal d) src",
         {
             "id": "src.order_id",
-            "name": "'BS' || lpad(src.num::text, 6, '0')",
+            # six digits, more past 999,999 orders (lpad would cut them)
+            "name": "'BS' || lpad(src.num::text, greatest(6, length(src.num::text)), '0')",
             "partner_id": "src.partner_id",
             "partner_invoice_id": "src.partner_id",
             "partner_shipping_id": "src.partner_id",

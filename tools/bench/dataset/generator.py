@@ -59,6 +59,9 @@ class Generator:
         # as the bridge fills it on install: the last matching of each paid
         # invoice (a copy would hold the prototype's date)
         self.env["account.move"]._fill_full_payment_date()
+        # the bulk load skips triggers (bulk_load), those of the bridge's open
+        # item summary too: build it as installing the bridge on these books would
+        self.env["account.move.line"]._rebuild_open_item_summary()
         finish_partners(cr, self.company.id)
 
     def run(self):
