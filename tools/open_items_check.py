@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Compare a database's open item summary with its journal items.
+"""Compare what a database's triggers keep with a full recomputation.
 
-crm_accounting_bridge keeps the open receivable items in a summary table
-(``crm_open_receivable_item``) with triggers on ``account_move_line``. This
-command recomputes the summary from every journal item and reports each row
-where the two disagree: ``missing`` (items without their row), ``extra``
-(a row without items), ``differs`` (another residual or count).
+crm_accounting_bridge keeps two tables by PostgreSQL triggers: the open item
+summary (``crm_open_receivable_item``, from ``account_move_line``) and the
+facts of the order-to-cash report (``crm_order_cash_cycle_fact``, from the
+orders, their lines, their links to invoice lines and the invoices). This
+command recomputes both from their sources and reports each row where the
+two disagree: ``missing`` (a source without its row), ``extra`` (a row
+without its source), ``differs`` (other figures).
 
     python3 tools/open_items_check.py -c odoo.conf -d DATABASE
     python3 tools/open_items_check.py -c odoo.conf -d DATABASE --repair
@@ -15,10 +17,10 @@ where the two disagree: ``missing`` (items without their row), ``extra``
 
 Options it does not know are Odoo's (``--db_host``, ``--db_user``...).
 
-Exit status 0 when the summary is exact, 1 when it differs (after
-``--repair``: 0 when the rebuilt summary is exact), 2 when the database
-cannot be checked. Reads only, unless ``--repair`` rebuilds the summary from
-the journal items (in one transaction, committed only when exact).
+Exit status 0 when both are exact, 1 when one differs (after ``--repair``:
+0 when the rebuilt tables are exact), 2 when the database cannot be checked.
+Reads only, unless ``--repair`` rebuilds what differs from its sources (in
+one transaction, committed only when exact).
 """
 
 import argparse
@@ -53,32 +55,59 @@ def main(argv=None):
         if "crm.customer.360" not in env:
             print(f"crm_accounting_bridge is not installed in {args.database}.")
             return 2
-        lines = env["account.move.line"]
-        started = time.monotonic()
-        count, rows = lines._open_item_summary_differences(limit=args.limit)
-        elapsed = time.monotonic() - started
-        print(f"{count} differences ({elapsed:.1f} s)")
-        for row in rows:
-            print(
-                f"  {row['kind']}: entry {row['move_id']}, partner {row['partner_id']},"
+        checks = _checks(env)
+        differing = []
+        for label, differences, rebuild, describe in checks:
+            started = time.monotonic()
+            count, rows = differences(limit=args.limit)
+            print(f"{label}: {count} differences ({time.monotonic() - started:.1f} s)")
+            for row in rows:
+                print(f"  {row['kind']}: {describe(row)}")
+            if count:
+                differing.append((label, differences, rebuild))
+        if not differing:
+            return 0
+        if not args.repair:
+            return 1
+        for label, differences, rebuild in differing:
+            rebuild()
+            count, _rows = differences(limit=1)
+            if count:
+                cr.rollback()
+                print(f"{label}: still {count} differences once rebuilt; nothing committed.")
+                return 1
+            print(f"{label}: rebuilt from its sources, 0 differences.")
+        cr.commit()
+        return 0
+
+
+def _checks(env):
+    """(label, differences, rebuild, describe a row) of each kept table."""
+    lines = env["account.move.line"]
+    cycles = env["crm.order.cash.cycle"]
+    return (
+        (
+            "open item summary",
+            lines._open_item_summary_differences,
+            lines._rebuild_open_item_summary,
+            lambda row: (
+                f"entry {row['move_id']}, partner {row['partner_id']},"
                 f" account {row['account_id']}, due {row['due_date']},"
                 f" {'owed' if row['owed'] else 'credit'}, company {row['company_id']}:"
                 f" kept {row['kept_residual']} ({row['kept_item_count']} items),"
                 f" journal items {row['residual']} ({row['item_count']} items)"
-            )
-        if not count:
-            return 0
-        if not args.repair:
-            return 1
-        lines._rebuild_open_item_summary()
-        count, _rows = lines._open_item_summary_differences(limit=1)
-        if count:
-            cr.rollback()
-            print(f"The rebuilt summary still has {count} differences: not committed.")
-            return 1
-        cr.commit()
-        print("Rebuilt from the journal items: 0 differences.")
-        return 0
+            ),
+        ),
+        (
+            "order-to-cash facts",
+            cycles._cycle_facts_differences,
+            cycles._rebuild_cycle_facts,
+            lambda row: (
+                f"opportunity {row['lead_id']}, company {row['company_id']}:"
+                f" kept {row['kept']}, orders and invoices {row['facts']}"
+            ),
+        ),
+    )
 
 
 if __name__ == "__main__":

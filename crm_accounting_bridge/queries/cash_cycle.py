@@ -2,21 +2,24 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The order-to-cash cycle of won opportunities: one row per opportunity.
 
-The steps of a cycle come from three places: the opportunity (won), its sale
-orders (``sale.order.opportunity_id``: created, confirmed) and the customer
-invoices and credit notes of those orders' lines (invoiced, paid). Each part
-is one common table expression aggregated per opportunity; the statement
-joins them and derives the day counts. See ``crm.order.cash.cycle`` for
-what each column means to its readers.
+The steps of a cycle come from two places: the opportunity (won) and the
+facts of its sale orders and their invoices (created, confirmed, invoiced,
+paid), which PostgreSQL keeps per opportunity and company
+(``queries.cash_cycle_facts``). What depends on the reader is applied
+here: the won opportunities, the time zone of dates, the companies shown,
+the currency of the report and today. See ``crm.order.cash.cycle`` for what
+each column means to its readers.
 
-Raw SQL because the ORM cannot say it: aggregates of three documents joined
-per opportunity, reached through a many2many of order lines, in one
-statement whatever the number of opportunities and invoices.
+Raw SQL because the ORM cannot say it: the facts of two tables aggregated
+per opportunity, in one statement whatever the number of opportunities.
 """
 
 from odoo.tools import SQL
 
-# Stored fields the statement reads, to flush before running it.
+from .cash_cycle_facts import TABLE as FACT_TABLE
+
+# Stored fields the statement and the kept facts read, to flush before
+# running it (the facts' triggers see only what was written).
 CASH_CYCLE_SOURCES = {
     "crm.lead": [
         "active",
@@ -163,39 +166,6 @@ def won(scope):
     )
 
 
-def orders(scope):
-    """The orders of each won opportunity that are not cancelled, in the
-    active companies (an opportunity's orders are in its company, which
-    Odoo checks, unless it has none)."""
-    return SQL(
-        """
-        SELECT so.id, so.opportunity_id AS lead_id, so.company_id, so.state,
-               so.create_date, so.date_order, so.amount_total, so.currency_rate
-          FROM won
-          JOIN sale_order so ON so.opportunity_id = won.id
-         WHERE so.state != 'cancel' AND so.company_id = ANY(%s)
-        """,
-        scope.company_ids,
-    )
-
-
-def documents():
-    """The posted entries invoicing the lines of each opportunity's orders,
-    once per opportunity even when they invoice several of its lines."""
-    return SQL(
-        """
-        SELECT DISTINCT won_order.lead_id, line.move_id
-          FROM won_order
-          JOIN sale_order_line order_line ON order_line.order_id = won_order.id
-          JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = order_line.id
-          JOIN account_move_line line ON line.id = rel.invoice_line_id
-         -- product lines: an invoice of an order has some (its sections and
-         -- notes are linked too); the bridge's index holds their entries
-         WHERE line.parent_state = 'posted' AND line.display_type = 'product'
-        """
-    )
-
-
 # The facts of a cycle, each from one part of the statement: (column, type).
 FACTS = (
     ("user_id", "int"),
@@ -268,48 +238,27 @@ def won_facts():
     )
 
 
-def order_facts(scope):
-    """What each order says: created, confirmed, its total in the company
-    currency (its ``currency_rate`` is the rate of its currency against its
-    company's at the order date, as ``sale.report`` converts it)."""
+def kept_facts(scope):
+    """What the orders and invoices of each won opportunity say, in the
+    active companies: the kept facts (``queries.cash_cycle_facts``), their
+    times as dates of the scope's time zone, their amounts in the currency
+    of the report."""
     return _facts(
-        SQL("won_order"),
+        SQL("won JOIN %s fact ON fact.lead_id = won.id", SQL.identifier(FACT_TABLE)),
         {
-            "lead_id": SQL("won_order.lead_id"),
-            "date_ordered": scope.local_date(SQL("won_order.create_date")),
-            "date_confirmed": SQL(
-                "CASE WHEN won_order.state = 'sale' THEN %s END",
-                scope.local_date(SQL("won_order.date_order")),
-            ),
-            "amount_ordered": scope.converted(
-                SQL("won_order.amount_total / COALESCE(NULLIF(won_order.currency_rate, 0), 1)")
-            ),
+            "lead_id": SQL("fact.lead_id"),
+            "date_ordered": scope.local_date(SQL("fact.ordered_at")),
+            "date_confirmed": scope.local_date(SQL("fact.confirmed_at")),
+            "amount_ordered": scope.converted(SQL("fact.amount_ordered")),
+            "date_invoiced": SQL("fact.date_invoiced"),
+            "invoiced": SQL("fact.invoiced"),
+            "due": SQL("fact.due"),
+            "amount_invoiced": scope.converted(SQL("fact.invoiced")),
+            "amount_due": scope.converted(SQL("fact.due")),
+            "date_last_paid": SQL("fact.date_last_paid"),
         },
-        joins=scope.join_rate(SQL("won_order.company_id")),
-    )
-
-
-def invoice_facts(scope):
-    """What each invoice or credit note says: its date (an invoice's),
-    total and residual, and the date it was fully paid: the bridge's stored
-    ``full_payment_date``, the ``max_date`` of the last partial
-    reconciliation of a paid invoice's receivable items, so that no
-    reconciliation is read here."""
-    return _facts(
-        SQL("document JOIN account_move move ON move.id = document.move_id"),
-        {
-            "lead_id": SQL("document.lead_id"),
-            "date_invoiced": SQL(
-                "CASE WHEN move.move_type = 'out_invoice' THEN move.invoice_date END"
-            ),
-            "invoiced": SQL("move.amount_total_signed"),
-            "due": SQL("move.amount_residual_signed"),
-            "amount_invoiced": scope.converted(SQL("move.amount_total_signed")),
-            "amount_due": scope.converted(SQL("move.amount_residual_signed")),
-            "date_last_paid": SQL("move.full_payment_date"),
-        },
-        where=SQL("move.move_type IN ('out_invoice', 'out_refund')"),
-        joins=scope.join_rate(SQL("move.company_id")),
+        where=SQL("fact.company_id = ANY(%s)", scope.company_ids),
+        joins=scope.join_rate(SQL("fact.company_id")),
     )
 
 
@@ -324,13 +273,14 @@ def cash_cycle(scope):
     ``days_open`` (days since won while not paid) and every amount of
     ``AMOUNTS``.
 
-    The facts of the opportunities, of their orders and of their invoices
-    are put one after the other and aggregated once per opportunity, rather
-    than aggregated apart and joined: PostgreSQL cannot know how many
-    opportunities a few customers have (some have thousands), and with too
-    low an estimate it joined thousands of opportunities to thousands of
-    aggregates by nested loops. The parts are inlined (NOT MATERIALIZED) so
-    that their joins are estimated from the tables' statistics.
+    The facts of the opportunities and the kept facts of their orders and
+    invoices (one row per company of their orders) are put one after the
+    other and aggregated once per opportunity, rather than aggregated apart
+    and joined: PostgreSQL cannot know how many opportunities a few
+    customers have (some have thousands), and with too low an estimate it
+    joined thousands of opportunities to thousands of aggregates by nested
+    loops. The won part is inlined (NOT MATERIALIZED) so that its joins are
+    estimated from the tables' statistics.
 
     A cycle is paid once something was invoiced and nothing is due, in the
     companies' own currencies where it is exact (the rule of the order
@@ -341,17 +291,11 @@ def cash_cycle(scope):
         """
         WITH won AS NOT MATERIALIZED (
             %(won)s
-        ), won_order AS NOT MATERIALIZED (
-            %(orders)s
-        ), document AS NOT MATERIALIZED (
-            %(documents)s
         ), step AS (
             SELECT lead_id AS id, %(aggregates)s
               FROM (%(won_facts)s
                     UNION ALL
-                    %(order_facts)s
-                    UNION ALL
-                    %(invoice_facts)s) fact
+                    %(kept_facts)s) fact
           GROUP BY lead_id
         ), cycle AS (
             SELECT step.*,
@@ -382,8 +326,6 @@ def cash_cycle(scope):
           FROM cycle
         """,
         won=won(scope),
-        orders=orders(scope),
-        documents=documents(),
         aggregates=SQL(", ").join(
             SQL(
                 "%s(%s) AS %s",
@@ -394,8 +336,7 @@ def cash_cycle(scope):
             for name, _type in FACTS
         ),
         won_facts=won_facts(),
-        order_facts=order_facts(scope),
-        invoice_facts=invoice_facts(scope),
+        kept_facts=kept_facts(scope),
         currency_id=scope.currency_id,
         day_counts=SQL(", ").join(
             SQL(

@@ -6,7 +6,9 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.models import parse_read_group_spec
 from odoo.tools import SQL
+from odoo.tools.sql import table_exists
 
+from ..queries import cash_cycle_facts
 from ..queries.cash_cycle import CASH_CYCLE_SOURCES, CycleScope, cash_cycle
 
 # The aggregate of the ``*_median`` fields: Odoo's read_group has none, the
@@ -137,6 +139,43 @@ class CrmOrderCashCycle(models.Model):
     amount_due = fields.Monetary(
         string="Still Due", readonly=True, help="What remains to be paid on its invoices."
     )
+
+    def init(self):
+        """Create the kept facts of orders and invoices and their triggers
+        (``queries.cash_cycle_facts``).
+
+        On install, and on the upgrade that brings them to a database with
+        history, the table is filled in one statement; afterwards the
+        triggers keep it, and upgrades only replace the functions.
+        """
+        res = super().init()
+        cr = self.env.cr
+        new = not table_exists(cr, cash_cycle_facts.TABLE)
+        cr.execute(cash_cycle_facts.install())
+        if new:
+            self._flush_cycle_sources()
+            cr.execute(cash_cycle_facts.build())
+        return res
+
+    @api.model
+    def _cycle_facts_differences(self, limit=20):
+        """Return ``(count, rows)``: how many kept facts of orders and
+        invoices disagree with a full recomputation, and the first ``limit``
+        of them (see ``queries.cash_cycle_facts.differences``).
+
+        Zero means the kept facts are exact. The tests check it after every
+        scenario; ``tools/open_items_check.py`` checks a database.
+        """
+        self.env.flush_all()
+        rows = self.env.execute_query_dict(cash_cycle_facts.differences(limit))
+        return (rows[0]["total"] if rows else 0), rows
+
+    @api.model
+    def _rebuild_cycle_facts(self):
+        """Fill the kept facts again from the orders and invoices: for a
+        database where they were changed by hand; never needed otherwise."""
+        self.env.flush_all()
+        self.env.cr.execute(cash_cycle_facts.build())
 
     @property
     def _table_query(self):

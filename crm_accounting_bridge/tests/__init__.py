@@ -1,6 +1,7 @@
 from . import test_access
 from . import test_customer_360
 from . import test_cycle
+from . import test_cycle_facts
 from . import test_financial_snapshot
 from . import test_french
 from . import test_full_payment_date
@@ -14,4 +15,5 @@ from . import test_opportunity_summary
 from . import test_readiness_page
 from . import test_open_item_summary
 from . import test_open_item_concurrency
+from . import test_cycle_facts_concurrency
 from . import test_customer_360_search

@@ -8,7 +8,7 @@ from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from .open_items import OpenItemSummaryChecked
+from .kept_figures import KeptFiguresChecked
 
 # The readiness items a company without a chart of accounts misses, in their order.
 BARE_MISSING = [
@@ -21,7 +21,7 @@ BARE_MISSING = [
 ]
 
 
-class CrmAccountingBridgeCommon(OpenItemSummaryChecked, AccountTestInvoicingCommon):
+class CrmAccountingBridgeCommon(KeptFiguresChecked, AccountTestInvoicingCommon):
     """Customers, invoices and payments with dates relative to today."""
 
     @classmethod

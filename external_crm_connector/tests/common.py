@@ -9,7 +9,7 @@ from pathlib import Path
 from odoo import Command
 from odoo.tests import new_test_user
 
-from odoo.addons.crm_accounting_bridge.tests.open_items import OpenItemSummaryChecked
+from odoo.addons.crm_accounting_bridge.tests.kept_figures import KeptFiguresChecked
 from odoo.addons.external_crm_connector.adapters.provider import get_provider
 
 from .clock import EARLIER, iso
@@ -42,7 +42,7 @@ def hubspot_v1(secret, body):
     return hashlib.sha256(secret.encode() + body).hexdigest()
 
 
-class ExternalCrmCase(OpenItemSummaryChecked):
+class ExternalCrmCase(KeptFiguresChecked):
     """Backends, users and delivery helpers shared by the connector tests;
     every test checks the open item summary at its end."""
 

@@ -2,7 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """``tools/open_items_check.py`` on the demo's database: the whole story,
 built through the ORM (invoices, payments, credit notes, reconciliations in
-two companies and currencies), leaves the open item summary exact."""
+two companies and currencies, orders of won deals), leaves the open item
+summary and the order-to-cash facts exact."""
 
 import subprocess
 import sys
@@ -20,22 +21,42 @@ def _check(demo, *options):
 def test_story_summary_exact(demo):
     result = _check(demo)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
-    assert result.stdout.startswith("0 differences"), result.stdout
+    assert "open item summary: 0 differences" in result.stdout, result.stdout
+    assert "order-to-cash facts: 0 differences" in result.stdout, result.stdout
 
 
-def test_changed_summary_reported_then_repaired(demo):
-    """A summary changed behind the triggers' back is found, row by row, and
-    ``--repair`` rebuilds it from the journal items."""
+def _changed_reported_then_repaired(demo, change, reported, exact):
+    """Change a kept table behind its triggers' back with the SQL
+    ``change``: the check finds the row (``reported``), ``--repair``
+    rebuilds the table from its sources (``exact`` once checked again)."""
     with demo["db"].environment() as env:
-        env.cr.execute(
-            "UPDATE crm_open_receivable_item SET residual = residual + 1"
-            " WHERE move_id = (SELECT MIN(move_id) FROM crm_open_receivable_item)"
-        )
+        env.cr.execute(change)
         assert env.cr.rowcount >= 1
         env.cr.commit()
     result = _check(demo)
     assert result.returncode == 1, result.stdout + result.stderr[-2000:]
-    assert "differs: entry" in result.stdout, result.stdout
+    assert reported in result.stdout, result.stdout
     result = _check(demo, "--repair")
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
-    assert "0 differences" in _check(demo).stdout
+    assert exact in _check(demo).stdout
+
+
+def test_changed_summary_reported_then_repaired(demo):
+    _changed_reported_then_repaired(
+        demo,
+        "UPDATE crm_open_receivable_item SET residual = residual + 1"
+        " WHERE move_id = (SELECT MIN(move_id) FROM crm_open_receivable_item)",
+        "differs: entry",
+        "open item summary: 0 differences",
+    )
+
+
+def test_changed_cycle_facts_reported_then_repaired(demo):
+    _changed_reported_then_repaired(
+        demo,
+        "UPDATE crm_order_cash_cycle_fact SET due = COALESCE(due, 0) + 1"
+        " WHERE lead_id = (SELECT MIN(lead_id) FROM crm_order_cash_cycle_fact"
+        "                   WHERE ordered_at IS NOT NULL)",
+        "differs: opportunity",
+        "order-to-cash facts: 0 differences",
+    )
