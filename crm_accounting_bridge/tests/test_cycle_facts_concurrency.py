@@ -1,5 +1,8 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import threading
+import time
+
 from psycopg2.errors import LockNotAvailable, SerializationFailure
 
 from odoo import api
@@ -111,5 +114,24 @@ class TestCycleFactsConcurrency(TransactionCase):
                 self._set_total(second, self.order_ids[1], 200)
             second.cr.rollback()
             self._set_total(second, self.order_ids[1], 200)
+            _commit(second.cr)
+        self.assertEqual(self._ordered(), ([300.0, 0.0], 0))
+
+    def test_read_committed_sees_what_the_other_worker_committed(self):
+        """Read committed (psql, scripts): the second worker waits for the
+        first, then computes the facts from what the first committed rather
+        than from what was there when its statement began."""
+        with self._env() as first, self._env() as second:
+            self._set_total(first, self.order_ids[0], 100)
+            second.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            second.cr.execute("SET LOCAL lock_timeout = '20s'")
+            waiting = threading.Thread(
+                target=self._set_total, args=(second, self.order_ids[1], 200)
+            )
+            waiting.start()
+            # let the second worker reach the first's lock
+            time.sleep(1)
+            _commit(first.cr)
+            waiting.join()
             _commit(second.cr)
         self.assertEqual(self._ordered(), ([300.0, 0.0], 0))
