@@ -5,7 +5,7 @@
     "summary": "HubSpot, Salesforce, Zoho CRM, Pipedrive and signed JSON into a durable "
     "inbox, with field mapping, identity matching, conflict policies, catch-up pulls "
     "and the financial status written back",
-    "version": "18.0.2.2.1",
+    "version": "18.0.2.2.2",
     "category": "Sales/CRM",
     "website": "https://github.com/accounting-first/odoo-crm-accounting",
     "author": "Accounting First",

@@ -183,7 +183,37 @@ class Mapper:
                         error=self._unreadable_text(error),
                     )
                 )
+        refused = self._refused_vat(kind, result.values)
+        if refused:
+            del result.values["vat"]
+            notes.append(refused)
         return result
+
+    def _refused_vat(self, kind, values):
+        """What Odoo's VAT check says of an incoming VAT it refuses, else None.
+
+        With ``base_vat`` (which French and many other accountings install),
+        a VAT Odoo refuses fails the whole write: the record would lose
+        everything else the event carries. It is checked here as the
+        constraint checks it (against the incoming country, else the VAT's
+        own prefix), so that it is left out with a note and the rest applied;
+        accounting's check is never bypassed.
+        """
+        vat = values.get("vat")
+        partners = self.coercer.model(kind)
+        if not vat or len(vat) == 1 or not hasattr(partners, "check_vat"):
+            return None
+        country = self.env["res.country"].browse(values.get("country_id") or ())
+        if partners._run_vat_test(vat, country, kind == "company") is not False:
+            return None
+        reason = partners._build_vat_error_message(
+            country.code.lower() if country else None, vat, self.env._("this customer")
+        )
+        return self.env._(
+            "VAT: Odoo's VAT check refuses %(vat)s; the field is left as it is. %(reason)s",
+            vat=vat,
+            reason=reason,
+        )
 
     def _unreadable_text(self, error):
         """What a person reads of a value a transform could not read, in their language."""

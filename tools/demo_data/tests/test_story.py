@@ -254,3 +254,36 @@ def test_plan_is_the_same_every_time():
         (s.key, s.day, s.lines, s.payments) for s in second.sales
     ]
     assert len(first.customers) == 40
+
+
+def test_a_vat_that_odoo_refuses_leaves_the_rest_applied(env):
+    """The demo installs French accounting, with Odoo's VAT check (base_vat):
+    a company whose VAT Odoo refuses is still created, with everything else
+    it carries; the VAT is left out and the event says why."""
+    from odoo.addons.external_crm_connector.adapters.provider import (  # noqa: PLC0415
+        get_provider,
+    )
+
+    body = json.dumps(
+        {
+            "event_id": "vat-refused-1",
+            "object": "company",
+            "id": "ext-C-VAT-1",
+            "updated_at": "2026-01-05T10:00:00Z",
+            "data": {"name": "Lumière Négoce SARL", "vat": "FR 1234", "country": "FR"},
+        }
+    )
+    generic = env["external.crm.backend"].search([("provider", "=", "generic")])
+    items = get_provider(generic).parse_delivery(body.encode())
+    integration = generic._as_integration_user()
+    integration.env["external.crm.event"]._store_items(integration, items)
+    for _round in range(3):
+        env.invalidate_all()
+        generic._as_integration_user()._process_inbox()
+    env.invalidate_all()
+    event = env["external.crm.event"].search([("idempotency_key", "=", "event:vat-refused-1")])
+    assert event.state == "done", (event.state, event.last_error, event.summary)
+    company = _customer(env, "Lumière Négoce SARL")
+    assert company.country_id.code == "FR"
+    assert not company.vat
+    assert "FR1234" in event.summary, event.summary
