@@ -171,16 +171,14 @@ def test_inbox(env):
     assert generic.webhook_secret == "demo-secret"
 
 
-def test_readme_examples(env):
-    """The README's two deliveries, sent to the demo's generic backend: a customer, then
-    a won deal that becomes a quotation of 3,690.00."""
+def _deliver(env, bodies):
+    """Store the deliveries ``bodies`` in the demo's generic backend's inbox
+    and process it, as its webhook and its jobs would."""
     # found once the demo configured Odoo (the fixture)
     from odoo.addons.external_crm_connector.adapters.provider import (  # noqa: PLC0415
         get_provider,
     )
 
-    bodies = re.findall(r"^BODY='(.*)'$", README.read_text(), re.MULTILINE)
-    assert len(bodies) == 2
     generic = env["external.crm.backend"].search([("provider", "=", "generic")])
     for body in bodies:
         items = get_provider(generic).parse_delivery(body.encode())
@@ -190,6 +188,14 @@ def test_readme_examples(env):
             env.invalidate_all()
             generic._as_integration_user()._process_inbox()
     env.invalidate_all()
+
+
+def test_readme_examples(env):
+    """The README's two deliveries, sent to the demo's generic backend: a customer, then
+    a won deal that becomes a quotation of 3,690.00."""
+    bodies = re.findall(r"^BODY='(.*)'$", README.read_text(), re.MULTILINE)
+    assert len(bodies) == 2
+    _deliver(env, bodies)
     keys = [f"event:{json.loads(body)['event_id']}" for body in bodies]
     events = env["external.crm.event"].search([("idempotency_key", "in", keys)])
     assert set(events.mapped("state")) == {"done"}, events.mapped("last_error")
@@ -260,10 +266,6 @@ def test_a_vat_that_odoo_refuses_leaves_the_rest_applied(env):
     """The demo installs French accounting, with Odoo's VAT check (base_vat):
     a company whose VAT Odoo refuses is still created, with everything else
     it carries; the VAT is left out and the event says why."""
-    from odoo.addons.external_crm_connector.adapters.provider import (  # noqa: PLC0415
-        get_provider,
-    )
-
     body = json.dumps(
         {
             "event_id": "vat-refused-1",
@@ -273,14 +275,7 @@ def test_a_vat_that_odoo_refuses_leaves_the_rest_applied(env):
             "data": {"name": "Lumière Négoce SARL", "vat": "FR 1234", "country": "FR"},
         }
     )
-    generic = env["external.crm.backend"].search([("provider", "=", "generic")])
-    items = get_provider(generic).parse_delivery(body.encode())
-    integration = generic._as_integration_user()
-    integration.env["external.crm.event"]._store_items(integration, items)
-    for _round in range(3):
-        env.invalidate_all()
-        generic._as_integration_user()._process_inbox()
-    env.invalidate_all()
+    _deliver(env, [body])
     event = env["external.crm.event"].search([("idempotency_key", "=", "event:vat-refused-1")])
     assert event.state == "done", (event.state, event.last_error, event.summary)
     company = _customer(env, "Lumière Négoce SARL")
