@@ -10,7 +10,7 @@ of it installing the modules).
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from demo_data import cli
@@ -271,7 +271,8 @@ def test_a_vat_that_odoo_refuses_leaves_the_rest_applied(env):
             "event_id": "vat-refused-1",
             "object": "company",
             "id": "ext-C-VAT-1",
-            "updated_at": "2026-01-05T10:00:00Z",
+            # yesterday: the run's own clock, never a date today overtakes
+            "updated_at": (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "data": {"name": "Lumière Négoce SARL", "vat": "FR 1234", "country": "FR"},
         }
     )
