@@ -4,7 +4,7 @@
     "name": "CRM Accounting Bridge",
     "summary": "Accounting readiness, partner financial snapshot and Customer 360 "
     "for salespeople, from posted journal items",
-    "version": "18.0.2.5.0",
+    "version": "18.0.2.6.0",
     "category": "Sales/CRM",
     "website": "https://github.com/accounting-first/odoo-crm-accounting",
     "author": "Accounting First",
@@ -15,6 +15,7 @@
     "data": [
         "security/crm_accounting_bridge_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/aging_bar_templates.xml",
         "views/cash_cycle_chart_templates.xml",
         "views/customer_360_chart_templates.xml",

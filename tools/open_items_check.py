@@ -3,13 +3,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Compare what a database's triggers keep with a full recomputation.
 
-crm_accounting_bridge keeps two tables by PostgreSQL triggers: the open item
-summary (``crm_open_receivable_item``, from ``account_move_line``) and the
-facts of the order-to-cash report (``crm_order_cash_cycle_fact``, from the
-orders, their lines, their links to invoice lines and the invoices). This
-command recomputes both from their sources and reports each row where the
-two disagree: ``missing`` (a source without its row), ``extra`` (a row
-without its source), ``differs`` (other figures).
+crm_accounting_bridge keeps tables by PostgreSQL triggers: the open item
+summary (``crm_open_receivable_item``, from ``account_move_line``), the
+customers' owed totals (``crm_open_receivable_owed``, from the summary; the
+customers marked as changed since the last fold are not compared, their
+totals are never read before the fold) and the facts of the order-to-cash
+report (``crm_order_cash_cycle_fact``, from the orders, their lines, their
+links to invoice lines and the invoices). This command recomputes each from
+its sources and reports each row where the two disagree: ``missing`` (a
+source without its row), ``extra`` (a row without its source), ``differs``
+(other figures).
 
     python3 tools/open_items_check.py -c odoo.conf -d DATABASE
     python3 tools/open_items_check.py -c odoo.conf -d DATABASE --repair
@@ -96,6 +99,16 @@ def _checks(env):
                 f" {'owed' if row['owed'] else 'credit'}, company {row['company_id']}:"
                 f" kept {row['kept_residual']} ({row['kept_item_count']} items),"
                 f" journal items {row['residual']} ({row['item_count']} items)"
+            ),
+        ),
+        (
+            "customers' owed totals",
+            lines._owed_totals_differences,
+            lines._rebuild_owed_totals,
+            lambda row: (
+                f"customer {row['partner_id']}: kept owed {row['kept_owed']},"
+                f" balance {row['kept_balance']}; open items owed {row['owed']},"
+                f" balance {row['balance']}"
             ),
         ),
         (

@@ -38,6 +38,8 @@ that account's rows (a row trigger on the account).
 
 from odoo.tools import SQL
 
+from . import owed_totals
+
 TABLE = "crm_open_receivable_item"
 KEY = ("move_id", "partner_id", "account_id", "due_date", "owed", "company_id")
 # the functions and triggers the addon creates, removed when it is uninstalled
@@ -72,7 +74,8 @@ def _open_lines(lines, sign):
 
 def _apply(parts, moves):
     """Statements adding the summary rows of ``parts`` (``_open_lines``),
-    then removing the rows of the entries ``moves`` left without items."""
+    then removing the rows of the entries ``moves`` left without items, and
+    marking the customers whose owed total changed (``owed_totals``)."""
     key = ", ".join(KEY)
     return f"""
         INSERT INTO {TABLE} AS item ({key}, residual, item_count)
@@ -84,7 +87,8 @@ def _apply(parts, moves):
             ON CONFLICT ({key}) DO UPDATE
            SET residual = item.residual + EXCLUDED.residual,
                item_count = item.item_count + EXCLUDED.item_count;
-        DELETE FROM {TABLE} WHERE item_count = 0 AND move_id IN ({moves});"""
+        DELETE FROM {TABLE} WHERE item_count = 0 AND move_id IN ({moves});
+        {owed_totals.mark_changed(parts)}"""
 
 
 def _line_function(event):
@@ -114,11 +118,13 @@ def _account_function():
         CREATE OR REPLACE FUNCTION {ACCOUNT_TRIGGER}() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
+            {owed_totals.mark_account("NEW.id")}
             DELETE FROM {TABLE} WHERE account_id = NEW.id;
             INSERT INTO {TABLE} ({key}, residual, item_count)
             SELECT {key}, SUM(residual), SUM(item_count)
               FROM ({_open_lines("account_move_line", 1)} AND line.account_id = NEW.id) item
           GROUP BY {key};
+            {owed_totals.mark_account("NEW.id")}
             RETURN NULL;
         END $$;"""
 

@@ -8,6 +8,7 @@ from ..models.partner_financial_snapshot import (
     SNAPSHOT_FIELDS,
     SNAPSHOT_SOURCES,
 )
+from ..queries import owed_totals
 
 # Columns of the report a search can sort and filter by from the open item
 # summary alone, without the payment history of every customer.
@@ -29,6 +30,17 @@ class _OpenItemColumns(frozenset):
     these columns alone: a context sent over RPC holds lists and strings,
     never this, and cannot make a read return partial figures.
     """
+
+
+class _OpenItemColumnsPerCustomer(_OpenItemColumns):
+    """The same, computed customer by customer (see ``_search``)."""
+
+
+class _KeptBalanceColumns(_OpenItemColumns):
+    """The balance alone, from the kept totals but for ``fresh_ids``, the
+    customers changed since, computed from the summary (see ``_search``)."""
+
+    fresh_ids = ()
 
 
 class CrmCustomer360(models.Model):
@@ -131,9 +143,14 @@ class CrmCustomer360(models.Model):
         # see _search: the rows of known customers only, when only they are
         # read; the figures a search needs only, when it needs open items only
         columns = self.env.context.get("crm_customer_360_search_columns")
-        if isinstance(columns, _OpenItemColumns):
-            return self._customer_360_query(search_columns=columns)
-        return self._customer_360_query(self._customer_360_context_ids())
+        if not isinstance(columns, _OpenItemColumns):
+            columns = None
+        return self._customer_360_query(
+            self._customer_360_context_ids(),
+            search_columns=columns,
+            per_customer=isinstance(columns, _OpenItemColumnsPerCustomer),
+            fresh_ids=columns.fresh_ids if isinstance(columns, _KeptBalanceColumns) else None,
+        )
 
     @api.model
     def _customer_360_context_ids(self):
@@ -151,17 +168,24 @@ class CrmCustomer360(models.Model):
         return None
 
     @api.model
-    def _customer_360_query(self, partner_ids=None, search_columns=None):
+    def _customer_360_query(
+        self, partner_ids=None, search_columns=None, per_customer=False, fresh_ids=None
+    ):
         """The report's rows: all customers, or those of ``partner_ids`` only.
 
         With ``search_columns`` (names of ``RECEIVABLE_FIELDS``), the rows
-        of all customers with those figures only, from the open item
-        summary; the other figures are 0. The rows are the same either way:
-        customers (``customer_rank``) and partners with open items, active,
-        or archived with an open balance.
+        with those figures only, from the open item summary; the other
+        figures are 0. The rows are the same either way: customers
+        (``customer_rank``) and partners with open items, active, or
+        archived with an open balance. ``per_customer``: the figures of each
+        row computed apart (a lateral join), which PostgreSQL can stop after
+        the first rows a limit asks for, instead of all customers at once.
+        ``fresh_ids``: the balance alone (``search_columns`` has no other
+        figure), kept by ``queries.owed_totals`` but for these customers.
         """
         snapshot = self.env["partner.financial.snapshot"]
-        company = snapshot._snapshot_company()
+        if fresh_ids is not None:
+            return self._customer_360_kept_query(fresh_ids)
         if search_columns is None:
             figures = snapshot._snapshot_query(partner_ids)
             columns = SNAPSHOT_FIELDS
@@ -173,9 +197,86 @@ class CrmCustomer360(models.Model):
             open_item = SQL.identifier("open_item")
         else:
             columns = sorted(search_columns | {"receivable_balance"})
-            figures = snapshot._receivable_query(columns=columns)
+            figures = snapshot._receivable_query(partner_ids, columns=columns)
             # the figures are the open items' already
             open_items, open_item = SQL(), SQL.identifier("snapshot")
+        if per_customer:
+            # OFFSET 0: kept apart, else PostgreSQL joins it back to every
+            # customer's figures computed at once
+            joins = SQL(
+                """LEFT JOIN LATERAL (SELECT * FROM (%s) figures
+                                       WHERE figures.partner_id = partner.id
+                                      OFFSET 0) snapshot ON TRUE""",
+                figures,
+            )
+        else:
+            joins = SQL("LEFT JOIN (%s) snapshot ON snapshot.partner_id = partner.id", figures)
+        return self._customer_360_rows(
+            columns,
+            SQL("res_partner partner %s %s", joins, open_items),
+            SQL(
+                """((partner.active
+                     AND (partner.customer_rank > 0 OR %(open_item)s.partner_id IS NOT NULL))
+                    -- archived with an open balance: still in the books' totals
+                    OR %(open_item)s.receivable_balance != 0)""",
+                open_item=open_item,
+            ),
+            partner_ids,
+        )
+
+    @api.model
+    def _customer_360_kept_query(self, fresh_ids):
+        """The report's rows with their balance alone, from the kept totals
+        (``queries.owed_totals``) but for ``fresh_ids``, computed from the
+        open item summary: the same rows as ``_customer_360_query``.
+
+        Two parts: the customers with open items, read from the totals
+        first, and the customers without, whose balance is 0. A count of
+        rows with a balance reads the first part only, and stops at the
+        web client's limit without reading every customer.
+        """
+        snapshot = self.env["partner.financial.snapshot"]
+        balances = SQL(
+            "%s UNION ALL (%s)",
+            owed_totals.kept_balances(fresh_ids),
+            snapshot._receivable_query(fresh_ids, columns=["receivable_balance"]),
+        )
+        with_open_items = self._customer_360_rows(
+            ["receivable_balance"],
+            # from the totals to their partners, one by one: a count stops
+            # after its limit instead of reading every partner first
+            SQL(
+                """(%s) snapshot
+                   CROSS JOIN LATERAL (SELECT * FROM res_partner
+                                        WHERE id = snapshot.partner_id OFFSET 0) partner""",
+                balances,
+            ),
+            SQL("(partner.active OR snapshot.receivable_balance != 0)"),
+        )
+        without = self._customer_360_rows(
+            ["receivable_balance"],
+            # typed as the other part's, so that a condition on the balance
+            # reaches both parts (and rules this one out for a balance)
+            SQL(
+                "res_partner partner CROSS JOIN (SELECT 0::numeric AS receivable_balance) snapshot"
+            ),
+            SQL(
+                """partner.active AND partner.customer_rank > 0
+                   AND NOT EXISTS (SELECT 1 FROM (%s) open_item
+                                    WHERE open_item.partner_id = partner.id)""",
+                balances,
+            ),
+        )
+        return SQL("(%s) UNION ALL (%s)", with_open_items, without)
+
+    @api.model
+    def _customer_360_rows(self, columns, source, membership, partner_ids=None):
+        """The report's rows from ``source`` (which names the partners
+        ``partner`` and their figures ``snapshot``), with the figures of
+        ``columns`` (0 for the others), of the partners in ``membership``
+        that the user may open, all or those of ``partner_ids``."""
+        snapshot = self.env["partner.financial.snapshot"]
+        company = snapshot._snapshot_company()
         return SQL(
             """
             SELECT partner.id AS id,
@@ -185,14 +286,9 @@ class CrmCustomer360(models.Model):
                    partner.user_id,
                    partner.country_id,
                    %(snapshot_columns)s
-              FROM res_partner partner
-         LEFT JOIN (%(snapshot)s) snapshot ON snapshot.partner_id = partner.id
-                   %(open_items)s
+              FROM %(source)s
              WHERE partner.id = partner.commercial_partner_id
-               AND ((partner.active
-                     AND (partner.customer_rank > 0 OR %(open_item)s.partner_id IS NOT NULL))
-                    -- archived with an open balance: still in the books' totals
-                    OR %(open_item)s.receivable_balance != 0)
+               AND %(membership)s
                -- the group's customers that the user may open: shared ones
                -- and those of an active company or a parent of one, as
                -- Odoo's rule on partners reads them
@@ -215,9 +311,8 @@ class CrmCustomer360(models.Model):
                 )
                 for name in SNAPSHOT_FIELDS
             ),
-            snapshot=figures,
-            open_items=open_items,
-            open_item=open_item,
+            source=source,
+            membership=membership,
             partner_company=snapshot._company_scope(SQL("partner.company_id")),
             # sudo: the parents of the active companies, which the user may
             # not belong to; only their ids are read, as Odoo's partner rule
@@ -238,8 +333,12 @@ class CrmCustomer360(models.Model):
         instead of everyone's, with the same result since each row depends on
         its customer only. A search that sorts and filters by open item
         figures alone (the list's default: open balance, by overdue amount)
-        computes those figures for every customer from the open item
-        summary, and ``_fetch_query`` reads the page it selected in full.
+        computes those figures from the open item summary, and
+        ``_fetch_query`` reads the page it selected in full: the first pages
+        by overdue amount from the customers who may owe the most
+        (``_search_most_overdue``), a count the web client limits (10,000)
+        customer by customer until it has enough, anything else for every
+        customer at once.
         """
         self._disable_jit()
         report = self
@@ -252,7 +351,14 @@ class CrmCustomer360(models.Model):
         ):
             report = self.with_context(crm_customer_360_ids=list(domain[0][2]))
         else:
-            columns = self._open_item_search_columns(domain, order or self._order)
+            # no order: a count, or a search that does not sort
+            columns = self._open_item_search_columns(domain, order)
+            if columns is not None and limit and not order:
+                columns = self._counting_columns(columns)
+            elif columns is not None and limit and self._ranks_by_overdue(order):
+                page = self._search_most_overdue(domain, offset, limit, order, columns)
+                if page is not None:
+                    return page
             if columns is not None:
                 report = self.with_context(crm_customer_360_search_columns=columns)
         query = super(CrmCustomer360, report)._search(
@@ -261,6 +367,70 @@ class CrmCustomer360(models.Model):
         if report is not self and "crm_customer_360_search_columns" in report.env.context:
             query.crm_customer_360_page_only = True
         return query
+
+    @api.model
+    def _counting_columns(self, columns):
+        """The figures of a limited search without order (the web client's
+        count, limited to 10,001): the balance alone from the kept totals
+        when the database has one company group, whose books these are;
+        else each customer's figures apart, until the limit is reached."""
+        if columns <= {"receivable_balance"}:
+            snapshot = self.env["partner.financial.snapshot"]
+            (other_groups,) = self.env.execute_query(
+                SQL(
+                    "SELECT EXISTS (SELECT 1 FROM res_company WHERE NOT %s)",
+                    snapshot._company_scope(SQL("id")),
+                )
+            )[0]
+            if not other_groups:
+                snapshot._flush_snapshot_sources()
+                kept = _KeptBalanceColumns(columns)
+                kept.fresh_ids = [row[0] for row in self.env.execute_query(owed_totals.marked())]
+                return kept
+        return _OpenItemColumnsPerCustomer(columns)
+
+    @api.model
+    def _ranks_by_overdue(self, order):
+        """Whether ``order`` sorts by overdue amount first, largest first."""
+        first = (order or "").split(",")[0].split()
+        return len(first) >= 2 and first[0] == "overdue_amount" and first[1].lower() == "desc"
+
+    @api.model
+    def _search_most_overdue(self, domain, offset, limit, order, columns, candidates=None):
+        """The page of a search sorted by overdue amount, largest first, from
+        the customers who owe the most in all (``queries.owed_totals``), or
+        None when that cannot prove the page (then every customer is computed).
+
+        A customer's overdue amount is at most what it owes in all. The
+        candidates are the customers of largest owed totals and every
+        customer changed since the totals were last updated; their exact
+        figures are computed and sorted. The page is theirs when its last
+        row is more overdue than the largest total left out: no other
+        customer can rank before it. Two queries whatever the customers.
+        ``candidates``: how many of the largest totals to take (by default
+        four times the rows asked, at least 400).
+        """
+        wanted = offset + limit
+        if wanted > 1000:
+            return None
+        self.env["partner.financial.snapshot"]._flush_snapshot_sources()
+        rows = self.env.execute_query(owed_totals.candidates(candidates or max(4 * wanted, 400)))
+        bound = rows[-1][1]
+        candidates = [partner_id for partner_id, _owed in rows[:-1]]
+        report = self.with_context(
+            crm_customer_360_search_columns=columns, crm_customer_360_ids=candidates
+        )
+        query = super(CrmCustomer360, report)._search(domain, limit=wanted, order=order)
+        ranked = self.env.execute_query(
+            query.select(
+                SQL.identifier(query.table, "id"), SQL.identifier(query.table, "overdue_amount")
+            )
+        )
+        if len(ranked) < wanted or ranked[-1][1] <= max(bound, 0):
+            return None
+        page = self.browse([id_ for id_, _overdue in ranked[offset:]])._as_query()
+        page.crm_customer_360_page_only = True
+        return page
 
     @api.model
     def _open_item_search_columns(self, domain, order):
@@ -280,8 +450,22 @@ class CrmCustomer360(models.Model):
 
     def _fetch_query(self, query, fields):
         """Read the page a search of open item figures selected, in full
-        (see ``_search``), in the order that search gave it."""
+        (see ``_search``), in the order that search gave it.
+
+        Every column, whichever were asked: they all come from the same
+        statement, which costs as much for one as for all, and a column
+        left out would cost the whole statement again when first read (the
+        list read the page twice that way).
+        """
         self._disable_jit()
+        fields = [
+            *fields,
+            *(
+                field
+                for field in self._fields.values()
+                if field.store and field.column_type and field not in fields
+            ),
+        ]
         if getattr(query, "crm_customer_360_page_only", False):
             ids = list(query)
             page = super()._fetch_query(self._search([("id", "in", ids)]), fields)

@@ -14,6 +14,7 @@ from . import test_customer_360_dashboard
 from . import test_opportunity_summary
 from . import test_readiness_page
 from . import test_open_item_summary
+from . import test_owed_totals
 from . import test_open_item_concurrency
 from . import test_cycle_facts_concurrency
 from . import test_customer_360_search

@@ -5,7 +5,8 @@
 class KeptFiguresChecked:
     """After every test, what PostgreSQL keeps for the bridge must equal a
     full recomputation from its sources: the open item summary from the
-    journal items (``queries.open_item_summary``), the facts of the
+    journal items (``queries.open_item_summary``), the customers' owed
+    totals not marked as changed from it (``queries.owed_totals``), the facts of the
     order-to-cash report from the orders and invoices
     (``queries.cash_cycle_facts``).
 
@@ -22,6 +23,9 @@ class KeptFiguresChecked:
         count, rows = self.env["account.move.line"]._open_item_summary_differences()
         if count:
             self.fail(f"The open item summary has {count} differences, the first: {rows[:5]}")
+        count, rows = self.env["account.move.line"]._owed_totals_differences()
+        if count:
+            self.fail(f"The customers' owed totals have {count} differences, the first: {rows[:5]}")
         count, rows = self.env["crm.order.cash.cycle"]._cycle_facts_differences()
         if count:
             self.fail(f"The order-to-cash facts have {count} differences, the first: {rows[:5]}")

@@ -6,6 +6,7 @@ from odoo import Command, api, fields
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL
 
+from odoo.addons.crm_accounting_bridge.queries import owed_totals
 from odoo.addons.crm_accounting_bridge.queries.open_item_summary import TABLE
 
 
@@ -109,6 +110,44 @@ class TestOpenItemConcurrency(TransactionCase):
             )
             count, differences = env["account.move.line"]._open_item_summary_differences()
             self.assertEqual(count, 0, differences)
+
+    def test_fold_beside_a_worker(self):
+        """The fold of the customers' owed totals (``queries.owed_totals``)
+        never loses a change made beside it: a posting it cannot see keeps
+        its customer marked, whether the fold commits first or started
+        before the posting committed."""
+
+        def marked(env):
+            return {row[0] for row in env.execute_query(owed_totals.marked())}
+
+        with self._env() as worker, self._env() as fold:
+            worker["account.move"].browse(self.invoice_ids[0]).action_post()
+            worker.flush_all()
+            fold["account.move.line"]._fold_owed_totals()
+            _commit(fold.cr)
+            _commit(worker.cr)
+        with self._env() as worker, self._env() as fold:
+            # the fold's snapshot is taken before the posting commits
+            self.assertIn(self.partner_id, marked(fold))
+            worker["account.move"].browse(self.invoice_ids[1]).action_post()
+            worker.flush_all()
+            _commit(worker.cr)
+            fold["account.move.line"]._fold_owed_totals()
+            _commit(fold.cr)
+        with self._env() as env:
+            self.assertIn(self.partner_id, marked(env), "the second posting's mark")
+            count, differences = env["account.move.line"]._owed_totals_differences()
+            self.assertEqual(count, 0, differences)
+            env["account.move.line"]._fold_owed_totals()
+            (owed,) = env.execute_query(
+                SQL(
+                    "SELECT owed FROM %s WHERE partner_id = %s",
+                    SQL.identifier(owed_totals.TOTALS),
+                    self.partner_id,
+                )
+            )
+            self.assertEqual(float(owed[0]), 200.0)
+            _commit(env.cr)
 
 
 class _Closing:

@@ -6,6 +6,7 @@ from odoo.tools import SQL
 from odoo.tools.sql import table_exists
 
 from odoo.addons.crm_accounting_bridge.hooks import uninstall_hook
+from odoo.addons.crm_accounting_bridge.queries import owed_totals
 from odoo.addons.crm_accounting_bridge.queries.open_item_summary import TABLE
 
 from .common import CrmAccountingBridgeCommon
@@ -166,6 +167,8 @@ class TestOpenItemSummary(CrmAccountingBridgeCommon):
         self.assertEqual(len(before), 2)
         uninstall_hook(self.env)
         self.assertFalse(table_exists(self.env.cr, TABLE))
+        self.assertFalse(table_exists(self.env.cr, owed_totals.TOTALS))
+        self.assertFalse(table_exists(self.env.cr, owed_totals.CHANGED))
         triggers = self.env.execute_query(
             SQL("SELECT tgname FROM pg_trigger WHERE tgname LIKE %s", "crm_open_receivable%")
         )
@@ -177,3 +180,5 @@ class TestOpenItemSummary(CrmAccountingBridgeCommon):
         self.env["crm.order.cash.cycle"].init()
         self.assertEqual(self._rows(invoices), before)
         self._exact()
+        # the customers' owed totals are built again, none marked
+        self.assertEqual(self.env.execute_query(owed_totals.marked()), [])

@@ -3,7 +3,7 @@
 """``tools/open_items_check.py`` on the demo's database: the whole story,
 built through the ORM (invoices, payments, credit notes, reconciliations in
 two companies and currencies, orders of won deals), leaves the open item
-summary and the order-to-cash facts exact."""
+summary, the customers' owed totals and the order-to-cash facts exact."""
 
 import subprocess
 import sys
@@ -22,7 +22,19 @@ def test_story_summary_exact(demo):
     result = _check(demo)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     assert "open item summary: 0 differences" in result.stdout, result.stdout
+    assert "customers' owed totals: 0 differences" in result.stdout, result.stdout
     assert "order-to-cash facts: 0 differences" in result.stdout, result.stdout
+
+
+def test_story_owed_totals_exact_once_folded(demo):
+    """The story's customers are all marked as changed until the scheduled
+    action folds them: then every total is compared, and exact."""
+    with demo["db"].environment() as env:
+        assert env["account.move.line"]._fold_owed_totals()
+        env.cr.commit()
+    result = _check(demo)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "customers' owed totals: 0 differences" in result.stdout, result.stdout
 
 
 def _changed_reported_then_repaired(demo, change, reported, exact):
@@ -48,6 +60,19 @@ def test_changed_summary_reported_then_repaired(demo):
         " WHERE move_id = (SELECT MIN(move_id) FROM crm_open_receivable_item)",
         "differs: entry",
         "open item summary: 0 differences",
+    )
+
+
+def test_changed_owed_totals_reported_then_repaired(demo):
+    with demo["db"].environment() as env:
+        env["account.move.line"]._fold_owed_totals()
+        env.cr.commit()
+    _changed_reported_then_repaired(
+        demo,
+        "UPDATE crm_open_receivable_owed SET owed = owed + 1"
+        " WHERE partner_id = (SELECT MIN(partner_id) FROM crm_open_receivable_owed)",
+        "differs: customer",
+        "customers' owed totals: 0 differences",
     )
 
 

@@ -1,0 +1,180 @@
+# Copyright 2026 Accounting First
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from odoo.addons.crm_accounting_bridge.queries import owed_totals
+
+from .common import CrmAccountingBridgeCommon
+
+ORDER = "overdue_amount desc, receivable_balance desc, partner_id"
+
+
+@tagged("post_install", "-at_install")
+class TestOwedTotals(CrmAccountingBridgeCommon):
+    """The customers' owed totals rank the Customer 360 list's first pages.
+
+    Whatever the totals hold (folded, waiting for the fold, loose after a
+    payment), the first page by overdue amount and the limited count are
+    the ones every customer's figures give; the fold makes the totals exact
+    again (each test also ends with ``KeptFiguresChecked``).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        partners = cls.env["res.partner"]
+        cls.customers = partners
+        # overdue amounts 500, 400, ... 100; the largest also owes 1,000 not due
+        for index, amount in enumerate((500, 400, 300, 200, 100)):
+            customer = partners.create({"name": f"Owed {index}", "is_company": True})
+            cls._create_invoice(customer, amount, -60, -30)
+            cls.customers |= customer
+        cls._create_invoice(cls.customers[0], 1000, -5, 25)
+        cls.not_due = partners.create({"name": "Owed Not Due", "is_company": True})
+        cls._create_invoice(cls.not_due, 5000, -5, 25)
+        cls.credit = partners.create({"name": "Owed Credit", "is_company": True})
+        cls._create_unallocated_payment(cls.credit, 70)
+        cls.no_items = partners.create({"name": "Owed Nothing", "customer_rank": 1})
+        cls.ours = cls.customers | cls.not_due | cls.credit | cls.no_items
+
+    def _marked(self):
+        self.env.flush_all()
+        return {row[0] for row in self.env.execute_query(owed_totals.marked())}
+
+    def _kept(self, partners):
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT partner_id, owed, balance FROM %s WHERE partner_id = ANY(%s)",
+                SQL.identifier(owed_totals.TOTALS),
+                partners.ids,
+            )
+        )
+        return {partner: (float(owed), float(balance)) for partner, owed, balance in rows}
+
+    def _fold(self):
+        return self.env["account.move.line"]._fold_owed_totals()
+
+    def _page(self, limit, domain=(), full=False):
+        report = self.env["crm.customer.360"].with_context(active_test=False)
+        if full:
+            report = report.with_context(crm_customer_360_full=True)
+        self.env.invalidate_all()
+        domain = [("partner_id", "in", self.ours.ids), *domain]
+        return report.search(domain, limit=limit, order=ORDER).partner_id
+
+    def _assert_pages_exact(self):
+        for limit in (1, 3, 5, 7, 9):
+            for domain in ([], [("receivable_balance", "!=", 0)], [("overdue_amount", ">", 150)]):
+                with self.subTest(limit=limit, domain=domain):
+                    self.assertEqual(
+                        self._page(limit, domain), self._page(limit, domain, full=True)
+                    )
+
+    def test_fold_makes_the_totals_exact(self):
+        """Posting marks the customer; the fold computes its totals, every
+        company and every item owed, due or not."""
+        self.assertTrue(set(self.customers.ids) <= self._marked())
+        self.assertGreaterEqual(self._fold(), 7)
+        self.assertFalse(self._marked() & set(self.ours.ids))
+        self.assertEqual(
+            self._kept(self.customers[0] | self.credit | self.no_items),
+            {self.customers[0].id: (1500.0, 1500.0), self.credit.id: (0.0, -70.0)},
+        )
+        invoice = self._create_invoice(self.customers[1], 50, -40, -10)
+        self._register_payment(invoice, 20)
+        self.assertIn(self.customers[1].id, self._marked())
+        self.assertNotIn(self.customers[2].id, self._marked())
+        self._fold()
+        self.assertEqual(self._kept(self.customers[1]), {self.customers[1].id: (430.0, 430.0)})
+
+    def test_a_change_that_cancels_out_marks_nothing(self):
+        self._fold()
+        invoice = self.customers[2].invoice_ids
+        invoice.ref = "a reference"
+        invoice.line_ids.flush_recordset()
+        self.assertNotIn(self.customers[2].id, self._marked())
+
+    def test_contact_moving_to_another_company_marks_both(self):
+        """Items of a contact count for its commercial entity: moving it
+        marks the one it leaves and the one it joins."""
+        contact = self.env["res.partner"].create(
+            {"name": "Owed Contact", "parent_id": self.customers[3].id}
+        )
+        self._create_unallocated_payment(contact, 30)
+        self._fold()
+        self.assertEqual(self._kept(self.customers[3]), {self.customers[3].id: (200.0, 170.0)})
+        contact.parent_id = self.not_due
+        self.assertTrue({self.customers[3].id, self.not_due.id} <= self._marked())
+        self._assert_pages_exact()
+        self._fold()
+        self.assertEqual(
+            self._kept(self.customers[3] | self.not_due),
+            {self.customers[3].id: (200.0, 200.0), self.not_due.id: (5000.0, 4970.0)},
+        )
+
+    def test_first_pages_exact_before_and_after_the_fold(self):
+        self._assert_pages_exact()
+        self._fold()
+        self._assert_pages_exact()
+        # a loose total: the largest debtor pays, and is marked until folded
+        self._register_payment(self.customers[0].invoice_ids, 1500)
+        self._assert_pages_exact()
+        self._fold()
+        self._assert_pages_exact()
+        self.assertNotIn(self.customers[0], self._page(5))
+
+    def test_first_page_proven_from_the_totals(self):
+        """After a fold, the first page comes from the customers owing the
+        most: two queries, whatever the number of customers; a page the
+        totals cannot prove (fewer overdue customers than rows asked) is
+        computed for every customer."""
+        self._fold()
+        report = self.env["crm.customer.360"]
+        domain = [("partner_id", "in", self.ours.ids)]
+        report._search_most_overdue(domain, 0, 3, ORDER, frozenset({"overdue_amount"}))
+        with self.assertQueryCount(2):
+            page = report._search_most_overdue(domain, 0, 3, ORDER, frozenset({"overdue_amount"}))
+        self.assertEqual(report.browse(list(page)).partner_id, self.customers[:3])
+        self.assertIsNone(
+            report._search_most_overdue(domain, 0, 6, ORDER, frozenset({"overdue_amount"}))
+        )
+        self.assertEqual(self._page(6), self._page(6, full=True))
+        # the totals rank by what is owed: the customer owing most, not
+        # overdue, is a candidate that the exact figures put last
+        self.assertEqual(self._page(6)[-1], self.not_due)
+
+    def test_customer_changed_since_the_fold_is_a_candidate(self):
+        """A customer owing more since the fold ranks by its exact figures,
+        even when its kept total is too small to be among the largest."""
+        self._fold()
+        self._create_invoice(self.customers[4], 2000, -60, -30)
+        report = self.env["crm.customer.360"]
+        domain = [("partner_id", "in", self.ours.ids)]
+        page = report._search_most_overdue(
+            domain, 0, 1, ORDER, frozenset({"overdue_amount"}), candidates=2
+        )
+        self.assertEqual(report.browse(list(page)).partner_id, self.customers[4])
+
+    def test_limited_count(self):
+        """The web client's count (limited) equals the full count, capped."""
+        report = self.env["crm.customer.360"].with_context(active_test=False)
+        for fold in (False, True):
+            if fold:
+                self._fold()
+            for domain in ([], [("receivable_balance", "!=", 0)], [("overdue_amount", ">", 0)]):
+                domain = [("partner_id", "in", self.ours.ids), *domain]
+                full = report.search_count(domain)
+                for limit in (1, 4, 100):
+                    with self.subTest(fold=fold, domain=domain, limit=limit):
+                        self.assertEqual(report.search_count(domain, limit=limit), min(full, limit))
+        self.assertEqual(report.search_count([("partner_id", "in", self.ours.ids)]), 8)
+
+    def test_archived_customer_owing_is_counted(self):
+        self.customers[4].active = False
+        self._fold()
+        report = self.env["crm.customer.360"].with_context(active_test=False)
+        domain = [("partner_id", "in", self.ours.ids), ("receivable_balance", "!=", 0)]
+        self.assertEqual(report.search_count(domain, limit=100), report.search_count(domain))
+        self.assertIn(self.customers[4], self._page(9, [("receivable_balance", "!=", 0)]))
