@@ -147,6 +147,9 @@ def install():
             PRIMARY KEY ({key})
         )""",
         f"CREATE INDEX IF NOT EXISTS {TABLE}_partner_index ON {TABLE} (partner_id)",
+        # which companies have open items: the Customer 360 count reads the
+        # customers' owed totals only when all are in the companies it reads
+        f"CREATE INDEX IF NOT EXISTS {TABLE}_company_index ON {TABLE} (company_id)",
         _account_function(),
         f"DROP TRIGGER IF EXISTS {ACCOUNT_TRIGGER} ON account_account",
         f"""
@@ -193,6 +196,19 @@ def build():
     key = ", ".join(KEY)
     return SQL(
         f"DELETE FROM {TABLE}; INSERT INTO {TABLE} ({key}, residual, item_count) {_recomputed()}"
+    )
+
+
+def outside_companies(scope):
+    """Whether any open item is in a company outside ``scope`` (an SQL
+    condition on ``company.id``): one index lookup per such company."""
+    return SQL(
+        """SELECT EXISTS (SELECT 1 FROM res_company company
+                           WHERE NOT %s
+                             AND EXISTS (SELECT 1 FROM %s item
+                                          WHERE item.company_id = company.id))""",
+        scope,
+        SQL.identifier(TABLE),
     )
 
 

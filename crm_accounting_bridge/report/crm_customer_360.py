@@ -8,7 +8,7 @@ from ..models.partner_financial_snapshot import (
     SNAPSHOT_FIELDS,
     SNAPSHOT_SOURCES,
 )
-from ..queries import owed_totals
+from ..queries import open_item_summary, owed_totals
 
 # Columns of the report a search can sort and filter by from the open item
 # summary alone, without the payment history of every customer.
@@ -29,7 +29,14 @@ class _OpenItemColumns(frozenset):
     A class of its own so that only ``_search`` can ask for a report of
     these columns alone: a context sent over RPC holds lists and strings,
     never this, and cannot make a read return partial figures.
+
+    Equal only to itself: Odoo reuses an environment whose context is equal,
+    and two searches of the same names must not share one's kind (below)
+    or its customers changed since the fold.
     """
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
 
 class _OpenItemColumnsPerCustomer(_OpenItemColumns):
@@ -372,18 +379,16 @@ class CrmCustomer360(models.Model):
     def _counting_columns(self, columns):
         """The figures of a limited search without order (the web client's
         count, limited to 10,001): the balance alone from the kept totals
-        when the database has one company group, whose books these are;
-        else each customer's figures apart, until the limit is reached."""
+        when no open item is outside the companies the report reads (the
+        totals add every company's); else each customer's figures apart,
+        until the limit is reached."""
         if columns <= {"receivable_balance"}:
             snapshot = self.env["partner.financial.snapshot"]
-            (other_groups,) = self.env.execute_query(
-                SQL(
-                    "SELECT EXISTS (SELECT 1 FROM res_company WHERE NOT %s)",
-                    snapshot._company_scope(SQL("id")),
-                )
-            )[0]
-            if not other_groups:
-                snapshot._flush_snapshot_sources()
+            snapshot._flush_snapshot_sources()
+            ((outside,),) = self.env.execute_query(
+                open_item_summary.outside_companies(snapshot._company_scope(SQL("company.id")))
+            )
+            if not outside:
                 kept = _KeptBalanceColumns(columns)
                 kept.fresh_ids = [row[0] for row in self.env.execute_query(owed_totals.marked())]
                 return kept

@@ -1,9 +1,14 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from odoo.addons.crm_accounting_bridge.queries import owed_totals
+from odoo.addons.crm_accounting_bridge.report.crm_customer_360 import (
+    _KeptBalanceColumns,
+    _OpenItemColumns,
+    _OpenItemColumnsPerCustomer,
+)
 
 from .common import CrmAccountingBridgeCommon
 
@@ -160,14 +165,19 @@ class TestOwedTotals(CrmAccountingBridgeCommon):
     def test_limited_count(self):
         """The web client's count (limited) equals the full count, capped."""
         report = self.env["crm.customer.360"].with_context(active_test=False)
-        for fold in (False, True):
-            if fold:
+        for step in ("marked", "folded", "changed since"):
+            if step == "folded":
                 self._fold()
+            elif step == "changed since":
+                # one customer pays all it owes, one part of it
+                self._register_payment(self.customers[1].invoice_ids, 400)
+                self._register_payment(self.customers[2].invoice_ids, 100)
+                self.assertTrue({self.customers[1].id, self.customers[2].id} <= self._marked())
             for domain in ([], [("receivable_balance", "!=", 0)], [("overdue_amount", ">", 0)]):
                 domain = [("partner_id", "in", self.ours.ids), *domain]
                 full = report.search_count(domain)
                 for limit in (1, 4, 100):
-                    with self.subTest(fold=fold, domain=domain, limit=limit):
+                    with self.subTest(step=step, domain=domain, limit=limit):
                         self.assertEqual(report.search_count(domain, limit=limit), min(full, limit))
         self.assertEqual(report.search_count([("partner_id", "in", self.ours.ids)]), 8)
 
@@ -178,3 +188,66 @@ class TestOwedTotals(CrmAccountingBridgeCommon):
         domain = [("partner_id", "in", self.ours.ids), ("receivable_balance", "!=", 0)]
         self.assertEqual(report.search_count(domain, limit=100), report.search_count(domain))
         self.assertIn(self.customers[4], self._page(9, [("receivable_balance", "!=", 0)]))
+
+    def test_list_as_the_web_client_opens_it_for_a_salesperson(self):
+        """The list's first page and its limited count, as the web client
+        asks for them, for a salesperson: what every customer's figures
+        give under the same rights."""
+        self._fold()
+        salesman = new_test_user(
+            self.env, login="owed_salesman", groups="sales_team.group_sale_salesman"
+        )
+        report = self.env["crm.customer.360"].with_user(salesman)
+        domain = [("partner_id", "in", self.ours.ids), ("receivable_balance", "!=", 0)]
+        specification = {"partner_id": {"fields": {"display_name": {}}}, "overdue_amount": {}}
+
+        def first_page(full):
+            self.env.invalidate_all()
+            result = report.with_context(crm_customer_360_full=full).web_search_read(
+                domain, specification, limit=3, order=ORDER, count_limit=10001
+            )
+            return [row["partner_id"]["id"] for row in result["records"]], result["length"]
+
+        self.assertEqual(first_page(False), first_page(True))
+        self.assertEqual(first_page(False), (self.customers[:3].ids, 7))
+
+    def test_count_reads_kept_balances_only_when_they_are_the_books_read(self):
+        """The kept balances add every company's open items: the count reads
+        them only while no open item is outside the company group read, and
+        counts customer by customer otherwise, with the same result."""
+        report = self.env["crm.customer.360"].with_context(active_test=False)
+        balance = frozenset({"receivable_balance"})
+        self.assertIsInstance(report._counting_columns(balance), _KeptBalanceColumns)
+        company_2 = self.setup_other_company()["company"]
+        self._create_invoice(self.customers[4], 900, -70, -60, company=company_2)
+        self._create_invoice(self.no_items, 900, -70, -60, company=company_2)
+        self._fold()
+        self.assertIsInstance(report._counting_columns(balance), _OpenItemColumnsPerCustomer)
+        domain = [("partner_id", "in", self.ours.ids), ("receivable_balance", "!=", 0)]
+        self.assertEqual(report.search_count(domain, limit=100), 7)
+        self.assertEqual(report.search_count(domain), 7)
+        # in the other company, its own books only
+        report_2 = report.with_company(company_2)
+        self.assertIsInstance(report_2._counting_columns(balance), _OpenItemColumnsPerCustomer)
+        self.assertEqual(report_2.search_count(domain, limit=100), 2)
+        self.assertEqual(report_2.search_count(domain), 2)
+
+    def test_second_count_sees_customers_changed_after_the_first(self):
+        """Each count reads the customers changed since the fold anew, even
+        when Odoo reuses the environment of an earlier, equal search."""
+        report = self.env["crm.customer.360"].with_context(active_test=False)
+        domain = [("partner_id", "in", self.ours.ids), ("receivable_balance", "!=", 0)]
+        self._fold()
+        self.assertEqual(report.search_count(domain, limit=100), 7)
+        # all it owes settled by a payment not yet matched: a balance of 0
+        self._create_unallocated_payment(self.customers[1], 400)
+        self.assertEqual(report.search_count(domain, limit=100), 6)
+        self.assertEqual(report.search_count(domain), 6)
+        # what makes it so: searches of the same figures never share an
+        # environment (Odoo reuses one whose context is equal)
+        balance = frozenset({"receivable_balance"})
+        kept = report.with_context(crm_customer_360_search_columns=_KeptBalanceColumns(balance))
+        again = report.with_context(crm_customer_360_search_columns=_KeptBalanceColumns(balance))
+        every = report.with_context(crm_customer_360_search_columns=_OpenItemColumns(balance))
+        self.assertIsNot(kept.env, again.env)
+        self.assertIsNot(kept.env, every.env)
