@@ -44,6 +44,9 @@ CHANGED = "crm_open_receivable_owed_changed"
 PARTNER_TRIGGER = "crm_open_receivable_owed_partner"
 # one fold at a time (pg_try_advisory_xact_lock(namespace, key))
 FOLD_LOCK = (18020, 1)
+# beyond this many customers changed since the last fold (the scheduled
+# action stopped, a bulk import), the searches compute every customer instead
+MARKED_LIMIT = 5000
 
 
 def mark_changed(parts):
@@ -193,10 +196,11 @@ def fold():
 
 
 def candidates(count):
-    """The ``count`` entities of largest owed total, every marked entity, and
-    the bound of all others: rows ``(partner_id, owed)``, where ``owed`` is
-    the total (NULL for a marked entity), and a last row ``(NULL, bound)``
-    (0 when no other entity owes anything)."""
+    """The ``count`` entities of largest owed total, the marked entities
+    (``MARKED_LIMIT`` + 1 at most: more tell the caller to compute every
+    customer), and the bound of all others: rows ``(partner_id, owed)``,
+    where ``owed`` is the total (NULL for a marked entity), and a last row
+    ``(NULL, bound)`` (0 when no other entity owes anything)."""
     return SQL(
         f"""
         WITH ranked AS (
@@ -205,11 +209,12 @@ def candidates(count):
         )
         SELECT partner_id, owed FROM ranked WHERE rank <= %s
          UNION ALL
-        SELECT DISTINCT partner_id, NULL::numeric FROM {CHANGED}
+        (SELECT DISTINCT partner_id, NULL::numeric FROM {CHANGED} LIMIT %s)
          UNION ALL
         SELECT NULL, COALESCE((SELECT owed FROM ranked WHERE rank = %s), 0)""",
         count + 1,
         count,
+        MARKED_LIMIT + 1,
         count + 1,
     )
 
@@ -243,8 +248,9 @@ def differences(limit):
 
 
 def marked():
-    """The entities marked as changed since the last fold."""
-    return SQL(f"SELECT DISTINCT partner_id FROM {CHANGED}")
+    """The entities marked as changed since the last fold (``MARKED_LIMIT``
+    + 1 at most: more tell the caller to compute every customer)."""
+    return SQL(f"SELECT DISTINCT partner_id FROM {CHANGED} LIMIT %s", MARKED_LIMIT + 1)
 
 
 def kept_balances(fresh_ids):

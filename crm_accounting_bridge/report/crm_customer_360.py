@@ -380,17 +380,19 @@ class CrmCustomer360(models.Model):
         """The figures of a limited search without order (the web client's
         count, limited to 10,001): the balance alone from the kept totals
         when no open item is outside the companies the report reads (the
-        totals add every company's); else each customer's figures apart,
-        until the limit is reached."""
+        totals add every company's) and the customers changed since the
+        fold are not too many; else each customer's figures apart, until
+        the limit is reached."""
         if columns <= {"receivable_balance"}:
             snapshot = self.env["partner.financial.snapshot"]
             snapshot._flush_snapshot_sources()
             ((outside,),) = self.env.execute_query(
                 open_item_summary.outside_companies(snapshot._company_scope(SQL("company.id")))
             )
-            if not outside:
+            fresh_ids = [] if outside else self.env.execute_query(owed_totals.marked())
+            if not outside and len(fresh_ids) <= owed_totals.MARKED_LIMIT:
                 kept = _KeptBalanceColumns(columns)
-                kept.fresh_ids = [row[0] for row in self.env.execute_query(owed_totals.marked())]
+                kept.fresh_ids = [row[0] for row in fresh_ids]
                 return kept
         return _OpenItemColumnsPerCustomer(columns)
 
@@ -421,6 +423,8 @@ class CrmCustomer360(models.Model):
         self.env["partner.financial.snapshot"]._flush_snapshot_sources()
         rows = self.env.execute_query(owed_totals.candidates(candidates or max(4 * wanted, 400)))
         bound = rows[-1][1]
+        if sum(1 for _partner_id, owed in rows[:-1] if owed is None) > owed_totals.MARKED_LIMIT:
+            return None
         candidates = [partner_id for partner_id, _owed in rows[:-1]]
         report = self.with_context(
             crm_customer_360_search_columns=columns, crm_customer_360_ids=candidates

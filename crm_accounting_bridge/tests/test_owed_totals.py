@@ -1,5 +1,7 @@
 # Copyright 2026 Accounting First
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
@@ -251,3 +253,24 @@ class TestOwedTotals(CrmAccountingBridgeCommon):
         every = report.with_context(crm_customer_360_search_columns=_OpenItemColumns(balance))
         self.assertIsNot(kept.env, again.env)
         self.assertIsNot(kept.env, every.env)
+
+    def test_too_many_changed_customers_compute_every_customer(self):
+        """Past ``MARKED_LIMIT`` customers changed since the fold (the
+        scheduled action stopped), the searches compute every customer:
+        slower, and the same rows."""
+        report = self.env["crm.customer.360"].with_context(active_test=False)
+        domain = [("partner_id", "in", self.ours.ids)]
+        balance = frozenset({"receivable_balance"})
+        self.assertGreater(len(self._marked()), 2)
+        with patch.object(owed_totals, "MARKED_LIMIT", 2):
+            self.assertIsNone(
+                report._search_most_overdue(domain, 0, 3, ORDER, frozenset({"overdue_amount"}))
+            )
+            self.assertIsInstance(report._counting_columns(balance), _OpenItemColumnsPerCustomer)
+            self.assertEqual(self._page(3), self.customers[:3])
+            self.assertEqual(report.search_count(domain, limit=100), 8)
+            self._fold()
+            self.assertIsNotNone(
+                report._search_most_overdue(domain, 0, 3, ORDER, frozenset({"overdue_amount"}))
+            )
+            self.assertIsInstance(report._counting_columns(balance), _KeptBalanceColumns)
