@@ -383,18 +383,27 @@ class CrmCustomer360(models.Model):
         totals add every company's) and the customers changed since the
         fold are not too many; else each customer's figures apart, until
         the limit is reached."""
-        if columns <= {"receivable_balance"}:
-            snapshot = self.env["partner.financial.snapshot"]
-            snapshot._flush_snapshot_sources()
-            ((outside,),) = self.env.execute_query(
-                open_item_summary.outside_companies(snapshot._company_scope(SQL("company.id")))
-            )
-            fresh_ids = [] if outside else self.env.execute_query(owed_totals.marked())
-            if not outside and len(fresh_ids) <= owed_totals.MARKED_LIMIT:
+        if columns <= {"receivable_balance"} and self._kept_balances_complete():
+            # the marks come from the triggers: pending writes first
+            self.env["partner.financial.snapshot"]._flush_snapshot_sources()
+            fresh_ids = self.env.execute_query(owed_totals.marked())
+            if len(fresh_ids) <= owed_totals.MARKED_LIMIT:
                 kept = _KeptBalanceColumns(columns)
                 kept.fresh_ids = [row[0] for row in fresh_ids]
                 return kept
         return _OpenItemColumnsPerCustomer(columns)
+
+    @api.model
+    def _kept_balances_complete(self):
+        """Whether the kept balances (``queries.owed_totals``), which add
+        every company's open items, are the balances of the books this
+        report reads: no open item is outside the current company group."""
+        snapshot = self.env["partner.financial.snapshot"]
+        snapshot._flush_snapshot_sources()
+        ((outside,),) = self.env.execute_query(
+            open_item_summary.outside_companies(snapshot._company_scope(SQL("company.id")))
+        )
+        return not outside
 
     @api.model
     def _ranks_by_overdue(self, order):
