@@ -5,6 +5,14 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..queries.credit import (
+    CREDIT_COLUMNS,
+    CREDIT_LIMIT,
+    CREDIT_PARTNER,
+    SALES_TO_INVOICE,
+    credit,
+    with_credit,
+)
 from ..queries.monthly import monthly
 from ..queries.receivable import receivable
 from ..queries.sales_to_invoice import SALES_TO_INVOICE_SOURCES, sales_to_invoice
@@ -151,6 +159,79 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         return {row.pop("partner_id"): row for row in rows}
 
     @api.model
+    def _read_figures(self, partner_ids, grace_days=0, receivable_only=False):
+        """Return ``(figures, credit figures)`` of ``partner_ids`` in one statement.
+
+        ``figures`` as ``_read_snapshot`` returns them, or as
+        ``_read_receivable`` with ``receivable_only``; ``credit figures`` as
+        ``_read_credit``. One statement rather than two or three: on a page
+        of ordinary customers, each statement costs more to plan and send
+        than to run.
+        """
+        if not partner_ids:
+            return {}, {}
+        credit_part = self._credit_query(partner_ids)
+        if receivable_only:
+            figures_query = self._receivable_query(partner_ids, grace_days=grace_days)
+        else:
+            figures_query = self._snapshot_query(partner_ids, grace_days=grace_days)
+        self._flush_snapshot_sources()
+        if credit_part is None:
+            rows = self.env.execute_query_dict(figures_query)
+            return {row.pop("partner_id"): row for row in rows}, {}
+        self._flush_sales_to_invoice_sources()
+        figures, credit_rows = {}, []
+        for row in self.env.execute_query_dict(with_credit(figures_query, credit_part)):
+            credit_row = {name: row.pop(name) for name in CREDIT_COLUMNS}
+            partner_id = row.pop("partner_id")
+            if partner_id is not None:
+                figures[partner_id] = row
+            if credit_row[CREDIT_PARTNER] is not None:
+                credit_rows.append(credit_row)
+        return figures, self._credit_figures_of(credit_rows)
+
+    @api.model
+    def _credit_query(self, partner_ids):
+        """The SQL of the credit limits and sales to invoice of the commercial
+        entities ``partner_ids`` under a limit (``queries.credit``), or None
+        when the company does not use credit limits."""
+        company = self._snapshot_company()
+        if not company.account_use_credit_limit:
+            return None
+        # sudo: the credit limit is restricted to accounting groups, but the
+        # figures built on it are meant for salespeople too; Odoo's own
+        # expression of the field, its company default included
+        partners = self.env["res.partner"].sudo().with_company(company)
+        return credit(company.id, partners._field_to_sql("partner", "credit_limit"), partner_ids)
+
+    @api.model
+    def _read_credit(self, partner_ids):
+        """Return ``{commercial partner id: (credit limit, sales to invoice)}``.
+
+        Odoo's own ``credit_limit`` (with the company default) and the figure
+        of its ``credit_to_invoice`` (see ``_read_sales_to_invoice``), so that
+        the snapshot agrees with the credit warning of sale orders. Only
+        partners under a credit limit appear; none when the company does not
+        use credit limits.
+        """
+        credit_part = partner_ids and self._credit_query(partner_ids)
+        if not credit_part:
+            return {}
+        self._flush_sales_to_invoice_sources()
+        return self._credit_figures_of(self.env.execute_query_dict(credit_part))
+
+    @api.model
+    def _credit_figures_of(self, credit_rows):
+        """``{partner id: (limit, sales to invoice)}`` of rows of ``queries.credit``."""
+        return {
+            row[CREDIT_PARTNER]: (
+                row[CREDIT_LIMIT],
+                self._sales_to_invoice_amount(row[CREDIT_PARTNER], row[SALES_TO_INVOICE] or []),
+            )
+            for row in credit_rows
+        }
+
+    @api.model
     def _read_receivable(self, partner_ids, grace_days=0):
         """Return ``{commercial partner id: {field: value}}`` of the open
         receivable figures alone (``RECEIVABLE_FIELDS``), in one query.
@@ -230,31 +311,46 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         """
         if not partner_ids:
             return {}
+        self._flush_sales_to_invoice_sources()
+        amounts = defaultdict(list)
+        rows = self.env.execute_query(self._sales_to_invoice_query(partner_ids))
+        for _invoice_partner_id, partner_id, currency_id, amount, converted in rows:
+            amounts[partner_id].append((currency_id, amount, converted))
+        return {
+            partner_id: self._sales_to_invoice_amount(partner_id, partner_amounts)
+            for partner_id, partner_amounts in amounts.items()
+        }
+
+    @api.model
+    def _flush_sales_to_invoice_sources(self):
+        """Write pending ORM changes the statement of sales to invoice reads."""
         for model_name, field_names in SALES_TO_INVOICE_SOURCES.items():
             self.env[model_name].flush_model(field_names)
+
+    @api.model
+    def _sales_to_invoice_amount(self, partner_id, amounts):
+        """The sales to invoice of ``partner_id`` in the company currency,
+        from its ``(currency id, amount, converted)`` per invoice address and
+        order currency: converted and rounded one by one, as Odoo does. An
+        invoice line in another unit than its order line (``converted``)
+        leaves the whole figure to Odoo's own computation."""
         company = self._snapshot_company()
+        if any(converted for _currency_id, _amount, converted in amounts):
+            # sudo: an aggregate for the snapshot; Odoo restricts the field to
+            # accounting groups
+            partner = self.env["res.partner"].sudo().with_company(company).browse(partner_id)
+            return partner.credit_to_invoice
         company_currency = company.currency_id
         today = fields.Date.context_today(self)
-        amounts = defaultdict(float)
-        converted = set()
-        rows = self.env.execute_query(self._sales_to_invoice_query(partner_ids))
-        for _invoice_partner_id, partner_id, currency_id, amount, needs_units in rows:
-            if needs_units:
-                converted.add(partner_id)
-                continue
-            # per invoice address and currency, as Odoo converts and rounds
-            amounts[partner_id] = company_currency.round(
-                amounts[partner_id]
+        total = 0.0
+        for currency_id, amount, _converted in amounts:
+            total = company_currency.round(
+                total
                 + self.env["res.currency"]
                 .browse(currency_id)
                 ._convert(float(amount), company_currency, company, today)
             )
-        if converted:
-            # sudo: an aggregate for the snapshot; Odoo restricts the field to
-            # accounting groups
-            partners = self.env["res.partner"].sudo().with_company(company).browse(converted)
-            amounts.update({partner.id: partner.credit_to_invoice for partner in partners})
-        return dict(amounts)
+        return total
 
     @api.model
     def _empty_snapshot(self):

@@ -222,8 +222,7 @@ class ResPartner(models.Model):
         # a customer being edited (an onchange) is a copy of the saved one:
         # it shows the figures of the saved customer
         commercial_partners = self.commercial_partner_id._origin
-        snapshots = snapshot_model._read_snapshot(commercial_partners.ids)
-        credit_figures = self._credit_figures(commercial_partners)
+        snapshots, credit_figures = snapshot_model._read_figures(commercial_partners.ids)
         currency = self.env.company.currency_id
         empty = snapshot_model._empty_snapshot()
         rows = []
@@ -251,28 +250,10 @@ class ResPartner(models.Model):
             )
 
     def _credit_figures(self, commercial_partners):
-        """Return ``{partner id: (credit limit, sales to invoice)}``.
-
-        Reuses Odoo's own ``credit_limit`` (with the company default) and the
-        figure of its ``credit_to_invoice`` (see the snapshot's
-        ``_read_sales_to_invoice``), so that the snapshot agrees with the
-        credit warning of sale orders. Only partners under a credit limit
-        appear.
-        """
-        company = self.env.company
-        if not company.account_use_credit_limit or not commercial_partners:
-            return {}
-        # sudo: the credit limit is restricted to accounting groups, but the
-        # resulting aggregate is meant for salespeople too.
-        partners_sudo = commercial_partners.sudo().with_company(company)
-        # only the limit: reading it alone would fetch every partner column
-        partners_sudo.fetch(["credit_limit"])
-        limited_sudo = partners_sudo.filtered("credit_limit")
-        to_invoice = self.env["partner.financial.snapshot"]._read_sales_to_invoice(limited_sudo.ids)
-        return {
-            partner.id: (partner.credit_limit, to_invoice.get(partner.id, 0.0))
-            for partner in limited_sudo
-        }
+        """Return ``{partner id: (credit limit, sales to invoice)}`` of the
+        partners under a credit limit (``partner.financial.snapshot._read_credit``),
+        so that the snapshot agrees with the credit warning of sale orders."""
+        return self.env["partner.financial.snapshot"]._read_credit(commercial_partners.ids)
 
     @api.depends(*(bucket for bucket, _css in AGING_BUCKETS))
     @api.depends_context("company", "lang")

@@ -38,7 +38,8 @@ SALES_TO_INVOICE_SOURCES = {
 
 def sales_to_invoice(company_id, partner_ids):
     """The amounts left to invoice on the confirmed orders of ``company_id``
-    invoiced to any address of the commercial entities ``partner_ids``.
+    invoiced to any address of the commercial entities ``partner_ids`` (ids,
+    or the SQL of an array of them).
 
     One row per invoice address and order currency: ``partner_invoice_id``,
     ``partner_id`` (commercial entity), ``currency_id``, ``amount`` in the
@@ -78,9 +79,20 @@ def sales_to_invoice(company_id, partner_ids):
 def order_lines(company_id, partner_ids):
     """The lines of the orders to consider: confirmed, of ``company_id``,
     with something left to invoice, invoiced to any address of
-    ``partner_ids``, archived customers included. ``quantity_to_consider``
-    is the ordered or the delivered quantity, by the product's invoicing
-    policy."""
+    ``partner_ids`` (as in ``sales_to_invoice``), archived customers
+    included. ``quantity_to_consider`` is the ordered or the delivered
+    quantity, by the product's invoicing policy.
+
+    The addresses are an array computed once (an InitPlan) rather than a
+    join: PostgreSQL plans it in a fraction of the time, and looks the
+    orders up by their indexed invoice address."""
+    if not isinstance(partner_ids, SQL):
+        partner_ids = SQL("%s", list(partner_ids))
+    customers = SQL(
+        "sale.partner_invoice_id = ANY(ARRAY("
+        "SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))",
+        partner_ids,
+    )
     return SQL(
         """SELECT sale.partner_invoice_id,
                        sale.currency_id,
@@ -92,19 +104,18 @@ def order_lines(company_id, partner_ids):
                             THEN line.qty_delivered
                             ELSE line.product_uom_qty END AS quantity_to_consider
                   FROM sale_order sale
-                  JOIN res_partner invoice_partner ON invoice_partner.id = sale.partner_invoice_id
                   JOIN sale_order_line line ON line.order_id = sale.id
              LEFT JOIN product_product product ON product.id = line.product_id
              LEFT JOIN product_template template ON template.id = product.product_tmpl_id
                  WHERE sale.company_id = %(company_id)s
                    AND sale.state = 'sale'
-                   AND invoice_partner.commercial_partner_id = ANY(%(partner_ids)s)
+                   AND %(customers)s
                    AND EXISTS (
                        SELECT FROM sale_order_line pending
                         WHERE pending.order_id = sale.id
                           AND pending.untaxed_amount_to_invoice > 0)""",
         company_id=company_id,
-        partner_ids=list(partner_ids),
+        customers=customers,
     )
 
 

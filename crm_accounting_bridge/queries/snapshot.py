@@ -188,5 +188,5 @@ def last_payment(scope):
                  WHERE %(partner_partner)s
               GROUP BY partner.commercial_partner_id""",
         line_company=scope.company(SQL("line.company_id")),
-        partner_partner=scope.partners(SQL("partner.id")),
+        partner_partner=scope.commercial(SQL("partner.commercial_partner_id")),
     )

@@ -1,5 +1,6 @@
 from . import test_access
 from . import test_customer_360
+from . import test_credit_figures
 from . import test_cycle
 from . import test_cycle_facts
 from . import test_financial_snapshot

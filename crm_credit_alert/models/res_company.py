@@ -98,12 +98,15 @@ class ResCompany(models.Model):
         partner_ids = partners._origin.commercial_partner_id.ids
         if not partner_ids or not self._crm_accounting_ready():
             return {}
-        snapshots = (
+        # the open receivable figures and the credit figures in one statement
+        snapshots, credit_figures = (
             self.env["partner.financial.snapshot"]
             .with_company(self)
-            ._read_receivable(partner_ids, grace_days=self.credit_alert_grace_days)
+            ._read_figures(
+                partner_ids, grace_days=self.credit_alert_grace_days, receivable_only=True
+            )
         )
-        return self._credit_alert_assess(partner_ids, snapshots)
+        return self._credit_alert_assess(partner_ids, snapshots, credit_figures)
 
     def _credit_alert_partner_ids(self, levels):
         """Return the ids of the commercial partners whose level is in ``levels``.
@@ -174,12 +177,15 @@ class ResCompany(models.Model):
         )
         return [partner_id for (partner_id,) in rows]
 
-    def _credit_alert_assess(self, partner_ids, snapshots):
+    def _credit_alert_assess(self, partner_ids, snapshots, credit_figures=None):
         """Assess ``partner_ids`` (commercial entities) from their snapshots
-        (see ``policy.assess`` for the keys of an assessment)."""
+        and credit figures (read here when not given; see
+        ``res.partner._credit_figures``); see ``policy.assess`` for the keys
+        of an assessment."""
         self.ensure_one()
-        partners = self.env["res.partner"].with_company(self).browse(partner_ids)
-        credit_figures = partners._credit_figures(partners)
+        if credit_figures is None:
+            partners = self.env["res.partner"].with_company(self).browse(partner_ids)
+            credit_figures = partners._credit_figures(partners)
         empty = self.env["partner.financial.snapshot"]._empty_snapshot()
         # the policy is read once for the batch, not once per customer
         policy = self._credit_alert_policy()
