@@ -181,7 +181,9 @@ class PartnerFinancialSnapshot(models.AbstractModel):
             return {row.pop("partner_id"): row for row in rows}, {}
         self._flush_sales_to_invoice_sources()
         figures, credit_rows = {}, []
-        for row in self.env.execute_query_dict(with_credit(figures_query, credit_part)):
+        for row in self.env.execute_query_dict(
+            with_credit(figures_query, credit_part, partner_ids)
+        ):
             credit_row = {name: row.pop(name) for name in CREDIT_COLUMNS}
             partner_id = row.pop("partner_id")
             if partner_id is not None:

@@ -56,8 +56,7 @@ def credit(company_id, credit_limit, partner_ids):
         sales=sales_to_invoice(
             company_id,
             SQL(
-                "ARRAY(SELECT partner.id FROM res_partner partner"
-                " WHERE partner.id = ANY(%s) AND %s != 0)",
+                "SELECT partner.id FROM res_partner partner WHERE partner.id = ANY(%s) AND %s != 0",
                 list(partner_ids),
                 credit_limit,
             ),
@@ -68,23 +67,32 @@ def credit(company_id, credit_limit, partner_ids):
     )
 
 
-def with_credit(figures, credit_part):
+def with_credit(figures, credit_part, partner_ids):
     """The rows of ``figures`` (one per commercial entity, ``partner_id``
     first) beside the rows of ``credit_part`` (``credit``) of the same
-    entity: an entity with figures and no limit has NULL credit columns; an
-    entity under a limit without figures has a NULL ``partner_id``."""
+    entity, one row per entity of ``partner_ids``: an entity with figures
+    and no limit has NULL credit columns; one under a limit without figures
+    has a NULL ``partner_id``; one with neither has both NULL.
+
+    Driven by the list of entities rather than a full join of both parts:
+    PostgreSQL estimates a full join of two aggregates at millions of rows
+    on the busiest customers, and a statement estimated that costly is
+    compiled by its JIT first (two seconds measured, for 80 customers).
+    """
     return SQL(
         """
-            WITH figure AS (
+            WITH figure AS MATERIALIZED (
                 %(figures)s
-            ), credit AS (
+            ), credit AS MATERIALIZED (
                 %(credit)s
             )
             SELECT credit.*, figure.*
-              FROM figure
-         FULL JOIN credit ON credit.%(partner_column)s = figure.partner_id
+              FROM unnest(%(partner_ids)s::int[]) AS entity(id)
+         LEFT JOIN figure ON figure.partner_id = entity.id
+         LEFT JOIN credit ON credit.%(partner_column)s = entity.id
             """,
         figures=figures,
         credit=credit_part,
+        partner_ids=sorted(set(partner_ids)),
         partner_column=SQL.identifier(CREDIT_PARTNER),
     )

@@ -39,7 +39,7 @@ SALES_TO_INVOICE_SOURCES = {
 def sales_to_invoice(company_id, partner_ids):
     """The amounts left to invoice on the confirmed orders of ``company_id``
     invoiced to any address of the commercial entities ``partner_ids`` (ids,
-    or the SQL of an array of them).
+    or the SQL of a statement selecting them).
 
     One row per invoice address and order currency: ``partner_invoice_id``,
     ``partner_id`` (commercial entity), ``currency_id``, ``amount`` in the
@@ -83,16 +83,15 @@ def order_lines(company_id, partner_ids):
     included. ``quantity_to_consider`` is the ordered or the delivered
     quantity, by the product's invoicing policy.
 
-    The addresses are an array computed once (an InitPlan) rather than a
-    join: PostgreSQL plans it in a fraction of the time, and looks the
-    orders up by their indexed invoice address."""
-    if not isinstance(partner_ids, SQL):
-        partner_ids = SQL("%s", list(partner_ids))
-    customers = SQL(
-        "sale.partner_invoice_id = ANY(ARRAY("
-        "SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)))",
-        partner_ids,
-    )
+    A join to the invoice addresses, not an array of them computed first
+    (as the snapshot's scope does): PostgreSQL then estimates the orders of
+    the customers from their statistics, and a customer with thousands of
+    orders gets a plan for thousands, not for a few (measured: 97 ms rather
+    than 44 ms for the 80 busiest customers of 200,000)."""
+    if isinstance(partner_ids, SQL):
+        customers = SQL("invoice_partner.commercial_partner_id IN (%s)", partner_ids)
+    else:
+        customers = SQL("invoice_partner.commercial_partner_id = ANY(%s)", list(partner_ids))
     return SQL(
         """SELECT sale.partner_invoice_id,
                        sale.currency_id,
@@ -104,6 +103,7 @@ def order_lines(company_id, partner_ids):
                             THEN line.qty_delivered
                             ELSE line.product_uom_qty END AS quantity_to_consider
                   FROM sale_order sale
+                  JOIN res_partner invoice_partner ON invoice_partner.id = sale.partner_invoice_id
                   JOIN sale_order_line line ON line.order_id = sale.id
              LEFT JOIN product_product product ON product.id = line.product_id
              LEFT JOIN product_template template ON template.id = product.product_tmpl_id

@@ -55,7 +55,31 @@ def snapshot(scope, receivable, since):
     """The whole snapshot of ``scope``: ``receivable`` (the part built by
     ``queries.receivable.receivable``, or an extension of it) joined to the
     revenue and payment habits since ``since`` and to the last payment, one
-    row per commercial entity that has any of them, missing figures as 0."""
+    row per commercial entity that has any of them, missing figures as 0.
+
+    For a page of partners, the rows are those of its list of entities:
+    PostgreSQL estimates the union of the four parts joined to each of them
+    at millions of rows on the busiest customers, and JIT-compiles a
+    statement estimated that costly before running it (55 of its 100 ms for
+    the 80 busiest customers of 200,000).
+    """
+    if scope.partner_ids is None:
+        entities = SQL(
+            """SELECT partner_id FROM receivable
+                 UNION SELECT partner_id FROM revenue
+                 UNION SELECT partner_id FROM payment_habit
+                 UNION SELECT partner_id FROM last_payment"""
+        )
+    else:
+        entities = SQL(
+            """SELECT entity.id AS partner_id
+                  FROM unnest(%s::int[]) AS entity(id)
+                 WHERE entity.id IN (SELECT partner_id FROM receivable)
+                    OR entity.id IN (SELECT partner_id FROM revenue)
+                    OR entity.id IN (SELECT partner_id FROM payment_habit)
+                    OR entity.id IN (SELECT partner_id FROM last_payment)""",
+            scope.partner_ids,
+        )
     return SQL(
         """
             WITH receivable AS (
@@ -67,10 +91,7 @@ def snapshot(scope, receivable, since):
             ), last_payment AS (
                 %(last_payment)s
             ), snapshot_partner AS (
-                SELECT partner_id FROM receivable
-                 UNION SELECT partner_id FROM revenue
-                 UNION SELECT partner_id FROM payment_habit
-                 UNION SELECT partner_id FROM last_payment
+                %(entities)s
             )
             SELECT snapshot_partner.partner_id,
                    COALESCE(receivable.receivable_balance, 0) AS receivable_balance,
@@ -100,6 +121,7 @@ def snapshot(scope, receivable, since):
          LEFT JOIN last_payment ON last_payment.partner_id = snapshot_partner.partner_id
             """,
         receivable=receivable,
+        entities=entities,
         revenue=revenue(scope, since),
         payment_habit=payment_habits(scope, since),
         last_payment=last_payment(scope),
