@@ -4,7 +4,7 @@
     "name": "CRM Accounting Bridge",
     "summary": "Accounting readiness, partner financial snapshot and Customer 360 "
     "for salespeople, from posted journal items",
-    "version": "18.0.2.6.1",
+    "version": "18.0.2.6.2",
     "category": "Sales/CRM",
     "website": "https://github.com/accounting-first/odoo-crm-accounting",
     "author": "Accounting First",

@@ -4,7 +4,7 @@
     "name": "CRM Credit Alert",
     "summary": "Overdue and credit-limit warnings on opportunities, blocking with "
     "audited overrides, salesperson notifications",
-    "version": "18.0.2.2.0",
+    "version": "18.0.2.2.1",
     "category": "Sales/CRM",
     "website": "https://github.com/accounting-first/odoo-crm-accounting",
     "author": "Accounting First",
