@@ -228,7 +228,10 @@ class PartnerFinancialSnapshot(models.AbstractModel):
         return {
             row[CREDIT_PARTNER]: (
                 row[CREDIT_LIMIT],
-                self._sales_to_invoice_amount(row[CREDIT_PARTNER], row[SALES_TO_INVOICE] or []),
+                # most customers have no order left to invoice: nothing to convert
+                self._sales_to_invoice_amount(row[CREDIT_PARTNER], row[SALES_TO_INVOICE])
+                if row[SALES_TO_INVOICE]
+                else 0.0,
             )
             for row in credit_rows
         }

@@ -16,6 +16,7 @@ from .assessment import (
     alert_message,
     assess,
     badge_text,
+    compare_amounts,
     figures_worse,
 )
 from .figure_formatter import FigureFormatter
